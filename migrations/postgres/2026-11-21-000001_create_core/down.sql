@@ -1,0 +1,14 @@
+DROP TABLE audit_log;
+DROP TABLE outbox_messages;
+DROP TABLE access_tokens;
+DROP TABLE reflections;
+DROP TABLE attendance;
+DROP TABLE enrolments;
+DROP TABLE participants;
+DROP TABLE meetings;
+DROP TABLE cohort_facilitators;
+DROP TABLE cohorts;
+DROP TABLE curriculum_versions;
+DROP TABLE web_sessions;
+DROP TABLE users;
+DROP TABLE app_settings;

@@ -1,0 +1,368 @@
+//! The command-line verbs. Exit codes: 0 done, 1 the work found problems or
+//! failed, 2 a setting or argument is wrong (one line naming it).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError};
+use crate::curriculum::{self, Source};
+use crate::db;
+use crate::services;
+use crate::state::{AppState, StartError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "attune",
+    version,
+    about = "Classes for parent educators: curricula, cohorts, handouts, reflections and follow-ups",
+    after_help = "Settings come from environment variables: DATABASE_URL (default sqlite://data/attune.db), \
+                  BIND, BASE_URL, SECRET_KEY, SMTP_URL, LOG, CURRICULA_DIR, TEMPLATES_DIR. See the README."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server.
+    Serve {
+        /// Address and port to listen on (overrides BIND).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Create the demo facilitator and cohort first (see `attune demo`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database up to date (the server also does this at start).
+    Migrate {
+        /// Undo every migration, dropping all tables and data.
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Create a demo facilitator and a demo cohort, and print the password.
+    Demo,
+    /// Check or list the curricula.
+    Curriculum {
+        #[command(subcommand)]
+        command: CurriculumCommand,
+    },
+    /// Manage facilitator and admin accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CurriculumCommand {
+    /// Report every problem in the curricula, with file and line.
+    Check {
+        /// A folder of curricula or one curriculum folder (default: ./curricula).
+        dir: Option<PathBuf>,
+    },
+    /// List the curricula with their versions and content hashes.
+    List {
+        /// A folder of curricula (default: ./curricula).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a facilitator (or, with --admin, an administrator).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Curriculum { command } => run_curriculum(command),
+        Command::Serve { bind, demo } => with_config(|config| serve(config, bind, demo)),
+        Command::Migrate { revert_all } => with_config(|config| migrate(config, revert_all)),
+        Command::Demo => with_config(demo),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    admin,
+                    password_stdin,
+                },
+        } => with_config(|config| add_user(config, &email, &name, admin, password_stdin)),
+    }
+}
+
+/// What a verb can end with besides success.
+enum Failure {
+    /// A setting or argument is wrong: exit 2.
+    Setting(ConfigError),
+    /// The work failed: exit 1.
+    Work(String),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Self::Setting(e)
+    }
+}
+
+impl From<StartError> for Failure {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::Config(c) => Self::Setting(c),
+            StartError::Other(m) => Self::Work(m),
+        }
+    }
+}
+
+fn with_config(f: impl FnOnce(Config) -> Result<(), Failure>) -> ExitCode {
+    let result = Config::from_env()
+        .map_err(Failure::from)
+        .and_then(|config| {
+            init_logging(&config.log);
+            f(config)
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Setting(e)) => {
+            eprintln!("attune: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Work(m)) => {
+            eprintln!("attune: {m}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Failure> {
+    let base_url_from_env = std::env::var_os("BASE_URL").is_some();
+    let config = match bind {
+        Some(b) => config.with_bind(&b, base_url_from_env)?,
+        None => config,
+    };
+    let state = AppState::init(config)?;
+    if with_demo {
+        let mut conn = state
+            .pool
+            .get()
+            .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+        let report = services::demo::seed(&mut conn, &state.library, chrono::Local::now().date_naive())
+            .map_err(|e| Failure::Work(format!("demo data: {e}")))?;
+        print_demo(&report, &state.config.base_url);
+    }
+    let bind = state.config.bind;
+    let base_url = state.config.base_url.clone();
+    let data = web::Data::new(state);
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let server = HttpServer::new(move || crate::build_app(data.clone()))
+            .bind(bind)
+            .map_err(|e| {
+                Failure::Setting(ConfigError::new(
+                    "BIND",
+                    format!("cannot listen on {bind}: {e}"),
+                ))
+            })?;
+        tracing::info!(%bind, "listening");
+        println!("attune is running at {base_url}  (stop with Ctrl-C)");
+        let _ = std::io::stdout().flush();
+        server
+            .run()
+            .await
+            .map_err(|e| Failure::Work(format!("server stopped: {e}")))
+    })
+}
+
+fn migrate(config: Config, revert_all: bool) -> Result<(), Failure> {
+    let target = config.database;
+    let pool = db::open_pool(&target, 1)
+        .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+    if revert_all {
+        let reverted = db::revert_all_migrations(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
+        println!("Reverted {} migration(s) on {}.", reverted.len(), target.describe());
+    } else {
+        // open_pool applied anything pending; say where things stand.
+        let tables = db::table_names(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
+        println!(
+            "The database is up to date ({}, {} tables).",
+            target.describe(),
+            tables.len()
+        );
+    }
+    Ok(())
+}
+
+fn demo(config: Config) -> Result<(), Failure> {
+    let state = AppState::init(config)?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+    let report = services::demo::seed(&mut conn, &state.library, chrono::Local::now().date_naive())
+        .map_err(|e| Failure::Work(format!("demo data: {e}")))?;
+    print_demo(&report, &state.config.base_url);
+    Ok(())
+}
+
+fn print_demo(report: &services::demo::DemoReport, base_url: &str) {
+    if report.created {
+        println!(
+            "Demo data ready: \"{}\" with {} parents and {} meetings.",
+            report.cohort_title, report.participants, report.meetings
+        );
+    } else {
+        println!(
+            "Demo data was already there (\"{}\"); the demo password is renewed.",
+            report.cohort_title
+        );
+    }
+    println!("  Sign in at {base_url} as {}", report.email);
+    println!("  Password:  {}", report.password);
+}
+
+fn add_user(
+    config: Config,
+    email: &str,
+    name: &str,
+    admin: bool,
+    password_stdin: bool,
+) -> Result<(), Failure> {
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Work(format!("reading the password: {e}")))?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Setting(ConfigError::new(
+                "--password-stdin",
+                "there is no terminal to ask for a password; pipe it in with --password-stdin",
+            )));
+        }
+        let first = rpassword::prompt_password("Password for the new account: ")
+            .map_err(|e| Failure::Work(format!("reading the password: {e}")))?;
+        let again = rpassword::prompt_password("Same password again: ")
+            .map_err(|e| Failure::Work(format!("reading the password: {e}")))?;
+        if first != again {
+            return Err(Failure::Work("the two passwords differ; nothing was changed".into()));
+        }
+        first
+    };
+    let pool = db::open_pool(&config.database, 1)
+        .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+    let user = services::users::create_user(
+        &mut conn,
+        &services::users::NewAccount {
+            email,
+            name,
+            password: &password,
+            is_admin: admin,
+        },
+    )
+    .map_err(|e| Failure::Work(e.to_string()))?;
+    println!(
+        "Added {} <{}> as {}.",
+        user.name,
+        user.email,
+        if user.is_admin { "an administrator" } else { "a facilitator" }
+    );
+    Ok(())
+}
+
+fn run_curriculum(command: CurriculumCommand) -> ExitCode {
+    let (dir, listing) = match command {
+        CurriculumCommand::Check { dir } => (dir, false),
+        CurriculumCommand::List { dir } => (dir, true),
+    };
+    let source = match dir {
+        Some(d) if !d.is_dir() => {
+            eprintln!("attune: DIR: {} is not a folder", d.display());
+            return ExitCode::from(2);
+        }
+        Some(d) => Source::Dir(d),
+        None if Path::new("curricula").is_dir() => Source::Dir(PathBuf::from("curricula")),
+        None => Source::Embedded,
+    };
+    let loaded = curriculum::load(&source);
+    for p in &loaded.problems {
+        println!("{p}");
+    }
+    for c in loaded.library.all() {
+        if listing {
+            println!(
+                "{:<24} {:<8} {:>2} sessions × {:>3} min  {}  {}",
+                c.slug,
+                c.version,
+                c.sessions.len(),
+                c.session_minutes,
+                c.short_hash(),
+                c.title
+            );
+        } else {
+            let worst = c
+                .sessions
+                .iter()
+                .map(|s| {
+                    curriculum::readability::flesch_kincaid_grade(&format!(
+                        "{}\n{}\n{}",
+                        curriculum::markdown::plain_text(&s.parent_handout),
+                        curriculum::markdown::plain_text(&s.home_practice.text),
+                        s.reflection_prompts.join("\n")
+                    ))
+                })
+                .fold(0.0_f64, f64::max);
+            println!(
+                "ok  {}: {} sessions of {} min, version {} ({}), handouts at grade {:.1} or lower",
+                c.slug,
+                c.sessions.len(),
+                c.session_minutes,
+                c.version,
+                c.short_hash(),
+                worst
+            );
+        }
+    }
+    if loaded.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "{} problem(s) in {}",
+            loaded.problems.len(),
+            source.describe()
+        );
+        ExitCode::FAILURE
+    }
+}

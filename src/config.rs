@@ -1,0 +1,260 @@
+//! Typed configuration from environment variables, with defaults that work
+//! on a laptop. Each problem names the variable, so `main` can print one line
+//! and exit 2.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::db::DatabaseTarget;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/attune.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseTarget,
+    pub bind: SocketAddr,
+    /// The address people use to reach the app, without a trailing slash.
+    pub base_url: String,
+    /// From `SECRET_KEY`; when absent one is generated and kept in the
+    /// database, so every server on that database shares it.
+    pub secret_key: Option<String>,
+    pub smtp_url: Option<String>,
+    pub log: String,
+    /// Where curricula are read from; `None` uses the copy built into the
+    /// binary.
+    pub curricula_dir: Option<PathBuf>,
+    /// A folder whose templates override the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `get`, so tests need not touch the
+    /// process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let database = DatabaseTarget::parse(&database_url)
+            .map_err(|m| ConfigError::new("DATABASE_URL", m))?;
+
+        let bind_text = get("BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind = parse_bind(&bind_text).map_err(|m| ConfigError::new("BIND", m))?;
+
+        let base_url = match get("BASE_URL") {
+            Some(url) => parse_base_url(&url).map_err(|m| ConfigError::new("BASE_URL", m))?,
+            None => default_base_url(bind),
+        };
+
+        let secret_key = match get("SECRET_KEY") {
+            Some(key) if key.trim().len() < 32 => {
+                return Err(ConfigError::new(
+                    "SECRET_KEY",
+                    "must be at least 32 characters (leave it unset to have one generated)",
+                ))
+            }
+            other => other.map(|k| k.trim().to_string()),
+        };
+
+        let smtp_url = match get("SMTP_URL") {
+            Some(url) => {
+                Some(parse_smtp_url(&url).map_err(|m| ConfigError::new("SMTP_URL", m))?)
+            }
+            None => None,
+        };
+
+        let log = get("LOG").unwrap_or_else(|| "info".into());
+        tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| {
+            ConfigError::new(
+                "LOG",
+                format!("'{log}' is not a log filter ({e}); try info, debug or attune=debug"),
+            )
+        })?;
+
+        let curricula_dir = match get("CURRICULA_DIR") {
+            Some(dir) => {
+                let dir = PathBuf::from(dir);
+                if !dir.is_dir() {
+                    return Err(ConfigError::new(
+                        "CURRICULA_DIR",
+                        format!("{} is not a folder", dir.display()),
+                    ));
+                }
+                Some(dir)
+            }
+            // Working from a checkout: read the files so edits show at once.
+            None => Some(PathBuf::from("curricula")).filter(|d| d.join("README.md").is_file()),
+        };
+
+        let templates_dir = match get("TEMPLATES_DIR") {
+            Some(dir) => {
+                let dir = PathBuf::from(dir);
+                if !dir.is_dir() {
+                    return Err(ConfigError::new(
+                        "TEMPLATES_DIR",
+                        format!("{} is not a folder", dir.display()),
+                    ));
+                }
+                Some(dir)
+            }
+            None => None,
+        };
+
+        let pool_size = match get("DATABASE_POOL_SIZE") {
+            Some(n) => match n.trim().parse::<u32>() {
+                Ok(n) if (1..=256).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "DATABASE_POOL_SIZE",
+                        format!("'{n}' is not a number from 1 to 256"),
+                    ))
+                }
+            },
+            None => 10,
+        };
+
+        Ok(Self {
+            database,
+            bind,
+            base_url,
+            secret_key,
+            smtp_url,
+            log,
+            curricula_dir,
+            templates_dir,
+            pool_size,
+        })
+    }
+
+    /// `--bind` on the command line wins over `BIND`; the default
+    /// `BASE_URL` follows it.
+    pub fn with_bind(mut self, bind: &str, base_url_from_env: bool) -> Result<Self, ConfigError> {
+        self.bind = parse_bind(bind).map_err(|m| ConfigError::new("--bind", m))?;
+        if !base_url_from_env {
+            self.base_url = default_base_url(self.bind);
+        }
+        Ok(self)
+    }
+}
+
+fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    let text = match text.strip_prefix("localhost:") {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => text.to_string(),
+    };
+    text.parse()
+        .map_err(|_| format!("'{text}' is not an address and port, like 127.0.0.1:8080"))
+}
+
+fn default_base_url(bind: SocketAddr) -> String {
+    let host = if bind.ip().is_loopback() || bind.ip().is_unspecified() {
+        "localhost".to_string()
+    } else {
+        bind.ip().to_string()
+    };
+    format!("http://{host}:{}", bind.port())
+}
+
+fn parse_base_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("'{url}' must start with https:// (or http:// for local use)"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!("'{url}' has no host name"));
+    }
+    if url.contains(['?', '#']) {
+        return Err(format!("'{url}' must not have a query or fragment"));
+    }
+    Ok(url.to_string())
+}
+
+fn parse_smtp_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let ok = ["smtp://", "smtps://", "file://", "memory:"]
+        .iter()
+        .any(|p| url.starts_with(p));
+    if !ok {
+        return Err(format!(
+            "'{url}' must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.org:587)"
+        ));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work_locally() {
+        let c = config(&[]).unwrap();
+        assert!(c.database.is_sqlite());
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url, "http://localhost:8080");
+        assert_eq!(c.secret_key, None);
+    }
+
+    #[test]
+    fn every_bad_setting_names_its_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x"),
+            ("BIND", "not an address"),
+            ("BASE_URL", "ftp://x"),
+            ("SECRET_KEY", "short"),
+            ("SMTP_URL", "mail.example.org"),
+            ("LOG", "attune=loud"),
+            ("CURRICULA_DIR", "/definitely/not/here"),
+            ("DATABASE_POOL_SIZE", "0"),
+        ];
+        for (var, value) in cases {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{err}");
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn base_url_loses_trailing_slash() {
+        let c = config(&[("BASE_URL", "https://attune.example.org/")]).unwrap();
+        assert_eq!(c.base_url, "https://attune.example.org");
+    }
+}

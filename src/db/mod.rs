@@ -1,0 +1,388 @@
+//! The database: one `DbConn` over SQLite or PostgreSQL, chosen by the URL
+//! scheme, a pool that prepares every connection, and embedded migrations.
+//! Every query lives in `models/`; backend-specific SQL only here or there,
+//! as a `match` on `DbConn`.
+
+pub mod models;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Runs `$body` with `$c` bound to the concrete connection. For what
+/// `MultiBackend` cannot express (upserts, batch inserts, raw SQL loads):
+/// the body is compiled once per backend.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+impl DatabaseTarget {
+    /// Parses `sqlite://path`, `sqlite:path`, `sqlite:///abs/path`,
+    /// `postgres://...` and `postgresql://...`. The message names no
+    /// variable; the caller adds it.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err("a SQLite URL needs a file path, like sqlite://data/attune.db".into());
+            }
+            if path.contains('?') {
+                return Err("SQLite URLs take no options; give only the file path".into());
+            }
+            return Ok(Self::Sqlite { path: PathBuf::from(path) });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+            if rest.is_empty() || rest.starts_with('?') {
+                return Err("a PostgreSQL URL needs a host or database, like postgres://localhost/attune".into());
+            }
+            return Ok(Self::Postgres { url: url.to_string() });
+        }
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
+        if scheme.is_empty() {
+            Err("is empty; use sqlite://data/attune.db or postgres://host/db".into())
+        } else {
+            Err(format!(
+                "unsupported scheme '{scheme}'; use sqlite://path/to/file.db or postgres://user@host/db"
+            ))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite { .. })
+    }
+
+    /// A description safe to log: no password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite { path } => format!("SQLite at {}", path.display()),
+            Self::Postgres { url } => format!("PostgreSQL at {}", redact_password(url)),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Why a connection could not be made, as one line a person can act on.
+#[derive(Debug)]
+pub struct ConnectError(pub String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// Collapses a multi-line driver message into one line.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Opens one connection of the right kind. We never call
+/// `DbConn::establish`: it tries each backend in turn and hides the real
+/// error.
+pub fn connect(target: &DatabaseTarget) -> Result<DbConn, ConnectError> {
+    match target {
+        DatabaseTarget::Sqlite { path } => {
+            let path_str = path.to_str().ok_or_else(|| {
+                ConnectError(format!("the path {} is not valid UTF-8", path.display()))
+            })?;
+            let mut conn = SqliteConnection::establish(path_str).map_err(|e| {
+                ConnectError(format!(
+                    "cannot open SQLite database {}: {}",
+                    path.display(),
+                    one_line(&e.to_string())
+                ))
+            })?;
+            // busy_timeout first, so the pragmas below wait for a writer
+            // instead of failing. One batch_execute runs every statement.
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 5000;
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA synchronous = FULL;",
+            )
+            .map_err(|e| {
+                ConnectError(format!(
+                    "cannot use SQLite database {}: {}",
+                    path.display(),
+                    one_line(&e.to_string())
+                ))
+            })?;
+            Ok(DbConn::Sqlite(conn))
+        }
+        DatabaseTarget::Postgres { url } => {
+            let url = with_connect_timeout(url);
+            let mut conn = PgConnection::establish(&url).map_err(|e| {
+                ConnectError(format!(
+                    "cannot connect to {}: {}",
+                    DatabaseTarget::Postgres { url: url.clone() }.describe(),
+                    one_line(&e.to_string())
+                ))
+            })?;
+            conn.batch_execute("SET TIME ZONE 'UTC'")
+                .map_err(|e| ConnectError(one_line(&e.to_string())))?;
+            Ok(DbConn::Postgres(conn))
+        }
+    }
+}
+
+/// libpq waits forever for an unreachable host unless told otherwise.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout=5")
+    } else {
+        format!("{url}?connect_timeout=5")
+    }
+}
+
+/// The pool's connection factory: every new connection is set up by
+/// `connect`, so SQLite pragmas hold on every pooled connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DatabaseTarget,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        connect(&self.target)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError(one_line(&e.to_string())))
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        <DbConn as TransactionManager<DbConn>>::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Creates the SQLite file's folder if needed, checks that one connection
+/// can be made (so the caller gets the real reason when it cannot), runs
+/// pending migrations, and only then hands out the pool.
+pub fn open_pool(target: &DatabaseTarget, max_size: u32) -> Result<Pool, ConnectError> {
+    if let DatabaseTarget::Sqlite { path } = target {
+        prepare_sqlite_folder(path)?;
+    }
+    let mut first = connect(target)?;
+    run_migrations(&mut first).map_err(|e| ConnectError(format!("migrations failed: {e}")))?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(Manager {
+            target: target.clone(),
+        })
+        .map_err(|e| ConnectError(one_line(&e.to_string())))
+}
+
+fn prepare_sqlite_folder(path: &std::path::Path) -> Result<(), ConnectError> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(parent).map_err(|e| {
+        ConnectError(format!(
+            "cannot create the data folder {}: {e}",
+            parent.display()
+        ))
+    })?;
+    // SQLite opens read-only files without complaint and fails on the first
+    // write; find out now, while the message can still name the folder.
+    let probe = parent.join(format!(".attune-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            ConnectError(format!(
+                "the data folder {} is not writable: {e}",
+                parent.display()
+            ))
+        })
+}
+
+/// Applies pending migrations; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConn::Postgres(c) => {
+            // Several servers may start at once on one database.
+            c.batch_execute("SELECT pg_advisory_lock(7262737)")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect());
+            c.batch_execute("SELECT pg_advisory_unlock(7262737)")?;
+            result
+        }
+    };
+    applied.map_err(|e| AppError::Internal(format!("migration failed: {e}")))
+}
+
+/// Reverts every applied migration (tests and `attune migrate --down`).
+pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    let reverted = match conn {
+        DbConn::Sqlite(c) => c
+            .revert_all_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConn::Postgres(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    reverted.map_err(|e| AppError::Internal(format!("migration revert failed: {e}")))
+}
+
+/// Runs `f` in a write transaction. On SQLite that is `BEGIN IMMEDIATE`, so
+/// the write lock is taken up front and waits under busy_timeout instead of
+/// failing with SQLITE_BUSY when a read transaction later tries to write.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(_) => <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Names of the tables that exist now (for migration tests and `migrate`).
+pub fn table_names(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations' ORDER BY name"
+        }
+        DbConn::Postgres(_) => {
+            "SELECT table_name AS name FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations' \
+             ORDER BY table_name"
+        }
+    };
+    let rows: Vec<Name> = crate::on_backend!(conn, |c| diesel::sql_query(sql).load(c))?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/attune.db"),
+            Ok(DatabaseTarget::Sqlite {
+                path: "data/attune.db".into()
+            })
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite:///tmp/a.db"),
+            Ok(DatabaseTarget::Sqlite {
+                path: "/tmp/a.db".into()
+            })
+        );
+        assert!(DatabaseTarget::parse("postgres://u:p@localhost/x").is_ok());
+        assert!(DatabaseTarget::parse("postgresql://localhost/x").is_ok());
+        let err = DatabaseTarget::parse("mysql://localhost/x").unwrap_err();
+        assert!(err.contains("unsupported scheme 'mysql'"), "{err}");
+        assert!(DatabaseTarget::parse("sqlite://").is_err());
+        assert!(DatabaseTarget::parse("").is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let t = DatabaseTarget::parse("postgres://me:secret@db.example/x").unwrap();
+        assert_eq!(t.describe(), "PostgreSQL at postgres://me@db.example/x");
+    }
+
+    #[test]
+    fn adds_a_connect_timeout() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/x"),
+            "postgres://h/x?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/x?sslmode=disable"),
+            "postgres://h/x?sslmode=disable&connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/x?connect_timeout=1"),
+            "postgres://h/x?connect_timeout=1"
+        );
+    }
+}

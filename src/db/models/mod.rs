@@ -1,0 +1,23 @@
+//! One module per table: the row struct, its `New*` insert struct and its
+//! queries.
+
+pub mod app_setting;
+pub mod attendance;
+pub mod audit;
+pub mod cohort;
+pub mod curriculum_version;
+pub mod enrolment;
+pub mod meeting;
+pub mod participant;
+pub mod reflection;
+pub mod user;
+
+pub use attendance::{Attendance, AttendanceStatus};
+pub use audit::NewAuditEntry;
+pub use cohort::{Cohort, NewCohort};
+pub use curriculum_version::CurriculumVersion;
+pub use enrolment::{Enrolment, NewEnrolment};
+pub use meeting::{Meeting, NewMeeting};
+pub use participant::{NewParticipant, Participant};
+pub use reflection::{NewReflection, Reflection};
+pub use user::{NewUser, User};

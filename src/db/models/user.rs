@@ -1,0 +1,56 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::db::DbConn;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, AppError> {
+        Ok(users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> Result<User, AppError> {
+        diesel::insert_into(users::table).values(new).execute(conn)?;
+        Self::find_by_email(conn, new.email)?
+            .ok_or_else(|| AppError::internal("user vanished after insert"))
+    }
+
+    pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> Result<(), AppError> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}

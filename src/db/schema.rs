@@ -1,0 +1,237 @@
+//! The one schema for both backends. Written by hand to match
+//! `migrations/{sqlite,postgres}`; only column types both backends share.
+
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        data -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    curriculum_versions (id) {
+        id -> BigInt,
+        slug -> Text,
+        version -> Text,
+        content_hash -> Text,
+        title -> Text,
+        session_count -> Integer,
+        document -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohorts (id) {
+        id -> BigInt,
+        curriculum_version_id -> BigInt,
+        title -> Text,
+        time_zone -> Text,
+        location -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<Integer>,
+        language -> Text,
+        status -> Text,
+        follow_ups_paused -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohort_facilitators (cohort_id, user_id) {
+        cohort_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        session_number -> Integer,
+        starts_at -> Timestamp,
+        minutes -> Integer,
+        status -> Text,
+        is_makeup -> Bool,
+        location -> Nullable<Text>,
+        facilitator_note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    participants (id) {
+        id -> BigInt,
+        email -> Nullable<Text>,
+        name -> Text,
+        preferred_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrolments (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        participant_id -> BigInt,
+        status -> Text,
+        source -> Text,
+        notes -> Nullable<Text>,
+        consent_version -> Nullable<Text>,
+        consented_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+        enrolled_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance (meeting_id, enrolment_id) {
+        meeting_id -> BigInt,
+        enrolment_id -> BigInt,
+        status -> Text,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reflections (id) {
+        id -> BigInt,
+        enrolment_id -> BigInt,
+        session_number -> Integer,
+        answers -> Text,
+        visibility -> Text,
+        status -> Text,
+        facilitator_reply -> Nullable<Text>,
+        replied_by -> Nullable<BigInt>,
+        replied_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    access_tokens (id) {
+        id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        enrolment_id -> Nullable<BigInt>,
+        cohort_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> BigInt,
+        kind -> Text,
+        dedupe_key -> Text,
+        to_address -> Text,
+        to_name -> Nullable<Text>,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Nullable<Text>,
+        headers -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        cohort_id -> Nullable<BigInt>,
+        enrolment_id -> Nullable<BigInt>,
+        meeting_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        subject_kind -> Nullable<Text>,
+        subject_id -> Nullable<BigInt>,
+        cohort_id -> Nullable<BigInt>,
+        ip -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(web_sessions -> users (user_id));
+diesel::joinable!(cohorts -> curriculum_versions (curriculum_version_id));
+diesel::joinable!(cohort_facilitators -> cohorts (cohort_id));
+diesel::joinable!(cohort_facilitators -> users (user_id));
+diesel::joinable!(meetings -> cohorts (cohort_id));
+diesel::joinable!(enrolments -> cohorts (cohort_id));
+diesel::joinable!(enrolments -> participants (participant_id));
+diesel::joinable!(attendance -> meetings (meeting_id));
+diesel::joinable!(attendance -> enrolments (enrolment_id));
+diesel::joinable!(reflections -> enrolments (enrolment_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    app_settings,
+    users,
+    web_sessions,
+    curriculum_versions,
+    cohorts,
+    cohort_facilitators,
+    meetings,
+    participants,
+    enrolments,
+    attendance,
+    reflections,
+    access_tokens,
+    outbox_messages,
+    audit_log,
+);

@@ -1,0 +1,154 @@
+//! One error type for the whole program.
+//!
+//! - Services and models return `Result<T, AppError>`.
+//! - Use `NotFound` when a thing does not exist *or the asker may not know it
+//!   exists* (privacy: never reveal another family's records with a 403).
+//! - Use `Validation` for input a person can fix (422), `Conflict` for a
+//!   duplicate (409), `BadRequest` for malformed requests (400).
+//! - `Internal` is for our own bugs and broken infrastructure: its text is
+//!   logged, never shown.
+//!
+//! `ResponseError` below only sets the status and what may be shown; the
+//! error page itself (HTML or JSON) is rendered in one place,
+//! `handlers::errors::render_error`, which every error response passes
+//! through.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// What an error page shows: carried on the response for the renderer.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    pub fn validation(msg: impl Into<String>) -> Self {
+        Self::Validation(msg.into())
+    }
+
+    pub fn internal(msg: impl std::fmt::Display) -> Self {
+        Self::Internal(msg.to_string())
+    }
+
+    pub fn title(&self) -> &'static str {
+        title_for(self.status_code())
+    }
+
+    /// The text a person may see. Internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => {
+                "Something went wrong on our side. Your last change may not have been saved; please try again in a moment.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+pub fn title_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "That request didn't make sense",
+        401 => "Please sign in",
+        403 => "You don't have access to this",
+        404 => "We couldn't find that page",
+        405 => "That action isn't allowed here",
+        409 => "That already exists",
+        410 => "This link is no longer active",
+        413 => "That's too much to send at once",
+        415 => "We can't read that kind of upload",
+        422 => "Please check what you entered",
+        429 => "Too many tries",
+        503 => "We're very busy right now",
+        s if s >= 500 => "Something went wrong",
+        _ => "Something went wrong",
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            res.insert_header(("Retry-After", "5"));
+        }
+        let mut res = res.finish();
+        res.extensions_mut().insert(ErrorPage {
+            title: self.title(),
+            message: self.public_message(),
+        });
+        res
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => Self::NotFound("We couldn't find that.".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::Conflict("That already exists.".into())
+            }
+            other => Self::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %e, "database pool exhausted or unreachable");
+        Self::Unavailable("We're very busy right now. Please try again in a few seconds.".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(format!("blocking task failed: {e}"))
+    }
+}

@@ -1,0 +1,113 @@
+//! The one place error responses get their body: an HTML page for people,
+//! JSON for programs.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::error::{title_for, AppError, ErrorPage};
+use crate::state::AppState;
+
+/// The default service: any path no route matched.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found("The page you asked for isn't here. It may have moved, or the link may be mistyped."))
+}
+
+fn wants_json(req: &HttpRequest) -> bool {
+    let path = req.path();
+    if path.starts_with("/api/") || path == "/healthz" {
+        return true;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+fn default_message(status: u16) -> &'static str {
+    match status {
+        400 => "Something in that request was not what we expected. Please go back and try again.",
+        404 => "The page you asked for isn't here. It may have moved, or the link may be mistyped.",
+        405 => "That page can't be used that way.",
+        413 => "That was more than we can take at once. Please send something smaller.",
+        s if s >= 500 => "Something went wrong on our side. Please try again in a moment.",
+        _ => "Please go back and try again.",
+    }
+}
+
+/// Gives every 4xx/5xx response without a body of its own the error page.
+/// Responses that already carry HTML or JSON (a form shown again with its
+/// mistakes, say) are left as they are.
+pub fn render_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let page = res.response().extensions().get::<ErrorPage>().cloned();
+    let has_own_body = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+    if page.is_none() && has_own_body {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+
+    let status = res.status();
+    let (title, message) = match page {
+        Some(p) => (p.title, p.message),
+        None => (title_for(status), default_message(status.as_u16()).to_string()),
+    };
+    let (req, res) = res.into_parts();
+    let (body, content_type) = if wants_json(&req) {
+        (
+            json!({ "error": { "status": status.as_u16(), "title": title, "message": message } })
+                .to_string(),
+            "application/json",
+        )
+    } else {
+        let html = req
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| {
+                state
+                    .templates
+                    .render(
+                        "errors/error",
+                        &json!({
+                            "title": title,
+                            "status": status.as_u16(),
+                            "message": message,
+                        }),
+                    )
+                    .ok()
+            })
+            .unwrap_or_else(|| fallback_html(title, &message));
+        (html, "text/html; charset=utf-8")
+    };
+    let mut new_res: HttpResponse<BoxBody> = res.set_body(BoxBody::new(body));
+    new_res
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    new_res.headers_mut().remove(header::CONTENT_LENGTH);
+    let res = ServiceResponse::new(req, new_res).map_body(|_, b| EitherBody::right(b));
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// When even the template fails, still say something kind.
+fn fallback_html(title: &str, message: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the start</a></p></html>",
+        esc(title),
+        esc(title),
+        esc(message)
+    )
+}

@@ -1,0 +1,7 @@
+//! Thin handlers: parse the request, check who is asking, call one service
+//! function, render.
+
+pub mod assets;
+pub mod errors;
+pub mod health;
+pub mod public;

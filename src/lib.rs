@@ -1,0 +1,52 @@
+//! attune: classes for parent educators.
+//!
+//! See `../shared/DESIGN.md` (or the README) for the map: handlers call
+//! services, services hold the rules, `db/` owns every query.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod curriculum;
+pub mod db;
+pub mod error;
+pub mod handlers;
+pub mod render;
+pub mod routes;
+pub mod services;
+pub mod state;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::{web, App};
+
+pub use state::AppState;
+
+/// The whole web application, shared by `attune serve` and the tests.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .configure(routes::configure)
+        .default_service(web::to(handlers::errors::not_found))
+        .wrap(ErrorHandlers::new().default_handler(handlers::errors::render_error))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("X-Frame-Options", "DENY"))
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+                )),
+        )
+}

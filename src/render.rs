@@ -1,0 +1,84 @@
+//! Templates: handlebars in strict mode, every template registered at
+//! start-up from the copy embedded in the binary, each overridable from a
+//! folder (`TEMPLATES_DIR`).
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use actix_web::http::header::ContentType;
+use actix_web::HttpResponse;
+use handlebars::Handlebars;
+use serde::Serialize;
+
+use crate::error::AppError;
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "templates/"]
+struct EmbeddedTemplates;
+
+pub struct Templates {
+    hb: Handlebars<'static>,
+}
+
+impl Templates {
+    /// Registers every `.hbs` file under `templates/` by its path without
+    /// the extension (`pages/curricula/index`); a file of the same path in
+    /// `override_dir` wins.
+    pub fn load(override_dir: Option<&Path>) -> Result<Self, String> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.set_dev_mode(false);
+        for path in EmbeddedTemplates::iter() {
+            let Some(name) = path.strip_suffix(".hbs") else {
+                continue;
+            };
+            let source = match override_dir.map(|d| d.join(path.as_ref())) {
+                Some(p) if p.is_file() => std::fs::read_to_string(&p)
+                    .map_err(|e| format!("cannot read template {}: {e}", p.display()))?,
+                _ => {
+                    let file = EmbeddedTemplates::get(&path)
+                        .ok_or_else(|| format!("template {path} vanished"))?;
+                    String::from_utf8(file.data.into_owned())
+                        .map_err(|_| format!("template {path} is not UTF-8"))?
+                }
+            };
+            hb.register_template_string(name, source)
+                .map_err(|e| format!("template {path}: {e}"))?;
+        }
+        Ok(Self { hb })
+    }
+
+    pub fn render(&self, name: &str, data: &impl Serialize) -> Result<String, AppError> {
+        self.hb
+            .render(name, data)
+            .map_err(|e| AppError::internal(format!("rendering {name}: {e}")))
+    }
+
+    /// A whole HTML page.
+    pub fn page(&self, name: &str, data: &impl Serialize) -> Result<HttpResponse, AppError> {
+        Ok(HttpResponse::Ok()
+            .content_type(ContentType::html())
+            .body(self.render(name, data)?))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.hb.has_template(name)
+    }
+}
+
+/// A static file from `templates/assets/`, with its content type.
+pub fn asset(name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
+    if name.contains("..") || name.starts_with('/') {
+        return None;
+    }
+    let file = EmbeddedTemplates::get(&format!("assets/{name}"))?;
+    let mime = match name.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    Some((file.data, mime))
+}

@@ -1,0 +1,261 @@
+//! Demo data, so a newcomer sees a living app: a facilitator, a cohort
+//! part-way through its course, parents, attendance and reflections.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use diesel::prelude::*;
+
+use crate::auth::password::hash_password;
+use crate::auth::token::new_readable_password;
+use crate::curriculum::Library;
+use crate::db::models::{
+    attendance::Attendance, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
+    NewAuditEntry, NewCohort, NewEnrolment, NewMeeting, NewParticipant, NewReflection,
+    NewUser, Participant, Reflection, User,
+};
+use crate::db::schema::cohorts;
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppError;
+use crate::services::schedule;
+
+pub const DEMO_EMAIL: &str = "demo@attune.local";
+pub const DEMO_COHORT_TITLE: &str = "Tuesday Evening Parents (demo)";
+const DEMO_TIME_ZONE: &str = "America/New_York";
+const PREFERRED_CURRICULUM: &str = "secure-base";
+
+#[derive(Debug)]
+pub struct DemoReport {
+    pub email: String,
+    pub password: String,
+    pub cohort_id: i64,
+    pub cohort_title: String,
+    /// False when the demo cohort was already there (only the password was
+    /// renewed).
+    pub created: bool,
+    pub participants: usize,
+    pub meetings: usize,
+}
+
+const PARENTS: [(&str, Option<&str>); 10] = [
+    ("Maya Okafor", Some("Maya")),
+    ("Daniel Reyes", None),
+    ("Priya Natarajan", None),
+    ("Sam Whitfield", Some("Sammy")),
+    ("Leila Haddad", None),
+    ("Tom Kowalski", None),
+    ("Grace Mensah", None),
+    ("Hannah Lindqvist", None),
+    ("Jorge Alvarez", None),
+    ("Aiko Tanaka", None),
+];
+
+const ANSWERS: [&str; 6] = [
+    "On Thursday my daughter came to show me a drawing while I was cooking. I stopped and looked, and she beamed. It took ten seconds.",
+    "Bedtime was hard again. I noticed I was rushing her because I was tired, not because she was being difficult.",
+    "I tried sitting on the floor while he played. He kept bringing me things, like he was checking I was still there.",
+    "We had a rough morning and I snapped about shoes. After school I told him I was sorry I shouted, and he hugged me.",
+    "I noticed my shoulders go up to my ears when the kids argue. Just noticing it helped a bit.",
+    "Honestly it was a hard week and I didn't manage much. But I read the handout twice.",
+];
+
+/// Creates the demo facilitator (or renews its password) and, the first
+/// time, the demo cohort. `today` anchors the schedule so the cohort is
+/// part-way through.
+pub fn seed(conn: &mut DbConn, library: &Library, today: NaiveDate) -> Result<DemoReport, AppError> {
+    let curriculum = library
+        .get(PREFERRED_CURRICULUM)
+        .or_else(|| library.all().into_iter().next())
+        .ok_or_else(|| AppError::validation("There are no curricula to build a demo cohort from."))?
+        .clone();
+    let password = new_readable_password()?;
+    let hash = hash_password(&password)?;
+
+    write_tx(conn, |conn| {
+        let at = now();
+        let user = match User::find_by_email(conn, DEMO_EMAIL)? {
+            Some(u) => {
+                User::set_password_hash(conn, u.id, &hash)?;
+                u
+            }
+            None => User::insert(
+                conn,
+                &NewUser {
+                    email: DEMO_EMAIL,
+                    name: "Dana Demo",
+                    password_hash: &hash,
+                    is_admin: true,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?,
+        };
+
+        let existing: Option<Cohort> = cohorts::table
+            .filter(cohorts::created_by.eq(user.id))
+            .filter(cohorts::title.eq(DEMO_COHORT_TITLE))
+            .select(Cohort::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(cohort) = existing {
+            return Ok(DemoReport {
+                email: DEMO_EMAIL.into(),
+                password: password.clone(),
+                cohort_id: cohort.id,
+                cohort_title: cohort.title,
+                created: false,
+                participants: Enrolment::for_cohort(conn, cohort.id)?.len(),
+                meetings: Meeting::for_cohort(conn, cohort.id)?.len(),
+            });
+        }
+
+        let (version, _) = CurriculumVersion::import(conn, &curriculum)?;
+        let cohort = Cohort::insert(
+            conn,
+            &NewCohort {
+                curriculum_version_id: version.id,
+                title: DEMO_COHORT_TITLE,
+                time_zone: DEMO_TIME_ZONE,
+                location: Some("Riverside Community Centre, Room 2"),
+                online_url: None,
+                capacity: Some(14),
+                language: "en",
+                created_by: Some(user.id),
+                created_at: at,
+                updated_at: at,
+            },
+            user.id,
+        )?;
+
+        // Three meetings done, the rest to come: first meeting on the
+        // Tuesday three weeks back.
+        let tz = schedule::parse_time_zone(DEMO_TIME_ZONE)?;
+        let back_to_tuesday = i64::from(
+            (today.weekday().num_days_from_monday() + 7 - 1) % 7,
+        );
+        let first = today - Duration::days(back_to_tuesday) - Duration::weeks(3);
+        let time = NaiveTime::from_hms_opt(18, 30, 0).unwrap_or_default();
+        let sessions = u32::try_from(curriculum.sessions.len()).map_err(AppError::internal)?;
+        let plan = schedule::weekly(tz, first, time, sessions, 7, &[]);
+        let new_meetings: Vec<NewMeeting> = plan
+            .iter()
+            .map(|p| NewMeeting {
+                cohort_id: cohort.id,
+                session_number: p.session_number as i32,
+                starts_at: p.starts_at_utc,
+                minutes: curriculum
+                    .session(p.session_number)
+                    .map(|s| s.minutes as i32)
+                    .unwrap_or(curriculum.session_minutes as i32),
+                created_at: at,
+                updated_at: at,
+            })
+            .collect();
+        Meeting::insert_many(conn, &new_meetings)?;
+        let meetings = Meeting::for_cohort(conn, cohort.id)?;
+
+        let mut enrolments = Vec::new();
+        for (i, (name, preferred)) in PARENTS.iter().enumerate() {
+            let email = format!(
+                "{}@example.org",
+                name.to_lowercase().replace(' ', ".")
+            );
+            let participant = Participant::find_or_insert(
+                conn,
+                &NewParticipant {
+                    email: Some(&email),
+                    name,
+                    preferred_name: *preferred,
+                    phone: None,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            enrolments.push(Enrolment::insert(
+                conn,
+                &NewEnrolment {
+                    cohort_id: cohort.id,
+                    participant_id: participant.id,
+                    status: if i == 9 { "withdrawn" } else { "active" },
+                    source: "demo",
+                    enrolled_at: at,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?);
+        }
+
+        let now_utc = now();
+        for (m_index, meeting) in meetings.iter().enumerate() {
+            if meeting.starts_at > now_utc {
+                continue;
+            }
+            for (e_index, enrolment) in enrolments.iter().enumerate() {
+                if enrolment.status != "active" {
+                    continue;
+                }
+                // A believable pattern: most come, a few miss one.
+                let status = match (m_index * 3 + e_index * 7) % 11 {
+                    0 => AttendanceStatus::Absent,
+                    1 => AttendanceStatus::Excused,
+                    _ => AttendanceStatus::Present,
+                };
+                Attendance::record(conn, meeting.id, enrolment.id, status, Some(user.id))?;
+                if status == AttendanceStatus::Present && (e_index + m_index) % 3 != 2 {
+                    let prompts = curriculum
+                        .session(meeting.session_number as u32)
+                        .map(|s| s.reflection_prompts.len())
+                        .unwrap_or(2);
+                    let answers: Vec<&str> = (0..prompts)
+                        .map(|p| {
+                            if p == 0 {
+                                ANSWERS[(e_index + m_index) % ANSWERS.len()]
+                            } else if p == 1 {
+                                ANSWERS[(e_index * 2 + m_index + 1) % ANSWERS.len()]
+                            } else {
+                                ""
+                            }
+                        })
+                        .collect();
+                    let answers = serde_json::to_string(&answers).map_err(AppError::internal)?;
+                    let submitted = meeting.starts_at + Duration::days(2);
+                    Reflection::insert(
+                        conn,
+                        &NewReflection {
+                            enrolment_id: enrolment.id,
+                            session_number: meeting.session_number,
+                            answers: &answers,
+                            visibility: if e_index == 4 { "only_me" } else { "facilitators" },
+                            status: "submitted",
+                            submitted_at: Some(submitted),
+                            created_at: submitted,
+                            updated_at: submitted,
+                        },
+                    )?;
+                }
+            }
+        }
+
+        NewAuditEntry {
+            at,
+            actor_kind: "system",
+            actor_id: None,
+            action: "demo.seed",
+            subject_kind: Some("cohort"),
+            subject_id: Some(cohort.id),
+            cohort_id: Some(cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)?;
+
+        Ok(DemoReport {
+            email: DEMO_EMAIL.into(),
+            password: password.clone(),
+            cohort_id: cohort.id,
+            cohort_title: cohort.title,
+            created: true,
+            participants: enrolments.len(),
+            meetings: meetings.len(),
+        })
+    })
+}
+

@@ -1,0 +1,8 @@
+//! The rules of the product, per area. Plain Rust in, `Result<T, AppError>`
+//! out; no actix types.
+
+pub mod curricula;
+pub mod demo;
+pub mod schedule;
+pub mod settings;
+pub mod users;

@@ -1,0 +1,113 @@
+use crate::auth::password::{hash_password, validate_new_password};
+use crate::db::models::{NewAuditEntry, NewUser, User};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppError;
+
+/// Lower-cased, trimmed, and plausibly an address. Real proof comes from
+/// mail that arrives.
+pub fn normalise_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && !email.contains(['<', '>', ',', ';', '"'])
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            });
+    if valid {
+        Ok(email)
+    } else {
+        Err(AppError::validation(format!(
+            "'{email}' doesn't look like an email address."
+        )))
+    }
+}
+
+pub fn validate_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::validation("Please enter a name."));
+    }
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            "Please enter a name of at most 200 characters, on one line.",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub is_admin: bool,
+}
+
+/// Creates a facilitator or admin account.
+pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, AppError> {
+    let email = normalise_email(account.email)?;
+    let name = validate_name(account.name)?;
+    validate_new_password(account.password)?;
+    let hash = hash_password(account.password)?;
+    write_tx(conn, |conn| {
+        if User::find_by_email(conn, &email)?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "There is already an account for {email}."
+            )));
+        }
+        let at = now();
+        let user = User::insert(
+            conn,
+            &NewUser {
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                is_admin: account.is_admin,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        NewAuditEntry {
+            at,
+            actor_kind: "system",
+            actor_id: None,
+            action: "user.create",
+            subject_kind: Some("user"),
+            subject_id: Some(user.id),
+            cohort_id: None,
+            ip: None,
+            detail: Some(if account.is_admin { "admin" } else { "facilitator" }),
+        }
+        .insert(conn)?;
+        Ok(user)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(
+            normalise_email("  Ana@Example.ORG ").unwrap(),
+            "ana@example.org"
+        );
+        for bad in ["", "ana", "ana@", "@x.org", "ana@x", "a b@x.org", "a@x.org\r\nBcc: z@y.org", "a@.org"] {
+            assert!(normalise_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(validate_name("  Ana  ").unwrap(), "Ana");
+        assert!(validate_name("   ").is_err());
+        assert!(validate_name("a\nb").is_err());
+        assert!(validate_name(&"x".repeat(201)).is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! Everything a request handler needs, built once at start-up.
+
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError};
+use crate::curriculum::{self, Library};
+use crate::db::{self, DbConn, Pool};
+use crate::error::AppError;
+use crate::render::Templates;
+use crate::services;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub templates: Arc<Templates>,
+    pub library: Arc<Library>,
+    pub config: Arc<Config>,
+    pub secret_key: Arc<Vec<u8>>,
+}
+
+/// Why the app could not start. `Config` errors name a variable and exit 2.
+#[derive(Debug)]
+pub enum StartError {
+    Config(ConfigError),
+    Other(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Config(e) => e.fmt(f),
+            Self::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<ConfigError> for StartError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl AppState {
+    /// Opens the database (migrating it), loads curricula and templates,
+    /// and imports every curriculum version into the database.
+    pub fn init(config: Config) -> Result<Self, StartError> {
+        let pool = db::open_pool(&config.database, config.pool_size)
+            .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+        let templates = Templates::load(config.templates_dir.as_deref())
+            .map_err(|e| ConfigError::new("TEMPLATES_DIR", e))?;
+
+        let source = curriculum::Source::from_config(config.curricula_dir.as_deref());
+        let loaded = curriculum::load(&source);
+        for p in &loaded.problems {
+            tracing::warn!(problem = %p, "curriculum problem");
+        }
+        if !loaded.rejected.is_empty() {
+            tracing::warn!(
+                rejected = ?loaded.rejected,
+                "some curricula have problems and are not offered; run `attune curriculum check`"
+            );
+        }
+
+        let mut conn = pool
+            .get()
+            .map_err(|e| ConfigError::new("DATABASE_URL", db::one_line(&e.to_string())))?;
+        let imported = services::curricula::import_library(&mut conn, &loaded.library)
+            .map_err(|e| StartError::Other(format!("importing curricula: {e}")))?;
+        tracing::info!(
+            curricula = loaded.library.len(),
+            new_versions = imported,
+            source = %source.describe(),
+            "curricula loaded"
+        );
+        let secret_key = services::settings::secret_key(&mut conn, config.secret_key.as_deref())
+            .map_err(|e| StartError::Other(format!("secret key: {e}")))?;
+        drop(conn);
+
+        Ok(Self {
+            pool,
+            templates: Arc::new(templates),
+            library: Arc::new(loaded.library),
+            config: Arc::new(config),
+            secret_key: Arc::new(secret_key),
+        })
+    }
+
+    /// Runs blocking database work off the async threads.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
