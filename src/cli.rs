@@ -171,8 +171,9 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
             .pool
             .get()
             .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
-        let report = services::demo::seed(&mut conn, &state.library, chrono::Local::now().date_naive())
-            .map_err(|e| Failure::Work(format!("demo data: {e}")))?;
+        let report =
+            services::demo::seed(&mut conn, &state.library, chrono::Local::now().date_naive())
+                .map_err(|e| Failure::Work(format!("demo data: {e}")))?;
         print_demo(&report, &state.config.base_url);
     }
     let bind = state.config.bind;
@@ -200,14 +201,19 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
 
 fn migrate(config: Config, revert_all: bool) -> Result<(), Failure> {
     let target = config.database;
-    let pool = db::open_pool(&target, 1)
-        .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+    let pool =
+        db::open_pool(&target, 1).map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
     let mut conn = pool
         .get()
         .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
     if revert_all {
-        let reverted = db::revert_all_migrations(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
-        println!("Reverted {} migration(s) on {}.", reverted.len(), target.describe());
+        let reverted =
+            db::revert_all_migrations(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
+        println!(
+            "Reverted {} migration(s) on {}.",
+            reverted.len(),
+            target.describe()
+        );
     } else {
         // open_pool applied anything pending; say where things stand.
         let tables = db::table_names(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
@@ -274,7 +280,9 @@ fn add_user(
         let again = rpassword::prompt_password("Same password again: ")
             .map_err(|e| Failure::Work(format!("reading the password: {e}")))?;
         if first != again {
-            return Err(Failure::Work("the two passwords differ; nothing was changed".into()));
+            return Err(Failure::Work(
+                "the two passwords differ; nothing was changed".into(),
+            ));
         }
         first
     };
@@ -297,7 +305,11 @@ fn add_user(
         "Added {} <{}> as {}.",
         user.name,
         user.email,
-        if user.is_admin { "an administrator" } else { "a facilitator" }
+        if user.is_admin {
+            "an administrator"
+        } else {
+            "a facilitator"
+        }
     );
     Ok(())
 }

@@ -83,9 +83,7 @@ impl Config {
         };
 
         let smtp_url = match get("SMTP_URL") {
-            Some(url) => {
-                Some(parse_smtp_url(&url).map_err(|m| ConfigError::new("SMTP_URL", m))?)
-            }
+            Some(url) => Some(parse_smtp_url(&url).map_err(|m| ConfigError::new("SMTP_URL", m))?),
             None => None,
         };
 

@@ -80,7 +80,10 @@ impl<'t, 'i> Table<'t, 'i> {
                 .min_by_key(|k| edit_distance(k, name))
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_else(|| format!(" (known keys: {})", known.join(", ")));
-            ctx.report(key.span(), format!("unknown key `{name}` in {}{hint}", self.what));
+            ctx.report(
+                key.span(),
+                format!("unknown key `{name}` in {}{hint}", self.what),
+            );
         }
     }
 
@@ -156,10 +159,16 @@ impl<'t, 'i> Table<'t, 'i> {
             return None;
         };
         let digits: String = int.as_str().chars().filter(|c| *c != '_').collect();
-        let parsed = i64::from_str_radix(digits.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b"), int.radix())
-            .ok()
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| range.contains(n));
+        let parsed = i64::from_str_radix(
+            digits
+                .trim_start_matches("0x")
+                .trim_start_matches("0o")
+                .trim_start_matches("0b"),
+            int.radix(),
+        )
+        .ok()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| range.contains(n));
         if parsed.is_none() {
             ctx.report(
                 v.span(),
@@ -282,7 +291,10 @@ pub fn parse_document<'i>(ctx: &mut Ctx<'_>, src: &'i str) -> Option<Spanned<DeT
         return Some(table);
     }
     for e in errors {
-        let line = e.span().map(|s| ctx.line_at(s.start)).unwrap_or(ctx.first_line);
+        let line = e
+            .span()
+            .map(|s| ctx.line_at(s.start))
+            .unwrap_or(ctx.first_line);
         ctx.report_line(line, format!("TOML syntax: {}", e.message().trim()));
     }
     None

@@ -39,7 +39,8 @@ pub fn link_targets(markdown: &str) -> Vec<(String, usize)> {
     Parser::new_ext(markdown, options())
         .into_offset_iter()
         .filter_map(|(event, range)| match event {
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
                 Some((dest_url.to_string(), range.start))
             }
             _ => None,

@@ -196,7 +196,9 @@ fn read_dir_source(dir: &Path, problems: &mut Vec<Problem>) -> Vec<CurriculumFil
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_default();
-        return read_curriculum_dir(dir, &slug, problems).into_iter().collect();
+        return read_curriculum_dir(dir, &slug, problems)
+            .into_iter()
+            .collect();
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -209,7 +211,10 @@ fn read_dir_source(dir: &Path, problems: &mut Vec<Problem>) -> Vec<CurriculumFil
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_dir())
-        .filter(|p| !p.file_name().is_some_and(|n| is_hidden(&n.to_string_lossy())))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| is_hidden(&n.to_string_lossy()))
+        })
         .collect();
     subdirs.sort();
     let mut out = Vec::new();
@@ -316,7 +321,10 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
         match std::str::from_utf8(bytes) {
             Ok(t) => Some(t.replace("\r\n", "\n")),
             Err(e) => {
-                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
+                let line = 1 + bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
                 problems.push(Problem {
                     path: folder.display(rel),
                     line,
@@ -399,7 +407,9 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
             problems.push(Problem {
                 path: folder.display("sessions"),
                 line: 1,
-                message: format!("session {expected} is missing: sessions are numbered 1, 2, 3 ... with no gaps"),
+                message: format!(
+                    "session {expected} is missing: sessions are numbered 1, 2, 3 ... with no gaps"
+                ),
             });
             break;
         }

@@ -260,13 +260,16 @@ fn read_session_fields(
             }
             let mut out = Vec::with_capacity(segments.len());
             let mut complete = true;
+            let mut sum = Some(0u32);
             for seg in &segments {
                 seg.check_keys(ctx, &SEGMENT_KEYS);
                 let minutes = seg.number(ctx, "minutes", 1..601);
+                sum = sum.zip(minutes).map(|(a, b)| a + b);
                 let kind = seg.string(ctx, "kind").and_then(|k| {
                     let parsed = SegmentKind::parse(&k);
                     if parsed.is_none() {
-                        let known: Vec<&str> = SegmentKind::ALL.iter().map(|k| k.as_str()).collect();
+                        let known: Vec<&str> =
+                            SegmentKind::ALL.iter().map(|k| k.as_str()).collect();
                         let line = seg.line_of(ctx, "kind");
                         ctx.report_line(
                             line,
@@ -291,16 +294,15 @@ fn read_session_fields(
                     _ => complete = false,
                 }
             }
-            if complete {
-                let sum: u32 = out.iter().map(|s| s.minutes).sum();
-                if sum != minutes {
-                    ctx.report_line(
-                        line,
-                        format!(
-                            "the agenda adds up to {sum} minutes, but the session is {minutes} minutes"
-                        ),
-                    );
-                }
+            // Checked even when a segment has other mistakes, so one run
+            // shows everything.
+            if let Some(sum) = sum.filter(|s| *s != minutes) {
+                ctx.report_line(
+                    line,
+                    format!(
+                        "the agenda adds up to {sum} minutes, but the session is {minutes} minutes"
+                    ),
+                );
             }
             complete.then_some(out)
         });
@@ -387,7 +389,9 @@ fn read_sections(
     if let Some(line) = stray_line {
         report(
             line,
-            format!("text before `# {NOTES}`: all content belongs under `# {NOTES}` or `# {HANDOUT}`"),
+            format!(
+                "text before `# {NOTES}`: all content belongs under `# {NOTES}` or `# {HANDOUT}`"
+            ),
         );
     }
     let end_line = body_line + body.lines().count();
@@ -418,9 +422,7 @@ fn read_sections(
     }
     match &handout {
         None => report(end_line, format!("missing section `# {HANDOUT}`")),
-        Some(h) if h.text.trim().is_empty() => {
-            report(h.line, "the parent handout is empty".into())
-        }
+        Some(h) if h.text.trim().is_empty() => report(h.line, "the parent handout is empty".into()),
         Some(_) => {}
     }
     if problems.len() > before {
@@ -471,9 +473,12 @@ fn check_link(ctx: &mut Ctx<'_>, line: usize, target: &str, sc: &SessionContext<
         return;
     }
     let path = target.split(['#', '?']).next().unwrap_or("");
-    let has_scheme = path
-        .split_once(':')
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+'));
+    let has_scheme = path.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+    });
     if has_scheme || path.starts_with('/') || path.starts_with('\\') {
         ctx.report_line(
             line,

@@ -64,14 +64,21 @@ impl DatabaseTarget {
             if path.contains('?') {
                 return Err("SQLite URLs take no options; give only the file path".into());
             }
-            return Ok(Self::Sqlite { path: PathBuf::from(path) });
+            return Ok(Self::Sqlite {
+                path: PathBuf::from(path),
+            });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
             if rest.is_empty() || rest.starts_with('?') {
-                return Err("a PostgreSQL URL needs a host or database, like postgres://localhost/attune".into());
+                return Err(
+                    "a PostgreSQL URL needs a host or database, like postgres://localhost/attune"
+                        .into(),
+                );
             }
-            return Ok(Self::Postgres { url: url.to_string() });
+            return Ok(Self::Postgres {
+                url: url.to_string(),
+            });
         }
         let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
         if scheme.is_empty() {

@@ -13,7 +13,9 @@ use crate::state::AppState;
 
 /// The default service: any path no route matched.
 pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found("The page you asked for isn't here. It may have moved, or the link may be mistyped."))
+    Err(AppError::not_found(
+        "The page you asked for isn't here. It may have moved, or the link may be mistyped.",
+    ))
 }
 
 fn wants_json(req: &HttpRequest) -> bool {
@@ -60,7 +62,10 @@ pub fn render_error<B: MessageBody + 'static>(
     let status = res.status();
     let (title, message) = match page {
         Some(p) => (p.title, p.message),
-        None => (title_for(status), default_message(status.as_u16()).to_string()),
+        None => (
+            title_for(status),
+            default_message(status.as_u16()).to_string(),
+        ),
     };
     let (req, res) = res.into_parts();
     let (body, content_type) = if wants_json(&req) {

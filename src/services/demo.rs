@@ -9,8 +9,8 @@ use crate::auth::token::new_readable_password;
 use crate::curriculum::Library;
 use crate::db::models::{
     attendance::Attendance, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
-    NewAuditEntry, NewCohort, NewEnrolment, NewMeeting, NewParticipant, NewReflection,
-    NewUser, Participant, Reflection, User,
+    NewAuditEntry, NewCohort, NewEnrolment, NewMeeting, NewParticipant, NewReflection, NewUser,
+    Participant, Reflection, User,
 };
 use crate::db::schema::cohorts;
 use crate::db::{now, write_tx, DbConn};
@@ -60,7 +60,11 @@ const ANSWERS: [&str; 6] = [
 /// Creates the demo facilitator (or renews its password) and, the first
 /// time, the demo cohort. `today` anchors the schedule so the cohort is
 /// part-way through.
-pub fn seed(conn: &mut DbConn, library: &Library, today: NaiveDate) -> Result<DemoReport, AppError> {
+pub fn seed(
+    conn: &mut DbConn,
+    library: &Library,
+    today: NaiveDate,
+) -> Result<DemoReport, AppError> {
     let curriculum = library
         .get(PREFERRED_CURRICULUM)
         .or_else(|| library.all().into_iter().next())
@@ -128,9 +132,7 @@ pub fn seed(conn: &mut DbConn, library: &Library, today: NaiveDate) -> Result<De
         // Three meetings done, the rest to come: first meeting on the
         // Tuesday three weeks back.
         let tz = schedule::parse_time_zone(DEMO_TIME_ZONE)?;
-        let back_to_tuesday = i64::from(
-            (today.weekday().num_days_from_monday() + 7 - 1) % 7,
-        );
+        let back_to_tuesday = i64::from((today.weekday().num_days_from_monday() + 7 - 1) % 7);
         let first = today - Duration::days(back_to_tuesday) - Duration::weeks(3);
         let time = NaiveTime::from_hms_opt(18, 30, 0).unwrap_or_default();
         let sessions = u32::try_from(curriculum.sessions.len()).map_err(AppError::internal)?;
@@ -154,10 +156,7 @@ pub fn seed(conn: &mut DbConn, library: &Library, today: NaiveDate) -> Result<De
 
         let mut enrolments = Vec::new();
         for (i, (name, preferred)) in PARENTS.iter().enumerate() {
-            let email = format!(
-                "{}@example.org",
-                name.to_lowercase().replace(' ', ".")
-            );
+            let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
             let participant = Participant::find_or_insert(
                 conn,
                 &NewParticipant {
@@ -223,7 +222,11 @@ pub fn seed(conn: &mut DbConn, library: &Library, today: NaiveDate) -> Result<De
                             enrolment_id: enrolment.id,
                             session_number: meeting.session_number,
                             answers: &answers,
-                            visibility: if e_index == 4 { "only_me" } else { "facilitators" },
+                            visibility: if e_index == 4 {
+                                "only_me"
+                            } else {
+                                "facilitators"
+                            },
                             status: "submitted",
                             submitted_at: Some(submitted),
                             created_at: submitted,
@@ -258,4 +261,3 @@ pub fn seed(conn: &mut DbConn, library: &Library, today: NaiveDate) -> Result<De
         })
     })
 }
-

@@ -10,15 +10,13 @@ pub fn normalise_email(email: &str) -> Result<String, AppError> {
     let valid = email.len() <= 254
         && !email.contains(char::is_whitespace)
         && !email.contains(['<', '>', ',', ';', '"'])
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !domain.contains('@')
-            });
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        });
     if valid {
         Ok(email)
     } else {
@@ -81,7 +79,11 @@ pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, 
             subject_id: Some(user.id),
             cohort_id: None,
             ip: None,
-            detail: Some(if account.is_admin { "admin" } else { "facilitator" }),
+            detail: Some(if account.is_admin {
+                "admin"
+            } else {
+                "facilitator"
+            }),
         }
         .insert(conn)?;
         Ok(user)
@@ -98,7 +100,16 @@ mod tests {
             normalise_email("  Ana@Example.ORG ").unwrap(),
             "ana@example.org"
         );
-        for bad in ["", "ana", "ana@", "@x.org", "ana@x", "a b@x.org", "a@x.org\r\nBcc: z@y.org", "a@.org"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.org",
+            "ana@x",
+            "a b@x.org",
+            "a@x.org\r\nBcc: z@y.org",
+            "a@.org",
+        ] {
             assert!(normalise_email(bad).is_err(), "{bad:?}");
         }
     }

@@ -41,7 +41,9 @@ pub struct NewCohort<'a> {
 impl Cohort {
     /// Inserts the cohort and makes `lead` its lead facilitator.
     pub fn insert(conn: &mut DbConn, new: &NewCohort<'_>, lead: i64) -> Result<Cohort, AppError> {
-        diesel::insert_into(cohorts::table).values(new).execute(conn)?;
+        diesel::insert_into(cohorts::table)
+            .values(new)
+            .execute(conn)?;
         let cohort: Cohort = cohorts::table
             .filter(cohorts::created_by.eq(new.created_by))
             .filter(cohorts::title.eq(new.title))

@@ -44,7 +44,10 @@ impl Reflection {
         Ok(())
     }
 
-    pub fn for_enrolment(conn: &mut DbConn, enrolment_id: i64) -> Result<Vec<Reflection>, AppError> {
+    pub fn for_enrolment(
+        conn: &mut DbConn,
+        enrolment_id: i64,
+    ) -> Result<Vec<Reflection>, AppError> {
         Ok(reflections::table
             .filter(reflections::enrolment_id.eq(enrolment_id))
             .order(reflections::session_number.asc())

@@ -39,7 +39,9 @@ impl User {
     }
 
     pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> Result<User, AppError> {
-        diesel::insert_into(users::table).values(new).execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(new)
+            .execute(conn)?;
         Self::find_by_email(conn, new.email)?
             .ok_or_else(|| AppError::internal("user vanished after insert"))
     }

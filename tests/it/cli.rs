@@ -1,0 +1,372 @@
+//! The `attune` binary as a person uses it: exit codes, one-line errors,
+//! the curriculum checker, and a real server answering.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{repo_path, TestDb};
+
+const VARS: [&str; 10] = [
+    "DATABASE_URL",
+    "BIND",
+    "BASE_URL",
+    "SECRET_KEY",
+    "SMTP_URL",
+    "LOG",
+    "CURRICULA_DIR",
+    "TEMPLATES_DIR",
+    "DATABASE_POOL_SIZE",
+    "RUST_BACKTRACE",
+];
+
+/// The binary with a clean environment, run from `dir`.
+fn attune(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_attune"));
+    for v in VARS {
+        cmd.env_remove(v);
+    }
+    cmd.current_dir(dir)
+        .env("CURRICULA_DIR", repo_path("curricula"))
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A setting error: exit 2 and exactly one line naming the variable.
+fn assert_setting_error(out: &Output, variable: &str, fragment: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, got: {stderr}");
+    assert!(
+        stderr.starts_with(&format!("attune: {variable}: ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(fragment),
+        "expected {fragment:?} in {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_wrong_database_url_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = attune(dir.path())
+        .args(["migrate"])
+        .env("DATABASE_URL", "mysql://localhost/attune")
+        .output()
+        .unwrap();
+    assert_setting_error(&out, "DATABASE_URL", "unsupported scheme 'mysql'");
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens, the refusal is immediate.
+    let started = Instant::now();
+    let out = attune(dir.path())
+        .args(["serve"])
+        .env(
+            "DATABASE_URL",
+            "postgres://attune:secret@127.0.0.1:1/attune",
+        )
+        .output()
+        .unwrap();
+    assert_setting_error(
+        &out,
+        "DATABASE_URL",
+        "cannot connect to PostgreSQL at postgres://attune@127.0.0.1:1/attune",
+    );
+    assert!(
+        !text(&out.stderr).contains("secret"),
+        "the password is never printed"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn an_unwritable_data_folder_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the folder should be: even root cannot create it.
+    std::fs::write(dir.path().join("data"), "not a folder").unwrap();
+    let out = attune(dir.path()).args(["demo"]).output().unwrap();
+    assert_setting_error(&out, "DATABASE_URL", "cannot create the data folder data");
+
+    let out = attune(dir.path())
+        .args(["migrate"])
+        .env("DATABASE_URL", "sqlite:///proc/attune-test/attune.db")
+        .output()
+        .unwrap();
+    assert_setting_error(&out, "DATABASE_URL", "/proc/attune-test");
+}
+
+#[test]
+fn other_bad_settings_name_their_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value, fragment) in [
+        ("BIND", "here", "not an address"),
+        ("SECRET_KEY", "short", "at least 32"),
+        ("LOG", "attune=shouty", "not a log filter"),
+        ("BASE_URL", "attune.example.org", "must start with https://"),
+        ("SMTP_URL", "mail.example.org", "smtp://"),
+    ] {
+        let out = attune(dir.path())
+            .args(["migrate"])
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_setting_error(&out, var, fragment);
+    }
+    let out = attune(dir.path())
+        .args(["serve", "--bind", "nowhere"])
+        .output()
+        .unwrap();
+    assert_setting_error(&out, "--bind", "not an address");
+}
+
+#[test]
+fn the_checker_passes_the_shipped_curricula() {
+    let out = attune(&repo_path(""))
+        .args(["curriculum", "check"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok  ")).count(),
+        3,
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().count(),
+        3,
+        "one line per curriculum: {stdout}"
+    );
+}
+
+#[test]
+fn the_checker_lists_every_planted_error_with_file_and_line() {
+    let fixtures = repo_path("tests/fixtures/broken-curricula");
+    let out = attune(&repo_path(""))
+        .args(["curriculum", "check"])
+        .arg(&fixtures)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let planted = [
+        ("typos/curriculum.toml", 4, "unknown key `sesion_minutes`"),
+        ("typos/curriculum.toml", 1, "missing key `session_minutes`"),
+        (
+            "typos/sessions/01-first.md",
+            1,
+            "session number 1 is used twice",
+        ),
+        (
+            "typos/sessions/01-first.md",
+            6,
+            "`reflection_prompts` has 1 prompt(s)",
+        ),
+        (
+            "typos/sessions/01-first.md",
+            12,
+            "the agenda adds up to 75 minutes, but the session is 90",
+        ),
+        ("typos/sessions/01-first.md", 19, "unknown kind `lecture`"),
+        (
+            "typos/sessions/01-first.md",
+            25,
+            "the link `../../other/sessions/01-x.md` leaves the curriculum folder",
+        ),
+        ("typos/sessions/01-first.md", 31, "`{{` is template syntax"),
+        ("typos/sessions/01-again.md", 7, "unknown key `colour`"),
+        (
+            "typos/sessions/01-again.md",
+            23,
+            "the parent handout is empty",
+        ),
+        ("typos/sessions", 1, "session 2 is missing"),
+        (
+            "typos/sessions/03-after-a-gap.md",
+            20,
+            "the link `/etc/passwd` leaves the curriculum folder",
+        ),
+        ("typos/sessions/03-after-a-gap.md", 22, "Flesch-Kincaid"),
+        ("no-manifest", 1, "no curriculum.toml"),
+        ("bad-syntax/sessions/01-broken.md", 2, "TOML syntax"),
+        (
+            "bad-syntax/sessions/01-broken.md",
+            9,
+            "missing section `# Facilitator notes`",
+        ),
+    ];
+    for (file, line, fragment) in planted {
+        let prefix = format!("{}/{file}:{line}: ", fixtures.display());
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&prefix) && l.contains(fragment)),
+            "expected {file}:{line} {fragment:?} in:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains(&format!("{} problem(s)", planted.len())),
+        "no more and no fewer problems than planted:\n{stdout}"
+    );
+}
+
+#[test]
+fn the_curriculum_list_names_versions_and_hashes() {
+    let out = attune(&repo_path(""))
+        .args(["curriculum", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 3);
+    assert!(stdout.contains("secure-base") && stdout.contains("1.0.0"));
+}
+
+#[test]
+fn a_user_can_be_added_from_stdin() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, password: &str| {
+        let mut child = attune(dir.path())
+            .args([
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Rosa Park",
+                "--admin",
+                "--password-stdin",
+            ])
+            .env("DATABASE_URL", &db.url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = add("rosa@example.org", "a good long password");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("as an administrator"));
+
+    let out = add("rosa@example.org", "a good long password");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already an account"));
+
+    let out = add("other@example.org", "short");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("at least 10 characters"));
+
+    let out = attune(dir.path())
+        .args(["user", "add", "--email", "x@example.org", "--name", "X"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert_setting_error(&out, "--password-stdin", "no terminal");
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, response))
+}
+
+/// `demo` then `serve`, as the README tells a newcomer.
+#[test]
+fn the_readme_start_works_and_the_server_answers() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out = attune(dir.path())
+        .args(["demo"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("demo@attune.local"), "{stdout}");
+    assert!(stdout.contains("Password:"), "{stdout}");
+
+    let port = free_port();
+    let started = Instant::now();
+    let _server = Server(
+        attune(dir.path())
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &db.url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut health = None;
+    while started.elapsed() < Duration::from_secs(20) && health.is_none() {
+        health = http_get(port, "/healthz").filter(|(s, _)| *s == 200);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, body) = health.expect("the server answers /healthz");
+    println!("serve answered /healthz after {:?}", started.elapsed());
+    assert!(body.contains("\"status\":\"ok\""));
+    let (status, page) = http_get(port, "/curricula").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("Secure Base"));
+}
+
+#[test]
+fn a_busy_port_is_one_line_and_exit_2() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = attune(dir.path())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &db.url)
+        .env("LOG", "error")
+        .output()
+        .unwrap();
+    assert_setting_error(&out, "BIND", "cannot listen on");
+}

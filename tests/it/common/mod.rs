@@ -1,0 +1,213 @@
+//! Test scaffolding: a fresh database per test and an app built by the same
+//! `build_app()` the server uses.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use actix_web::web;
+use attune::config::Config;
+use attune::db::{self, DatabaseTarget};
+use attune::AppState;
+use diesel::connection::SimpleConnection;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The PostgreSQL server to create test databases on, if tests run against
+/// PostgreSQL.
+pub fn postgres_base() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+/// One test's own database, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub target: DatabaseTarget,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        match postgres_base() {
+            Some(base) => {
+                let name = format!(
+                    "attune_t{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                let mut admin = db::connect(&DatabaseTarget::parse(&base).unwrap()).unwrap();
+                // One statement per call: PostgreSQL runs a multi-statement
+                // string as one transaction, and CREATE DATABASE refuses that.
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .unwrap();
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                let url = with_database(&base, &name);
+                Self {
+                    target: DatabaseTarget::parse(&url).unwrap(),
+                    url,
+                    _dir: None,
+                    pg: Some((base, name)),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("attune.db").display());
+                Self {
+                    target: DatabaseTarget::parse(&url).unwrap(),
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// A migrated connection outside any pool.
+    pub fn conn(&self) -> db::DbConn {
+        let mut conn = db::connect(&self.target).unwrap();
+        db::run_migrations(&mut conn).unwrap();
+        conn
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.pg {
+            if let Ok(DatabaseTarget::Postgres { .. }) = DatabaseTarget::parse(base) {
+                if let Ok(mut admin) = db::connect(&DatabaseTarget::parse(base).unwrap()) {
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// Replaces the database name in a postgres URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match head[scheme_end..].find('/') {
+        Some(i) => &head[..scheme_end + i],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn test_config(db_url: &str, curricula: Option<PathBuf>) -> Config {
+    let curricula = curricula.unwrap_or_else(|| repo_path("curricula"));
+    let db_url = db_url.to_string();
+    Config::from_lookup(move |key| match key {
+        "DATABASE_URL" => Some(db_url.clone()),
+        "CURRICULA_DIR" => Some(curricula.display().to_string()),
+        "DATABASE_POOL_SIZE" => Some("4".into()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+pub struct TestApp {
+    pub state: web::Data<AppState>,
+    /// Kept so the database lives as long as the app.
+    _db: TestDb,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        Self::with_curricula(None)
+    }
+
+    pub fn with_curricula(dir: Option<PathBuf>) -> Self {
+        let db = TestDb::new();
+        let state = AppState::init(test_config(&db.url, dir)).unwrap();
+        Self {
+            state: web::Data::new(state),
+            _db: db,
+        }
+    }
+
+    pub async fn send(&self, req: TestRequest) -> Resp {
+        let app = test::init_service(attune::build_app(self.state.clone())).await;
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = test::read_body(res).await;
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(TestRequest::get().uri(path)).await
+    }
+}
+
+/// What handlebars makes of text in `{{ }}`.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '`' => out.push_str("&#x60;"),
+            '=' => out.push_str("&#x3D;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn database_names_are_swapped() {
+    assert_eq!(
+        with_database("postgres://u@h:5432/ci", "t1"),
+        "postgres://u@h:5432/t1"
+    );
+    assert_eq!(
+        with_database("postgres://h/ci?sslmode=disable", "t1"),
+        "postgres://h/t1?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary. Each test gets its own database:
+//! SQLite in a temporary folder by default, or a fresh PostgreSQL database
+//! when `TEST_DATABASE_URL` is a postgres:// URL (see `.ci/run`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod common;
+mod curricula;
+mod db;
+mod web;
