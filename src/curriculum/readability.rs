@@ -52,7 +52,9 @@ pub fn count_syllables(word: &str) -> usize {
     let mut end = chars.len();
     // Silent endings: "makes", "named", "made" (but not "needed", "table").
     let n = chars.len();
-    if chars[n - 1] == 'e' && !(chars[n - 2] == 'l' && !is_vowel(chars[n - 3])) {
+    // A final consonant + "le" is its own syllable ("ta-ble").
+    let consonant_le = chars[n - 2] == 'l' && !is_vowel(chars[n - 3]);
+    if chars[n - 1] == 'e' && !consonant_le {
         end -= 1;
     } else if (chars[n - 1] == 's' || chars[n - 1] == 'd') && chars[n - 2] == 'e' {
         let before = chars[n - 3];
