@@ -91,9 +91,9 @@ pub enum UserCommand {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Curriculum { command } => run_curriculum(command),
-        Command::Serve { bind, demo } => with_config(|config| serve(config, bind, demo)),
-        Command::Migrate { revert_all } => with_config(|config| migrate(config, revert_all)),
-        Command::Demo => with_config(demo),
+        Command::Serve { bind, demo } => with_config(true, |config| serve(config, bind, demo)),
+        Command::Migrate { revert_all } => with_config(false, |config| migrate(config, revert_all)),
+        Command::Demo => with_config(false, demo),
         Command::User {
             command:
                 UserCommand::Add {
@@ -102,7 +102,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     admin,
                     password_stdin,
                 },
-        } => with_config(|config| add_user(config, &email, &name, admin, password_stdin)),
+        } => with_config(false, |config| {
+            add_user(config, &email, &name, admin, password_stdin)
+        }),
     }
 }
 
@@ -129,11 +131,18 @@ impl From<StartError> for Failure {
     }
 }
 
-fn with_config(f: impl FnOnce(Config) -> Result<(), Failure>) -> ExitCode {
+/// Loads the configuration and runs `f`. One-shot verbs log only warnings
+/// unless `LOG` asks for more; the server logs at `LOG` (default info).
+fn with_config(server: bool, f: impl FnOnce(Config) -> Result<(), Failure>) -> ExitCode {
     let result = Config::from_env()
         .map_err(Failure::from)
         .and_then(|config| {
-            init_logging(&config.log);
+            let explicit = std::env::var_os("LOG").is_some();
+            init_logging(if server || explicit {
+                &config.log
+            } else {
+                "warn"
+            });
             f(config)
         });
     match result {
@@ -201,26 +210,26 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
 
 fn migrate(config: Config, revert_all: bool) -> Result<(), Failure> {
     let target = config.database;
-    let pool =
-        db::open_pool(&target, 1).map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+    let applied =
+        db::migrate(&target).map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
     if revert_all {
+        let mut conn =
+            db::connect(&target).map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
         let reverted =
             db::revert_all_migrations(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
         println!(
-            "Reverted {} migration(s) on {}.",
+            "Reverted {} migration(s) on {}; its tables and data are gone.",
             reverted.len(),
             target.describe()
         );
+    } else if applied.is_empty() {
+        println!("{} is already up to date.", target.describe());
     } else {
-        // open_pool applied anything pending; say where things stand.
-        let tables = db::table_names(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
         println!(
-            "The database is up to date ({}, {} tables).",
+            "Applied {} migration(s) to {}: {}",
+            applied.len(),
             target.describe(),
-            tables.len()
+            applied.join(", ")
         );
     }
     Ok(())
@@ -286,11 +295,9 @@ fn add_user(
         }
         first
     };
-    let pool = db::open_pool(&config.database, 1)
+    db::migrate(&config.database).map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+    let mut conn = db::connect(&config.database)
         .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
     let user = services::users::create_user(
         &mut conn,
         &services::users::NewAccount {

@@ -198,9 +198,7 @@ fn parse_base_url(url: &str) -> Result<String, String> {
 
 fn parse_smtp_url(url: &str) -> Result<String, String> {
     let url = url.trim();
-    let ok = ["smtp://", "smtps://", "file://", "memory:"]
-        .iter()
-        .any(|p| url.starts_with(p));
+    let ok = url.starts_with("smtp://") || url.starts_with("smtps://");
     if !ok {
         return Err(format!(
             "'{url}' must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.org:587)"

@@ -218,16 +218,23 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Creates the SQLite file's folder if needed, checks that one connection
-/// can be made (so the caller gets the real reason when it cannot), runs
-/// pending migrations, and only then hands out the pool.
-pub fn open_pool(target: &DatabaseTarget, max_size: u32) -> Result<Pool, ConnectError> {
+/// Creates the SQLite file's folder if needed, connects once (so the caller
+/// gets the real reason when that fails) and applies pending migrations.
+/// Returns the migrations applied.
+pub fn migrate(target: &DatabaseTarget) -> Result<Vec<String>, ConnectError> {
     if let DatabaseTarget::Sqlite { path } = target {
         prepare_sqlite_folder(path)?;
     }
-    let mut first = connect(target)?;
-    run_migrations(&mut first).map_err(|e| ConnectError(format!("migrations failed: {e}")))?;
-    drop(first);
+    let mut conn = connect(target)?;
+    run_migrations(&mut conn).map_err(|e| ConnectError(format!("migrations failed: {e}")))
+}
+
+/// Migrates the database, then hands out the pool.
+pub fn open_pool(target: &DatabaseTarget, max_size: u32) -> Result<Pool, ConnectError> {
+    let applied = migrate(target)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))

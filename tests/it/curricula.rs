@@ -79,3 +79,38 @@ fn parent_handouts_read_at_grade_8_or_lower() {
     }
     println!("{}", report.join("\n"));
 }
+
+/// The full example in `curricula/README.md` is a valid curriculum, so the
+/// documentation cannot drift from the checker.
+#[test]
+fn the_format_readme_example_passes_the_checker() {
+    let readme = std::fs::read_to_string(repo_path("curricula/README.md")).unwrap();
+    let block_after = |marker: &str| -> String {
+        let start = readme
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} not in README"));
+        let rest = &readme[start..];
+        let open = rest.find("```").unwrap();
+        let body_start = open + rest[open..].find('\n').unwrap() + 1;
+        let body_end = body_start + rest[body_start..].find("\n```").unwrap() + 1;
+        rest[body_start..body_end].to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let example = dir.path().join("example");
+    std::fs::create_dir_all(example.join("sessions")).unwrap();
+    std::fs::write(
+        example.join("curriculum.toml"),
+        block_after("`curricula/example/curriculum.toml`:"),
+    )
+    .unwrap();
+    std::fs::write(
+        example.join("sessions/01-the-pause.md"),
+        block_after("`curricula/example/sessions/01-the-pause.md`:"),
+    )
+    .unwrap();
+    let loaded = curriculum::load(&Source::Dir(example));
+    assert_eq!(loaded.problems, vec![]);
+    let c = loaded.library.get("example").unwrap();
+    assert_eq!(c.sessions[0].agenda.len(), 6);
+    assert_eq!(c.sessions[0].minutes, 90);
+}
