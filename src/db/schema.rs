@@ -26,13 +26,14 @@ diesel::table! {
     web_sessions (id) {
         id -> BigInt,
         token_hash -> Text,
-        user_id -> BigInt,
+        user_id -> Nullable<BigInt>,
         data -> Text,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
+        absolute_expires_at -> Timestamp,
     }
 }
 

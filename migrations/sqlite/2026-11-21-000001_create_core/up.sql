@@ -20,13 +20,16 @@ CREATE TABLE users (
 CREATE TABLE web_sessions (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     token_hash TEXT NOT NULL UNIQUE,
-    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    -- NULL until someone signs in (the sign-in form has a session too).
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
     data TEXT NOT NULL DEFAULT '{}',
     ip TEXT,
     user_agent TEXT,
     created_at TIMESTAMP NOT NULL,
     last_seen_at TIMESTAMP NOT NULL,
-    expires_at TIMESTAMP NOT NULL
+    -- idle expiry, pushed forward on use; the absolute one never moves
+    expires_at TIMESTAMP NOT NULL,
+    absolute_expires_at TIMESTAMP NOT NULL
 );
 CREATE INDEX web_sessions_user_id ON web_sessions(user_id);
 
