@@ -36,6 +36,11 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Not signed in: a redirect to the sign-in page, back to `next` after.
+    #[error("please sign in")]
+    SignInRequired(Option<String>),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -106,11 +111,23 @@ impl ResponseError for AppError {
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::SignInRequired(_) => StatusCode::SEE_OTHER,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::SignInRequired(next) = self {
+            let location = match next {
+                Some(n) if n != "/" => format!("/login?next={}", encode_component(n)),
+                _ => "/login".to_string(),
+            };
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", location))
+                .insert_header(("Cache-Control", "no-store"))
+                .finish();
+        }
         if let Self::Internal(detail) = self {
             tracing::error!(error = %detail, "internal error");
         }
@@ -125,6 +142,20 @@ impl ResponseError for AppError {
         });
         res
     }
+}
+
+/// Percent-encodes a query value (only what a path may hold needs it).
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 impl From<diesel::result::Error> for AppError {

@@ -34,11 +34,13 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let sessions = auth::session_store::middleware(&state);
     App::new()
         .app_data(state)
         .configure(routes::configure)
         .default_service(web::to(handlers::errors::not_found))
         .wrap(ErrorHandlers::new().default_handler(handlers::errors::render_error))
+        .wrap(sessions)
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))

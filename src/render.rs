@@ -6,10 +6,12 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use actix_web::http::header::ContentType;
+use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use handlebars::Handlebars;
 use serde::Serialize;
 
+use crate::auth::PageContext;
 use crate::error::AppError;
 
 #[derive(rust_embed::RustEmbed)]
@@ -54,11 +56,41 @@ impl Templates {
             .map_err(|e| AppError::internal(format!("rendering {name}: {e}")))
     }
 
-    /// A whole HTML page.
-    pub fn page(&self, name: &str, data: &impl Serialize) -> Result<HttpResponse, AppError> {
-        Ok(HttpResponse::Ok()
-            .content_type(ContentType::html())
-            .body(self.render(name, data)?))
+    /// A whole HTML page for whoever is asking: the layout gets `user` and
+    /// `csrf` from `ctx`. Pages for a signed-in person are never cached.
+    pub fn view(
+        &self,
+        name: &str,
+        ctx: &PageContext,
+        data: serde_json::Value,
+    ) -> Result<HttpResponse, AppError> {
+        self.view_with_status(StatusCode::OK, name, ctx, data)
+    }
+
+    /// `view` with another status: a form shown again with its mistakes.
+    pub fn view_with_status(
+        &self,
+        status: StatusCode,
+        name: &str,
+        ctx: &PageContext,
+        mut data: serde_json::Value,
+    ) -> Result<HttpResponse, AppError> {
+        if let serde_json::Value::Object(map) = &mut data {
+            map.insert(
+                "user".into(),
+                serde_json::to_value(&ctx.user).map_err(AppError::internal)?,
+            );
+            map.insert(
+                "csrf".into(),
+                serde_json::to_value(&ctx.csrf).map_err(AppError::internal)?,
+            );
+        }
+        let mut res = HttpResponse::build(status);
+        res.content_type(ContentType::html());
+        if ctx.user.is_some() {
+            res.insert_header(("Cache-Control", "no-store"));
+        }
+        Ok(res.body(self.render(name, &data)?))
     }
 
     pub fn has(&self, name: &str) -> bool {

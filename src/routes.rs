@@ -2,7 +2,7 @@
 
 use actix_web::web;
 
-use crate::handlers::{assets, health, public};
+use crate::handlers::{assets, auth, dashboard, health, public};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::show_home))
@@ -13,5 +13,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/curricula/{slug}/sessions/{number}",
             web::get().to(public::show_session_handout),
-        );
+        )
+        .route("/login", web::get().to(auth::show_login))
+        .route("/login", web::post().to(auth::create_session))
+        .route("/logout", web::post().to(auth::destroy_session))
+        .route("/account/password", web::get().to(auth::edit_password))
+        .route("/account/password", web::post().to(auth::update_password))
+        .route("/dashboard", web::get().to(dashboard::show_dashboard));
 }

@@ -1,5 +1,11 @@
-//! Authentication building blocks. Sign-in, sessions and magic links build
-//! on these.
+//! Authentication: passwords, database-backed sessions, CSRF, tokens and
+//! the extractors that say who is asking.
 
+pub mod csrf;
 pub mod password;
+pub mod session_store;
 pub mod token;
+pub mod user;
+
+pub use csrf::CsrfForm;
+pub use user::{CurrentUser, PageContext, Viewer};

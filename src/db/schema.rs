@@ -38,6 +38,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        key -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     curriculum_versions (id) {
         id -> BigInt,
         slug -> Text,
@@ -224,6 +232,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
     web_sessions,
+    login_attempts,
     curriculum_versions,
     cohorts,
     cohort_facilitators,

@@ -86,6 +86,8 @@ pub fn render_error<B: MessageBody + 'static>(
                             "title": title,
                             "status": status.as_u16(),
                             "message": message,
+                            "user": null,
+                            "csrf": null,
                         }),
                     )
                     .ok()

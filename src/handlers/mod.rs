@@ -2,6 +2,8 @@
 //! function, render.
 
 pub mod assets;
+pub mod auth;
+pub mod dashboard;
 pub mod errors;
 pub mod health;
 pub mod public;

@@ -3,28 +3,38 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::services::curricula;
 use crate::state::AppState;
 
-pub async fn show_home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn show_home(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
     let cards = curricula::cards(&state.library);
-    state.templates.page(
+    state.templates.view(
         "pages/public/home",
-        &json!({ "title": "Welcome", "curricula": cards }),
+        &viewer.context()?,
+        json!({ "title": "Welcome", "curricula": cards }),
     )
 }
 
-pub async fn list_curricula(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn list_curricula(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
     let cards = curricula::cards(&state.library);
-    state.templates.page(
+    state.templates.view(
         "pages/curricula/index",
-        &json!({ "title": "Courses", "curricula": cards }),
+        &viewer.context()?,
+        json!({ "title": "Courses", "curricula": cards }),
     )
 }
 
 pub async fn show_curriculum(
     state: web::Data<AppState>,
+    viewer: Viewer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let c = state
@@ -32,14 +42,16 @@ pub async fn show_curriculum(
         .get(&slug)
         .ok_or_else(|| AppError::not_found("We don't have a course by that name."))?;
     let card = curricula::card(c);
-    state.templates.page(
+    state.templates.view(
         "pages/curricula/show",
-        &json!({ "title": card.title.clone(), "curriculum": card }),
+        &viewer.context()?,
+        json!({ "title": card.title.clone(), "curriculum": card }),
     )
 }
 
 pub async fn show_session_handout(
     state: web::Data<AppState>,
+    viewer: Viewer,
     path: web::Path<(String, u32)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, number) = path.into_inner();
@@ -48,8 +60,9 @@ pub async fn show_session_handout(
         .get(&slug)
         .ok_or_else(|| AppError::not_found("We don't have a course by that name."))?;
     let page = curricula::handout_page(c, number)?;
-    state.templates.page(
+    state.templates.view(
         "pages/curricula/handout",
-        &json!({ "title": format!("{} · {}", page.title, page.curriculum_title), "handout": page }),
+        &viewer.context()?,
+        json!({ "title": format!("{} · {}", page.title, page.curriculum_title), "handout": page }),
     )
 }

@@ -1,6 +1,8 @@
 //! The rules of the product, per area. Plain Rust in, `Result<T, AppError>`
 //! out; no actix types.
 
+pub mod auth;
+pub mod cohorts;
 pub mod curricula;
 pub mod demo;
 pub mod schedule;

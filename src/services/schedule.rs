@@ -139,3 +139,31 @@ mod tests {
         assert_eq!(plan[2].session_number, 3);
     }
 }
+
+/// A UTC instant as people in `tz` read it: "Tue 24 Nov 2026, 18:30".
+pub fn format_local(tz: Tz, utc: NaiveDateTime) -> String {
+    tz.from_utc_datetime(&utc)
+        .format("%a %-d %b %Y, %H:%M")
+        .to_string()
+}
+
+/// The local date and time of a UTC instant in `tz`.
+pub fn to_local(tz: Tz, utc: NaiveDateTime) -> NaiveDateTime {
+    tz.from_utc_datetime(&utc).naive_local()
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn formats_in_the_cohort_zone() {
+        let tz: Tz = "Australia/Lord_Howe".parse().unwrap();
+        let utc = NaiveDate::from_ymd_opt(2026, 1, 5)
+            .unwrap()
+            .and_hms_opt(7, 0, 0)
+            .unwrap();
+        // Lord Howe is UTC+11 in January.
+        assert_eq!(format_local(tz, utc), "Mon 5 Jan 2026, 18:00");
+    }
+}

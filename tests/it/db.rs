@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "access_tokens",
     "app_settings",
     "attendance",
@@ -17,6 +17,7 @@ const TABLES: [&str; 14] = [
     "cohorts",
     "curriculum_versions",
     "enrolments",
+    "login_attempts",
     "meetings",
     "outbox_messages",
     "participants",

@@ -7,10 +7,12 @@ pub mod audit;
 pub mod cohort;
 pub mod curriculum_version;
 pub mod enrolment;
+pub mod login_attempt;
 pub mod meeting;
 pub mod participant;
 pub mod reflection;
 pub mod user;
+pub mod web_session;
 
 pub use attendance::{Attendance, AttendanceStatus};
 pub use audit::NewAuditEntry;

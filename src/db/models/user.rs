@@ -56,3 +56,17 @@ impl User {
         Ok(())
     }
 }
+
+impl User {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<User>, AppError> {
+        Ok(users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+}

@@ -211,3 +211,117 @@ fn database_names_are_swapped() {
     );
     assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
 }
+
+/// A browser-like client: keeps cookies between requests and reads the
+/// form token from the last page.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    cookies: std::collections::BTreeMap<String, String>,
+    pub last_token: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: Default::default(),
+            last_token: None,
+        }
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    async fn send(&mut self, mut req: TestRequest) -> Resp {
+        if let Some(c) = self.cookie_header() {
+            req = req.insert_header(("Cookie", c));
+        }
+        let res = self.app.send(req).await;
+        for value in res.headers.get_all("set-cookie") {
+            let Ok(text) = value.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, val)) = pair.split_once('=') {
+                let expired = text.to_ascii_lowercase().contains("max-age=0") || val.is_empty();
+                if expired {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), val.to_string());
+                }
+            }
+        }
+        if let Some(t) = find_token(&res.body) {
+            self.last_token = Some(t);
+        }
+        res
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        self.send(TestRequest::get().uri(path)).await
+    }
+
+    /// Posts a form with the current token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.last_token.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.send(
+            TestRequest::post()
+                .uri(path)
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+        .await
+    }
+
+    pub fn cookies(&self) -> std::collections::BTreeMap<String, String> {
+        self.cookies.clone()
+    }
+
+    pub fn set_cookies(&mut self, cookies: std::collections::BTreeMap<String, String>) {
+        self.cookies = cookies;
+    }
+
+    /// Signs in through the real form.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Resp {
+        self.get("/login").await;
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+fn find_token(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_string()).filter(|t| !t.is_empty())
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// Adds an account straight through the service.
+pub fn add_user(app: &TestApp, email: &str, admin: bool) -> attune::db::models::User {
+    let mut conn = app.state.pool.get().unwrap();
+    attune::services::users::create_user(
+        &mut conn,
+        &attune::services::users::NewAccount {
+            email,
+            name: &email.split('@').next().unwrap().replace('.', " "),
+            password: PASSWORD,
+            is_admin: admin,
+        },
+    )
+    .unwrap()
+}

@@ -1,0 +1,189 @@
+//! actix-session's storage in our own database: sessions can be listed and
+//! revoked (sign out everywhere), survive restarts, and are shared by every
+//! server on the same database. The cookie holds a random 256-bit key; the
+//! table holds only its SHA-256.
+
+use std::collections::HashMap;
+
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::time::Duration;
+use actix_web::cookie::{Key, SameSite};
+
+use crate::auth::token::{hash_token, new_token};
+use crate::db::models::web_session::{NewWebSession, WebSession};
+use crate::db::{now, Pool};
+use crate::error::AppError;
+
+/// How long a signed-in browser may sit idle before signing in again.
+pub const IDLE_TIMEOUT_MINUTES: i64 = 120;
+
+/// The session middleware: cookie `__Host-attune` (Secure, HttpOnly,
+/// SameSite=Lax, Path=/), or plain `attune_session` only when attune is
+/// reached at http://localhost, where browsers refuse `__Host-` cookies
+/// without https.
+pub fn middleware(state: &crate::AppState) -> SessionMiddleware<DbSessionStore> {
+    use sha2::{Digest, Sha512};
+    let key = Key::from(&Sha512::digest(state.secret_key.as_slice()));
+    let base = state.config.base_url.as_str();
+    let https = base.starts_with("https://");
+    let local_http = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .any(|p| {
+            base == *p || base.starts_with(&format!("{p}:")) || base.starts_with(&format!("{p}/"))
+        });
+    let (name, secure) = if local_http {
+        ("attune_session", false)
+    } else {
+        ("__Host-attune", true)
+    };
+    if !https && !local_http {
+        tracing::warn!(
+            base_url = base,
+            "BASE_URL is plain http on a non-local address: browsers will not keep the sign-in cookie; serve attune over https"
+        );
+    }
+    SessionMiddleware::builder(DbSessionStore::new(state.pool.clone()), key)
+        .cookie_name(name.to_string())
+        .cookie_secure(secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".to_string())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(
+            BrowserSession::default()
+                .state_ttl(Duration::minutes(IDLE_TIMEOUT_MINUTES))
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
+        .build()
+}
+
+/// How long a session lives at most, however active.
+pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
+
+/// The state key that holds the signed-in user's id.
+pub const USER_KEY: &str = "user_id";
+
+type SessionState = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, anyhow::Error> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("session store: {e}"))?
+        .map_err(|e| anyhow::anyhow!("session store: {e}"))
+    }
+}
+
+fn user_of(state: &SessionState) -> Option<i64> {
+    state.get(USER_KEY).and_then(|v| v.parse().ok())
+}
+
+fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
+    now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        let hash = hash_token(session_key.as_ref());
+        let row = self
+            .run(move |conn| WebSession::find_live(conn, &hash, now()))
+            .await
+            .map_err(LoadError::Other)?;
+        match row {
+            None => Ok(None),
+            Some(row) => serde_json::from_str(&row.data)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let data = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let token = new_token().map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
+        let hash = hash_token(&token);
+        let expires_at = expiry(ttl);
+        let user_id = user_of(&state);
+        self.run(move |conn| {
+            let at = now();
+            // Tidy up as we go: expired rows are never read again.
+            WebSession::delete_expired(conn, at)?;
+            WebSession::insert(
+                conn,
+                &NewWebSession {
+                    token_hash: &hash,
+                    user_id,
+                    data: &data,
+                    created_at: at,
+                    last_seen_at: at,
+                    expires_at,
+                    absolute_expires_at: at + chrono::Duration::hours(ABSOLUTE_LIFETIME_HOURS),
+                },
+            )
+        })
+        .await
+        .map_err(SaveError::Other)?;
+        SessionKey::try_from(token).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let data =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let hash = hash_token(session_key.as_ref());
+        let expires_at = expiry(ttl);
+        let user_id = user_of(&state);
+        let updated = self
+            .run(move |conn| {
+                WebSession::update_state(conn, &hash, user_id, &data, now(), expires_at)
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated {
+            Ok(session_key)
+        } else {
+            // Revoked or past its absolute lifetime: start a fresh one.
+            self.save(state, ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            })
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        let hash = hash_token(session_key.as_ref());
+        let expires_at = expiry(ttl);
+        self.run(move |conn| WebSession::touch(conn, &hash, now(), expires_at))
+            .await
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let hash = hash_token(session_key.as_ref());
+        self.run(move |conn| WebSession::delete(conn, &hash)).await
+    }
+}

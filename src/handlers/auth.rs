@@ -1,0 +1,211 @@
+//! Signing in and out, and changing one's password.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::session_store::USER_KEY;
+use crate::auth::user::safe_next;
+use crate::auth::{csrf, CsrfForm, CurrentUser, PageContext, Viewer};
+use crate::error::AppError;
+use crate::services;
+use crate::state::AppState;
+
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+    password_changed: Option<String>,
+}
+
+fn login_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    email: &str,
+    next: Option<&str>,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = PageContext {
+        user: None,
+        csrf: None,
+    };
+    state.templates.view_with_status(
+        status,
+        "pages/auth/login",
+        &ctx,
+        json!({
+            "title": "Sign in",
+            "form_token": csrf::token(session)?,
+            "email": email,
+            "next": next.unwrap_or(""),
+            "error": error,
+            "notice": notice,
+        }),
+    )
+}
+
+pub async fn show_login(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    if viewer.user.is_some() {
+        return Ok(see_other(&safe_next(query.next.as_deref())));
+    }
+    let notice = if query.signed_out.is_some() {
+        Some("You're signed out. See you next time.")
+    } else if query.password_changed.is_some() {
+        Some("Your password is changed. Please sign in with the new one.")
+    } else {
+        None
+    };
+    login_page(
+        &state,
+        &viewer.session,
+        StatusCode::OK,
+        "",
+        query.next.as_deref(),
+        None,
+        notice,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn create_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let ip = client_ip(&req);
+    let (email, password) = (form.email.clone(), form.password);
+    let result = state
+        .db(move |conn| services::auth::sign_in(conn, &email, &password, ip.as_deref()))
+        .await;
+    match result {
+        Ok(user) => {
+            // A new session id at sign-in: a key planted before is useless.
+            session.renew();
+            session
+                .insert(USER_KEY, user.id)
+                .map_err(|e| AppError::internal(format!("session: {e}")))?;
+            csrf::rotate(&session)?;
+            Ok(see_other(&safe_next(form.next.as_deref())))
+        }
+        Err(
+            e @ (AppError::Unauthorized(_) | AppError::TooManyRequests(_) | AppError::Forbidden(_)),
+        ) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let mut res = login_page(
+                &state,
+                &session,
+                status,
+                &form.email,
+                form.next.as_deref(),
+                Some(e.to_string()),
+                None,
+            )?;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                res.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from_static("900"),
+                );
+            }
+            Ok(res)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn destroy_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    current: CurrentUser,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, ip) = (current.id(), client_ip(&req));
+    state
+        .db(move |conn| services::auth::record_sign_out(conn, id, ip.as_deref()))
+        .await?;
+    current.session.purge();
+    Ok(see_other("/login?signed_out=1"))
+}
+
+pub async fn edit_password(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    state.templates.view(
+        "pages/auth/password",
+        &current.context()?,
+        json!({ "title": "Change your password", "error": null }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn update_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    current: CurrentUser,
+    form: CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let user = current.user.clone();
+    let ip = client_ip(&req);
+    let result = state
+        .db(move |conn| {
+            services::auth::change_password(
+                conn,
+                &user,
+                &form.current,
+                &form.new,
+                &form.confirm,
+                ip.as_deref(),
+            )
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            // Every session of this account has ended, this one included.
+            current.session.purge();
+            Ok(see_other("/login?password_changed=1"))
+        }
+        Err(AppError::Validation(message)) => state.templates.view_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/auth/password",
+            &current.context()?,
+            json!({ "title": "Change your password", "error": message }),
+        ),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,27 @@
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::services::cohorts;
+use crate::state::AppState;
+
+pub async fn show_dashboard(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let user = current.user.clone();
+    let summaries = state
+        .db(move |conn| cohorts::summaries(conn, &user))
+        .await?;
+    state.templates.view(
+        "pages/dashboard/show",
+        &current.context()?,
+        json!({
+            "title": "Dashboard",
+            "name": current.user.name,
+            "is_admin": current.user.is_admin,
+            "cohorts": summaries,
+        }),
+    )
+}
