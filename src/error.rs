@@ -16,8 +16,37 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+/// Mistakes in a form, by field name, for showing beside each field.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FieldErrors(pub std::collections::BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_string())
+            .or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when there were no mistakes.
+    pub fn check(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// A form with mistakes in named fields (422); handlers show the form
+    /// again with each message beside its field.
+    #[error("Please check the fields marked below.")]
+    Invalid(FieldErrors),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -103,7 +132,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,

@@ -2,7 +2,7 @@
 
 use actix_web::web;
 
-use crate::handlers::{assets, auth, dashboard, health, public};
+use crate::handlers::{assets, auth, cohorts, dashboard, health, meetings, public, roster};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::show_home))
@@ -19,5 +19,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(auth::destroy_session))
         .route("/account/password", web::get().to(auth::edit_password))
         .route("/account/password", web::post().to(auth::update_password))
-        .route("/dashboard", web::get().to(dashboard::show_dashboard));
+        .route("/dashboard", web::get().to(dashboard::show_dashboard))
+        .route("/cohorts/new", web::get().to(cohorts::new_cohort))
+        .route("/cohorts", web::post().to(cohorts::create_cohort))
+        .route("/cohorts/{id}", web::get().to(cohorts::show_cohort))
+        .route(
+            "/cohorts/{id}/meetings",
+            web::post().to(meetings::create_makeup),
+        )
+        .route(
+            "/cohorts/{id}/meetings/{meeting}",
+            web::get().to(meetings::show_meeting),
+        )
+        .route(
+            "/cohorts/{id}/meetings/{meeting}/attendance",
+            web::post().to(meetings::update_attendance),
+        )
+        .route(
+            "/cohorts/{id}/meetings/{meeting}/fidelity",
+            web::post().to(meetings::update_fidelity),
+        )
+        .route(
+            "/cohorts/{id}/meetings/{meeting}/reschedule",
+            web::post().to(meetings::reschedule_meeting),
+        )
+        .route(
+            "/cohorts/{id}/meetings/{meeting}/cancel",
+            web::post().to(meetings::cancel_meeting),
+        )
+        .route(
+            "/cohorts/{id}/participants/new",
+            web::get().to(roster::new_participant),
+        )
+        .route(
+            "/cohorts/{id}/participants",
+            web::post().to(roster::create_participant),
+        )
+        .route(
+            "/cohorts/{id}/enrolments/{enrolment}/withdraw",
+            web::post().to(roster::withdraw_enrolment),
+        )
+        .route(
+            "/cohorts/{id}/enrolments/{enrolment}/readmit",
+            web::post().to(roster::readmit_enrolment),
+        );
 }

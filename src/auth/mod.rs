@@ -8,4 +8,4 @@ pub mod token;
 pub mod user;
 
 pub use csrf::CsrfForm;
-pub use user::{CurrentUser, PageContext, Viewer};
+pub use user::{flash, CurrentUser, PageContext, Viewer};

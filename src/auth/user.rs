@@ -29,6 +29,23 @@ pub struct UserBadge {
 pub struct PageContext {
     pub user: Option<UserBadge>,
     pub csrf: Option<String>,
+    /// A one-time message from the last action ("Attendance saved.").
+    pub notice: Option<String>,
+}
+
+const NOTICE_KEY: &str = "notice";
+
+/// Leaves a message for the next page this browser shows.
+pub fn flash(session: &Session, message: &str) {
+    let _ = session.insert(NOTICE_KEY, message);
+}
+
+fn take_notice(session: &Session) -> Option<String> {
+    let notice = session.get::<String>(NOTICE_KEY).ok().flatten();
+    if notice.is_some() {
+        session.remove(NOTICE_KEY);
+    }
+    notice
 }
 
 pub struct Viewer {
@@ -64,6 +81,7 @@ impl CurrentUser {
         Ok(PageContext {
             user: Some(badge(&self.user)),
             csrf: Some(csrf::token(&self.session)?),
+            notice: take_notice(&self.session),
         })
     }
 }
@@ -74,10 +92,12 @@ impl Viewer {
             Some(u) => PageContext {
                 user: Some(badge(u)),
                 csrf: Some(csrf::token(&self.session)?),
+                notice: take_notice(&self.session),
             },
             None => PageContext {
                 user: None,
                 csrf: None,
+                notice: None,
             },
         })
     }

@@ -73,6 +73,8 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        meeting_time -> Text,
+        cadence_days -> Integer,
     }
 }
 
@@ -98,6 +100,18 @@ diesel::table! {
         facilitator_note -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        schedule_note -> Nullable<Text>,
+        fidelity_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_segments (meeting_id, segment_index) {
+        meeting_id -> BigInt,
+        segment_index -> Integer,
+        delivered -> Bool,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -225,6 +239,7 @@ diesel::joinable!(meetings -> cohorts (cohort_id));
 diesel::joinable!(enrolments -> cohorts (cohort_id));
 diesel::joinable!(enrolments -> participants (participant_id));
 diesel::joinable!(attendance -> meetings (meeting_id));
+diesel::joinable!(meeting_segments -> meetings (meeting_id));
 diesel::joinable!(attendance -> enrolments (enrolment_id));
 diesel::joinable!(reflections -> enrolments (enrolment_id));
 
@@ -237,6 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cohorts,
     cohort_facilitators,
     meetings,
+    meeting_segments,
     participants,
     enrolments,
     attendance,

@@ -42,6 +42,7 @@ fn login_page(
     let ctx = PageContext {
         user: None,
         csrf: None,
+        notice: None,
     };
     state.templates.view_with_status(
         status,

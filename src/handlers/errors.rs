@@ -88,6 +88,7 @@ pub fn render_error<B: MessageBody + 'static>(
                             "message": message,
                             "user": null,
                             "csrf": null,
+                            "flash": null,
                         }),
                     )
                     .ok()

@@ -3,7 +3,10 @@
 
 pub mod assets;
 pub mod auth;
+pub mod cohorts;
 pub mod dashboard;
 pub mod errors;
 pub mod health;
+pub mod meetings;
 pub mod public;
+pub mod roster;

@@ -119,3 +119,437 @@ pub fn summaries(conn: &mut DbConn, user: &User) -> Result<Vec<CohortSummary>, A
         })
         .collect())
 }
+
+// ---------------------------------------------------------------------
+// Creating a cohort
+
+/// The new-cohort form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+#[serde(default)]
+pub struct CohortForm {
+    pub curriculum: String,
+    pub title: String,
+    pub time_zone: String,
+    pub first_date: String,
+    pub start_time: String,
+    pub cadence: String,
+    pub skip_dates: String,
+    pub location: String,
+    pub online_url: String,
+    pub capacity: String,
+    pub language: String,
+}
+
+/// A checked plan for a cohort.
+#[derive(Debug, Clone)]
+pub struct CohortPlan {
+    pub curriculum: std::sync::Arc<crate::curriculum::Curriculum>,
+    pub title: String,
+    pub tz: chrono_tz::Tz,
+    pub first: chrono::NaiveDate,
+    pub time: chrono::NaiveTime,
+    pub cadence_days: u32,
+    pub skip: Vec<chrono::NaiveDate>,
+    pub location: Option<String>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i32>,
+    pub language: String,
+}
+
+impl CohortPlan {
+    pub fn meetings(&self) -> Vec<schedule::PlannedMeeting> {
+        schedule::weekly(
+            self.tz,
+            self.first,
+            self.time,
+            self.curriculum.sessions.len() as u32,
+            self.cadence_days,
+            &self.skip,
+        )
+    }
+}
+
+/// Checks every field and reports every mistake at once.
+pub fn check_form(
+    form: &CohortForm,
+    library: &crate::curriculum::Library,
+) -> Result<CohortPlan, AppError> {
+    use crate::error::FieldErrors;
+    use crate::services::forms;
+    let mut e = FieldErrors::default();
+    let curriculum = library.get(form.curriculum.trim()).cloned();
+    if curriculum.is_none() {
+        e.add("curriculum", "Please choose a course.");
+    }
+    let title = forms::required_line(&mut e, "title", &form.title, 120, "a name for the group");
+    let tz = match schedule::parse_time_zone(&form.time_zone) {
+        Ok(tz) => Some(tz),
+        Err(err) => {
+            e.add("time_zone", err.to_string());
+            None
+        }
+    };
+    let first = forms::date(&mut e, "first_date", &form.first_date);
+    let time = forms::time(&mut e, "start_time", &form.start_time);
+    let cadence_days = match form.cadence.trim() {
+        "" | "7" => 7,
+        "14" => 14,
+        _ => {
+            e.add("cadence", "Please choose weekly or every two weeks.");
+            7
+        }
+    };
+    let mut skip = Vec::new();
+    for word in form
+        .skip_dates
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        match forms::parse_date(word) {
+            Some(d) => skip.push(d),
+            None => e.add(
+                "skip_dates",
+                format!("'{word}' is not a date we can read. Please write dates like 2026-12-24, one per line."),
+            ),
+        }
+    }
+    if skip.len() > 60 {
+        e.add(
+            "skip_dates",
+            "That is a lot of dates to skip; please list at most 60.",
+        );
+    }
+    let location = forms::optional_line(&mut e, "location", &form.location, 300);
+    let online_url = forms::optional_url(&mut e, "online_url", &form.online_url);
+    let capacity = forms::optional_number(&mut e, "capacity", &form.capacity, 1, 500);
+    let language = match form.language.trim() {
+        "" => "en".to_string(),
+        l if l.len() <= 20 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            l.to_string()
+        }
+        _ => {
+            e.add("language", "Please use a language code such as en or es.");
+            "en".into()
+        }
+    };
+    e.check()?;
+    match (curriculum, tz, first, time) {
+        (Some(curriculum), Some(tz), Some(first), Some(time)) => Ok(CohortPlan {
+            curriculum,
+            title,
+            tz,
+            first,
+            time,
+            cadence_days,
+            skip,
+            location,
+            online_url,
+            capacity,
+            language,
+        }),
+        _ => Err(AppError::internal("checked form lacks a field")),
+    }
+}
+
+/// Creates the cohort, pins its curriculum version, makes `user` its lead
+/// facilitator and schedules one meeting per session.
+pub fn create(conn: &mut DbConn, user: &User, plan: &CohortPlan) -> Result<Cohort, AppError> {
+    use crate::db::models::{CurriculumVersion, Meeting, NewAuditEntry, NewCohort, NewMeeting};
+    crate::db::write_tx(conn, |conn| {
+        let at = now();
+        let (version, _) = CurriculumVersion::import(conn, &plan.curriculum)?;
+        let meeting_time = plan.time.format("%H:%M").to_string();
+        let cohort = Cohort::insert(
+            conn,
+            &NewCohort {
+                curriculum_version_id: version.id,
+                title: &plan.title,
+                time_zone: plan.tz.name(),
+                location: plan.location.as_deref(),
+                online_url: plan.online_url.as_deref(),
+                capacity: plan.capacity,
+                language: &plan.language,
+                created_by: Some(user.id),
+                created_at: at,
+                updated_at: at,
+                meeting_time: &meeting_time,
+                cadence_days: plan.cadence_days as i32,
+            },
+            user.id,
+        )?;
+        let meetings: Vec<NewMeeting> = plan
+            .meetings()
+            .into_iter()
+            .map(|m| NewMeeting {
+                cohort_id: cohort.id,
+                session_number: m.session_number as i32,
+                starts_at: m.starts_at_utc,
+                minutes: plan
+                    .curriculum
+                    .session(m.session_number)
+                    .map(|s| s.minutes)
+                    .unwrap_or(plan.curriculum.session_minutes) as i32,
+                is_makeup: false,
+                schedule_note: m.resolution,
+                created_at: at,
+                updated_at: at,
+            })
+            .collect();
+        Meeting::insert_many(conn, &meetings)?;
+        NewAuditEntry {
+            at,
+            actor_kind: "user",
+            actor_id: Some(user.id),
+            action: "cohort.create",
+            subject_kind: Some("cohort"),
+            subject_id: Some(cohort.id),
+            cohort_id: Some(cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)?;
+        Ok(cohort)
+    })
+}
+
+// ---------------------------------------------------------------------
+// The cohort page
+
+#[derive(Debug, Serialize)]
+pub struct CohortPage {
+    pub id: i64,
+    pub title: String,
+    pub curriculum_title: String,
+    pub curriculum_slug: String,
+    pub version: String,
+    pub short_hash: String,
+    pub time_zone: String,
+    pub schedule: String,
+    pub location: Option<String>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i32>,
+    pub active_count: usize,
+    pub meetings: Vec<MeetingLine>,
+    pub roster: Vec<RosterLine>,
+    pub facilitators: Vec<FacilitatorLine>,
+    pub attendance_rate: Option<u32>,
+    /// Share of agenda segments ticked as delivered, over meetings with a
+    /// checklist.
+    pub fidelity_percent: Option<u32>,
+    pub fidelity_meetings: usize,
+    pub sessions: Vec<SessionChoice>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionChoice {
+    pub number: u32,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MeetingLine {
+    pub id: i64,
+    pub session_number: i32,
+    pub session_title: String,
+    pub when: String,
+    pub ends: String,
+    pub status: String,
+    pub cancelled: bool,
+    pub is_makeup: bool,
+    pub is_past: bool,
+    pub schedule_note: Option<String>,
+    pub present: usize,
+    pub recorded: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RosterLine {
+    pub enrolment_id: i64,
+    pub name: String,
+    pub preferred_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: String,
+    pub active: bool,
+    pub attended: usize,
+    pub held: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FacilitatorLine {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// Everything the cohort page shows, in a fixed number of queries.
+pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
+    use crate::db::models::{CurriculumVersion, Meeting};
+    use crate::db::schema::{attendance, participants, users};
+    let cohort = find_visible(conn, user, cohort_id)?;
+    let version = CurriculumVersion::find(conn, cohort.curriculum_version_id)?;
+    let curriculum = version.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let meetings = Meeting::for_cohort(conn, cohort.id)?;
+    let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
+    let marks: Vec<(i64, i64, String)> = attendance::table
+        .filter(attendance::meeting_id.eq_any(&meeting_ids))
+        .select((
+            attendance::meeting_id,
+            attendance::enrolment_id,
+            attendance::status,
+        ))
+        .load(conn)?;
+    let roster_rows: Vec<(
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = enrolments::table
+        .inner_join(participants::table)
+        .filter(enrolments::cohort_id.eq(cohort.id))
+        .order((enrolments::status.asc(), participants::name.asc()))
+        .select((
+            enrolments::id,
+            enrolments::status,
+            participants::name,
+            participants::preferred_name,
+            participants::email,
+            participants::phone,
+        ))
+        .load(conn)?;
+    let facilitators: Vec<(i64, String, String, String)> = cohort_facilitators::table
+        .inner_join(users::table)
+        .filter(cohort_facilitators::cohort_id.eq(cohort.id))
+        .order((cohort_facilitators::role.desc(), users::name.asc()))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            cohort_facilitators::role,
+        ))
+        .load(conn)?;
+
+    let at = now();
+    let held: Vec<i64> = meetings
+        .iter()
+        .filter(|m| m.status != "cancelled" && m.starts_at <= at)
+        .map(|m| m.id)
+        .collect();
+    let meeting_lines = meetings
+        .iter()
+        .map(|m| {
+            let start = schedule::to_local(tz, m.starts_at);
+            let end = start + chrono::Duration::minutes(i64::from(m.minutes));
+            MeetingLine {
+                id: m.id,
+                session_number: m.session_number,
+                session_title: curriculum
+                    .session(m.session_number as u32)
+                    .map(|s| s.title.clone())
+                    .unwrap_or_default(),
+                when: schedule::format_local(tz, m.starts_at),
+                ends: end.format("%H:%M").to_string(),
+                cancelled: m.status == "cancelled",
+                status: m.status.clone(),
+                is_makeup: m.is_makeup,
+                is_past: m.starts_at <= at,
+                schedule_note: m.schedule_note.clone(),
+                present: marks
+                    .iter()
+                    .filter(|(mid, _, s)| *mid == m.id && s == "present")
+                    .count(),
+                recorded: marks.iter().any(|(mid, _, _)| *mid == m.id),
+            }
+        })
+        .collect();
+    let roster: Vec<RosterLine> = roster_rows
+        .into_iter()
+        .map(
+            |(id, status, name, preferred_name, email, phone)| RosterLine {
+                enrolment_id: id,
+                attended: marks
+                    .iter()
+                    .filter(|(mid, eid, s)| *eid == id && s == "present" && held.contains(mid))
+                    .count(),
+                held: held.len(),
+                active: status == "active",
+                status,
+                name,
+                preferred_name,
+                email,
+                phone,
+            },
+        )
+        .collect();
+    let active_count = roster.iter().filter(|r| r.active).count();
+    let fidelity = crate::services::meetings::fidelity_rollup(conn, &meeting_ids)?;
+    let possible = active_count * held.len();
+    let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
+    Ok(CohortPage {
+        id: cohort.id,
+        title: cohort.title,
+        curriculum_title: curriculum.title.clone(),
+        curriculum_slug: curriculum.slug.clone(),
+        version: curriculum.version.clone(),
+        short_hash: curriculum.short_hash().to_string(),
+        schedule: describe_schedule(
+            &cohort.meeting_time,
+            cohort.cadence_days,
+            tz,
+            meetings.first(),
+        ),
+        time_zone: cohort.time_zone,
+        location: cohort.location,
+        online_url: cohort.online_url,
+        capacity: cohort.capacity,
+        active_count,
+        meetings: meeting_lines,
+        roster,
+        facilitators: facilitators
+            .into_iter()
+            .map(|(user_id, name, email, role)| FacilitatorLine {
+                user_id,
+                name,
+                email,
+                role,
+            })
+            .collect(),
+        attendance_rate: (possible > 0).then(|| ((present * 100) / possible) as u32),
+        fidelity_percent: fidelity.map(|(done, all, _)| ((done * 100) / all.max(1)) as u32),
+        fidelity_meetings: fidelity.map(|(_, _, m)| m).unwrap_or(0),
+        sessions: curriculum
+            .sessions
+            .iter()
+            .map(|s| SessionChoice {
+                number: s.number,
+                title: s.title.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// "Tuesdays at 18:30, every week".
+fn describe_schedule(
+    time: &str,
+    cadence_days: i32,
+    tz: chrono_tz::Tz,
+    first: Option<&crate::db::models::Meeting>,
+) -> String {
+    let day = first
+        .map(|m| {
+            schedule::to_local(tz, m.starts_at)
+                .format("%As")
+                .to_string()
+        })
+        .unwrap_or_else(|| "Meetings".into());
+    let every = if cadence_days == 14 {
+        "every two weeks"
+    } else {
+        "every week"
+    };
+    format!("{day} at {time}, {every}")
+}

@@ -125,12 +125,14 @@ pub fn seed(
                 created_by: Some(user.id),
                 created_at: at,
                 updated_at: at,
+                meeting_time: "18:30",
+                cadence_days: 7,
             },
             user.id,
         )?;
 
-        // Three meetings done, the rest to come: first meeting on the
-        // Tuesday three weeks back.
+        // Part-way through: the first meeting was on the Tuesday three
+        // weeks before this week's.
         let tz = schedule::parse_time_zone(DEMO_TIME_ZONE)?;
         let back_to_tuesday = i64::from((today.weekday().num_days_from_monday() + 7 - 1) % 7);
         let first = today - Duration::days(back_to_tuesday) - Duration::weeks(3);
@@ -147,6 +149,8 @@ pub fn seed(
                     .session(p.session_number)
                     .map(|s| s.minutes as i32)
                     .unwrap_or(curriculum.session_minutes as i32),
+                is_makeup: false,
+                schedule_note: p.resolution.clone(),
                 created_at: at,
                 updated_at: at,
             })

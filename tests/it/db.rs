@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "access_tokens",
     "app_settings",
     "attendance",
@@ -18,6 +18,7 @@ const TABLES: [&str; 15] = [
     "curriculum_versions",
     "enrolments",
     "login_attempts",
+    "meeting_segments",
     "meetings",
     "outbox_messages",
     "participants",

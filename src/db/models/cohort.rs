@@ -21,6 +21,9 @@ pub struct Cohort {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The planned local start time, "HH:MM".
+    pub meeting_time: String,
+    pub cadence_days: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -36,6 +39,8 @@ pub struct NewCohort<'a> {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub meeting_time: &'a str,
+    pub cadence_days: i32,
 }
 
 impl Cohort {

@@ -55,3 +55,52 @@ impl Enrolment {
             .load(conn)?)
     }
 }
+
+impl Enrolment {
+    pub fn find_in_cohort(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        enrolment_id: i64,
+    ) -> Result<Enrolment, AppError> {
+        enrolments::table
+            .find(enrolment_id)
+            .filter(enrolments::cohort_id.eq(cohort_id))
+            .select(Enrolment::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("We couldn't find that parent in this group."))
+    }
+
+    pub fn find_for(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        participant_id: i64,
+    ) -> Result<Option<Enrolment>, AppError> {
+        Ok(enrolments::table
+            .filter(enrolments::cohort_id.eq(cohort_id))
+            .filter(enrolments::participant_id.eq(participant_id))
+            .select(Enrolment::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> Result<(), AppError> {
+        let at = crate::db::now();
+        let withdrawn_at = (status == "withdrawn").then_some(at);
+        diesel::update(enrolments::table.find(id))
+            .set((
+                enrolments::status.eq(status),
+                enrolments::withdrawn_at.eq(withdrawn_at),
+                enrolments::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_notes(conn: &mut DbConn, id: i64, notes: Option<&str>) -> Result<(), AppError> {
+        diesel::update(enrolments::table.find(id))
+            .set(enrolments::notes.eq(notes))
+            .execute(conn)?;
+        Ok(())
+    }
+}

@@ -19,6 +19,9 @@ pub struct Meeting {
     pub facilitator_note: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why the time differs from the plan (a clock change), if it does.
+    pub schedule_note: Option<String>,
+    pub fidelity_note: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,6 +31,8 @@ pub struct NewMeeting {
     pub session_number: i32,
     pub starts_at: NaiveDateTime,
     pub minutes: i32,
+    pub is_makeup: bool,
+    pub schedule_note: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -45,5 +50,61 @@ impl Meeting {
             .order((meetings::starts_at.asc(), meetings::id.asc()))
             .select(Meeting::as_select())
             .load(conn)?)
+    }
+}
+
+impl Meeting {
+    /// The meeting if it belongs to `cohort_id`; ids from another cohort
+    /// are "not found".
+    pub fn find_in_cohort(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        meeting_id: i64,
+    ) -> Result<Meeting, AppError> {
+        meetings::table
+            .find(meeting_id)
+            .filter(meetings::cohort_id.eq(cohort_id))
+            .select(Meeting::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("We couldn't find that meeting in this group."))
+    }
+
+    pub fn reschedule(
+        conn: &mut DbConn,
+        id: i64,
+        starts_at: NaiveDateTime,
+        note: Option<&str>,
+    ) -> Result<(), AppError> {
+        diesel::update(meetings::table.find(id))
+            .set((
+                meetings::starts_at.eq(starts_at),
+                meetings::schedule_note.eq(note),
+                meetings::status.eq("scheduled"),
+                meetings::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> Result<(), AppError> {
+        diesel::update(meetings::table.find(id))
+            .set((
+                meetings::status.eq(status),
+                meetings::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_fidelity_note(
+        conn: &mut DbConn,
+        id: i64,
+        note: Option<&str>,
+    ) -> Result<(), AppError> {
+        diesel::update(meetings::table.find(id))
+            .set(meetings::fidelity_note.eq(note))
+            .execute(conn)?;
+        Ok(())
     }
 }

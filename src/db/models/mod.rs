@@ -9,6 +9,7 @@ pub mod curriculum_version;
 pub mod enrolment;
 pub mod login_attempt;
 pub mod meeting;
+pub mod meeting_segment;
 pub mod participant;
 pub mod reflection;
 pub mod user;

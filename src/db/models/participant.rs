@@ -56,3 +56,12 @@ impl Participant {
             .first(conn)?)
     }
 }
+
+impl Participant {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<Participant, AppError> {
+        Ok(participants::table
+            .find(id)
+            .select(Participant::as_select())
+            .first(conn)?)
+    }
+}

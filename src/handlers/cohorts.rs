@@ -1,0 +1,109 @@
+//! Cohorts: the new-cohort form and the cohort page.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::auth::{CsrfForm, CurrentUser};
+use crate::error::{AppError, FieldErrors};
+use crate::handlers::auth::see_other;
+use crate::services::cohorts::{self, CohortForm};
+use crate::state::AppState;
+
+fn new_cohort_page(
+    state: &AppState,
+    current: &CurrentUser,
+    status: StatusCode,
+    form: &CohortForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let curricula: Vec<_> = state
+        .library
+        .all()
+        .into_iter()
+        .map(|c| {
+            json!({
+                "slug": c.slug,
+                "title": c.title,
+                "sessions": c.sessions.len(),
+                "minutes": c.session_minutes,
+                "selected": c.slug == form.curriculum,
+            })
+        })
+        .collect();
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    state.templates.view_with_status(
+        status,
+        "pages/cohorts/new",
+        &current.context()?,
+        json!({
+            "title": "Start a new group",
+            "form": form,
+            "errors": errors.0,
+            "has_errors": !errors.is_empty(),
+            "curricula": curricula,
+            "zones": zones,
+            "fortnightly": form.cadence.trim() == "14",
+        }),
+    )
+}
+
+pub async fn new_cohort(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let form = CohortForm {
+        start_time: "18:30".into(),
+        language: "en".into(),
+        cadence: "7".into(),
+        ..Default::default()
+    };
+    new_cohort_page(
+        &state,
+        &current,
+        StatusCode::OK,
+        &form,
+        &FieldErrors::default(),
+    )
+}
+
+pub async fn create_cohort(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    form: CsrfForm<CohortForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let plan = match cohorts::check_form(&form, &state.library) {
+        Ok(plan) => plan,
+        Err(AppError::Invalid(errors)) => {
+            return new_cohort_page(
+                &state,
+                &current,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+            )
+        }
+        Err(other) => return Err(other),
+    };
+    let user = current.user.clone();
+    let cohort = state
+        .db(move |conn| cohorts::create(conn, &user, &plan))
+        .await?;
+    Ok(see_other(&format!("/cohorts/{}", cohort.id)))
+}
+
+pub async fn show_cohort(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user = current.user.clone();
+    let page = state.db(move |conn| cohorts::page(conn, &user, id)).await?;
+    state.templates.view(
+        "pages/cohorts/show",
+        &current.context()?,
+        json!({ "title": page.title.clone(), "cohort": page }),
+    )
+}

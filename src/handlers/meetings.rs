@@ -1,0 +1,221 @@
+//! A meeting: its plan, attendance, fidelity checklist and schedule changes.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::error::AppError;
+use crate::handlers::auth::see_other;
+use crate::services::meetings;
+use crate::state::AppState;
+
+async fn render_page(
+    state: &AppState,
+    current: &CurrentUser,
+    ids: (i64, i64),
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let user = current.user.clone();
+    let page = state
+        .db(move |conn| meetings::page(conn, &user, ids.0, ids.1))
+        .await?;
+    state.templates.view_with_status(
+        status,
+        "pages/meetings/show",
+        &current.context()?,
+        json!({
+            "title": format!("Session {}: {}", page.session_number, page.session_title),
+            "meeting": page,
+            "error": error,
+        }),
+    )
+}
+
+/// Shows the meeting page again with the problem, or passes other errors on.
+async fn or_show_problem(
+    state: &AppState,
+    current: &CurrentUser,
+    ids: (i64, i64),
+    err: AppError,
+) -> Result<HttpResponse, AppError> {
+    let message = match &err {
+        AppError::Validation(m) => m.clone(),
+        AppError::Invalid(fields) => fields.0.values().cloned().collect::<Vec<_>>().join(" "),
+        _ => return Err(err),
+    };
+    render_page(
+        state,
+        current,
+        ids,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(message),
+    )
+    .await
+}
+
+pub async fn show_meeting(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    render_page(&state, &current, path.into_inner(), StatusCode::OK, None).await
+}
+
+fn meeting_url(ids: (i64, i64)) -> String {
+    format!("/cohorts/{}/meetings/{}", ids.0, ids.1)
+}
+
+pub async fn update_attendance(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let ids = path.into_inner();
+    let mut marks = Vec::new();
+    for (key, value) in form.into_inner() {
+        let Some(id) = key.strip_prefix("mark_") else {
+            continue;
+        };
+        let id: i64 = id.parse().map_err(|_| {
+            AppError::BadRequest("The attendance form was not what we expected.".into())
+        })?;
+        let status = meetings::parse_status(&value).ok_or_else(|| {
+            AppError::BadRequest("Attendance can be present, absent or excused.".into())
+        })?;
+        marks.push((id, status));
+    }
+    let user = current.user.clone();
+    let result = state
+        .db(move |conn| meetings::record_attendance(conn, &user, ids.0, ids.1, &marks))
+        .await;
+    match result {
+        Ok(_) => {
+            flash(&current.session, "Attendance saved.");
+            Ok(see_other(&format!("{}#attendance", meeting_url(ids))))
+        }
+        Err(e) => or_show_problem(&state, &current, ids, e).await,
+    }
+}
+
+pub async fn update_fidelity(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let ids = path.into_inner();
+    let form = form.into_inner();
+    let delivered: Vec<usize> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("segment_"))
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    let note = form.get("fidelity_note").cloned().unwrap_or_default();
+    let user = current.user.clone();
+    let result = state
+        .db(move |conn| meetings::record_fidelity(conn, &user, ids.0, ids.1, &delivered, &note))
+        .await;
+    match result {
+        Ok(()) => {
+            flash(&current.session, "Checklist saved.");
+            Ok(see_other(&format!("{}#fidelity", meeting_url(ids))))
+        }
+        Err(e) => or_show_problem(&state, &current, ids, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WhenForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+}
+
+pub async fn reschedule_meeting(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<WhenForm>,
+) -> Result<HttpResponse, AppError> {
+    let ids = path.into_inner();
+    let form = form.into_inner();
+    let user = current.user.clone();
+    let result = state
+        .db(move |conn| meetings::reschedule(conn, &user, ids.0, ids.1, &form.date, &form.time))
+        .await;
+    match result {
+        Ok(()) => {
+            flash(&current.session, "The meeting has moved.");
+            Ok(see_other(&meeting_url(ids)))
+        }
+        Err(e) => or_show_problem(&state, &current, ids, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn cancel_meeting(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let ids = path.into_inner();
+    let user = current.user.clone();
+    state
+        .db(move |conn| meetings::cancel(conn, &user, ids.0, ids.1))
+        .await?;
+    flash(&current.session, "The meeting is cancelled.");
+    Ok(see_other(&meeting_url(ids)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MakeupForm {
+    #[serde(default)]
+    session_number: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+}
+
+pub async fn create_makeup(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<MakeupForm>,
+) -> Result<HttpResponse, AppError> {
+    let cohort_id = path.into_inner();
+    let form = form.into_inner();
+    let user = current.user.clone();
+    let result = state
+        .db(move |conn| {
+            meetings::add_makeup(
+                conn,
+                &user,
+                cohort_id,
+                &form.session_number,
+                &form.date,
+                &form.time,
+            )
+        })
+        .await;
+    match result {
+        Ok(id) => {
+            flash(&current.session, "The make-up meeting is added.");
+            Ok(see_other(&meeting_url((cohort_id, id))))
+        }
+        Err(AppError::Invalid(fields)) => Err(AppError::Validation(
+            fields.0.values().cloned().collect::<Vec<_>>().join(" "),
+        )),
+        Err(e) => Err(e),
+    }
+}

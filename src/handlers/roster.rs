@@ -1,0 +1,152 @@
+//! Adding, withdrawing and re-admitting parents.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::error::{AppError, FieldErrors};
+use crate::handlers::auth::see_other;
+use crate::services::cohorts;
+use crate::services::roster::{self, Added, ParticipantForm};
+use crate::state::AppState;
+
+async fn form_page(
+    state: &AppState,
+    current: &CurrentUser,
+    cohort_id: i64,
+    status: StatusCode,
+    form: &ParticipantForm,
+    errors: &FieldErrors,
+    problem: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let user = current.user.clone();
+    let cohort = state
+        .db(move |conn| cohorts::find_visible(conn, &user, cohort_id))
+        .await?;
+    state.templates.view_with_status(
+        status,
+        "pages/roster/new",
+        &current.context()?,
+        json!({
+            "title": "Add a parent",
+            "cohort_id": cohort.id,
+            "cohort_title": cohort.title,
+            "form": form,
+            "errors": errors.0,
+            "problem": problem,
+        }),
+    )
+}
+
+pub async fn new_participant(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    form_page(
+        &state,
+        &current,
+        path.into_inner(),
+        StatusCode::OK,
+        &ParticipantForm::default(),
+        &FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn create_participant(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<ParticipantForm>,
+) -> Result<HttpResponse, AppError> {
+    let cohort_id = path.into_inner();
+    let form = form.into_inner();
+    let input = match roster::check(&form) {
+        Ok(i) => i,
+        Err(AppError::Invalid(errors)) => {
+            return form_page(
+                &state,
+                &current,
+                cohort_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+                None,
+            )
+            .await
+        }
+        Err(e) => return Err(e),
+    };
+    let user = current.user.clone();
+    let name = input.name.clone();
+    let result = state
+        .db(move |conn| roster::add(conn, &user, cohort_id, &input, "manual"))
+        .await;
+    match result {
+        Ok((_, added)) => {
+            let message = match added {
+                Added::New => format!("{name} is in the group."),
+                Added::Readmitted => format!("{name} had left the group and is back in."),
+            };
+            flash(&current.session, &message);
+            Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+        }
+        Err(AppError::Conflict(message)) => {
+            form_page(
+                &state,
+                &current,
+                cohort_id,
+                StatusCode::CONFLICT,
+                &form,
+                &FieldErrors::default(),
+                Some(message),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+async fn set_active(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    ids: (i64, i64),
+    active: bool,
+) -> Result<HttpResponse, AppError> {
+    let user = current.user.clone();
+    let name = state
+        .db(move |conn| roster::set_active(conn, &user, ids.0, ids.1, active))
+        .await?;
+    let message = if active {
+        format!("{name} is back in the group.")
+    } else {
+        format!("{name} has left the group. Their attendance and reflections are kept.")
+    };
+    flash(&current.session, &message);
+    Ok(see_other(&format!("/cohorts/{}#roster", ids.0)))
+}
+
+pub async fn withdraw_enrolment(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    set_active(state, current, path.into_inner(), false).await
+}
+
+pub async fn readmit_enrolment(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    set_active(state, current, path.into_inner(), true).await
+}

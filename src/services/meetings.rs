@@ -1,0 +1,445 @@
+//! Running a meeting: the session plan with clock times, attendance, the
+//! fidelity checklist, and changes to the schedule.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::curriculum::markdown;
+use crate::db::models::attendance::Attendance;
+use crate::db::models::{
+    meeting_segment, AttendanceStatus, CurriculumVersion, Meeting, NewAuditEntry, User,
+};
+use crate::db::schema::{enrolments, participants};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{AppError, FieldErrors};
+use crate::services::{cohorts, forms, schedule};
+
+#[derive(Debug, Serialize)]
+pub struct MeetingPage {
+    pub cohort_id: i64,
+    pub cohort_title: String,
+    pub meeting_id: i64,
+    pub session_number: i32,
+    pub session_title: String,
+    pub when: String,
+    pub date_value: String,
+    pub time_value: String,
+    pub ends: String,
+    pub minutes: i32,
+    pub cancelled: bool,
+    pub is_makeup: bool,
+    pub is_past: bool,
+    pub schedule_note: Option<String>,
+    pub location: Option<String>,
+    pub objectives: Vec<String>,
+    pub materials: Vec<String>,
+    pub agenda: Vec<TimedSegment>,
+    pub notes_html: String,
+    pub discussion_prompts: Vec<String>,
+    pub reflection_prompts: Vec<String>,
+    pub home_practice_title: String,
+    pub home_practice_html: String,
+    pub fidelity_note: Option<String>,
+    pub fidelity_recorded: bool,
+    pub roll: Vec<RollLine>,
+    pub present: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimedSegment {
+    pub index: usize,
+    pub clock: String,
+    pub minutes: u32,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub title: String,
+    pub notes: Option<String>,
+    pub delivered: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RollLine {
+    pub enrolment_id: i64,
+    pub name: String,
+    pub status: Option<String>,
+    pub present: bool,
+    pub absent: bool,
+    pub excused: bool,
+}
+
+pub fn page(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+) -> Result<MeetingPage, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let session = curriculum
+        .session(meeting.session_number as u32)
+        .ok_or_else(|| AppError::internal("meeting for a session the curriculum lacks"))?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let start = schedule::to_local(tz, meeting.starts_at);
+    let ticks: HashMap<i32, bool> = meeting_segment::delivered(conn, &[meeting.id])?
+        .into_iter()
+        .map(|(_, i, d)| (i, d))
+        .collect();
+    let mut clock = start;
+    let agenda = session
+        .agenda
+        .iter()
+        .enumerate()
+        .map(|(i, seg)| {
+            let line = TimedSegment {
+                index: i,
+                clock: clock.format("%H:%M").to_string(),
+                minutes: seg.minutes,
+                kind: seg.kind.as_str(),
+                kind_label: seg.kind.label(),
+                title: seg.title.clone(),
+                notes: seg.notes.clone(),
+                delivered: ticks.get(&(i as i32)).copied().unwrap_or(false),
+            };
+            clock += Duration::minutes(i64::from(seg.minutes));
+            line
+        })
+        .collect();
+    let marks: HashMap<i64, String> = Attendance::for_meeting(conn, meeting.id)?
+        .into_iter()
+        .map(|a| (a.enrolment_id, a.status))
+        .collect();
+    let people: Vec<(i64, String, Option<String>)> = enrolments::table
+        .inner_join(participants::table)
+        .filter(enrolments::cohort_id.eq(cohort.id))
+        .filter(enrolments::status.eq("active"))
+        .order(participants::name.asc())
+        .select((
+            enrolments::id,
+            participants::name,
+            participants::preferred_name,
+        ))
+        .load(conn)?;
+    let roll: Vec<RollLine> = people
+        .into_iter()
+        .map(|(id, name, preferred)| {
+            let status = marks.get(&id).cloned();
+            RollLine {
+                enrolment_id: id,
+                name: match preferred {
+                    Some(p) if p != name => format!("{name} ({p})"),
+                    _ => name,
+                },
+                present: status.as_deref() == Some("present"),
+                absent: status.as_deref() == Some("absent"),
+                excused: status.as_deref() == Some("excused"),
+                status,
+            }
+        })
+        .collect();
+    Ok(MeetingPage {
+        cohort_id: cohort.id,
+        cohort_title: cohort.title.clone(),
+        meeting_id: meeting.id,
+        session_number: meeting.session_number,
+        session_title: session.title.clone(),
+        when: schedule::format_local(tz, meeting.starts_at),
+        date_value: start.format("%Y-%m-%d").to_string(),
+        time_value: start.format("%H:%M").to_string(),
+        ends: (start + Duration::minutes(i64::from(meeting.minutes)))
+            .format("%H:%M")
+            .to_string(),
+        minutes: meeting.minutes,
+        cancelled: meeting.status == "cancelled",
+        is_makeup: meeting.is_makeup,
+        is_past: meeting.starts_at <= now(),
+        schedule_note: meeting.schedule_note.clone(),
+        location: meeting.location.clone().or(cohort.location.clone()),
+        objectives: session.objectives.clone(),
+        materials: session.materials.clone(),
+        agenda,
+        notes_html: markdown::to_safe_html(&session.facilitator_notes),
+        discussion_prompts: session.discussion_prompts.clone(),
+        reflection_prompts: session.reflection_prompts.clone(),
+        home_practice_title: session.home_practice.title.clone(),
+        home_practice_html: markdown::to_safe_html(&session.home_practice.text),
+        fidelity_note: meeting.fidelity_note.clone(),
+        fidelity_recorded: !ticks.is_empty(),
+        present: roll.iter().filter(|r| r.present).count(),
+        roll,
+    })
+}
+
+fn audit(
+    conn: &mut DbConn,
+    user: &User,
+    action: &str,
+    kind: &str,
+    id: i64,
+    cohort_id: i64,
+    detail: Option<&str>,
+) -> Result<(), AppError> {
+    NewAuditEntry {
+        at: now(),
+        actor_kind: "user",
+        actor_id: Some(user.id),
+        action,
+        subject_kind: Some(kind),
+        subject_id: Some(id),
+        cohort_id: Some(cohort_id),
+        ip: None,
+        detail,
+    }
+    .insert(conn)
+}
+
+pub fn parse_status(s: &str) -> Option<AttendanceStatus> {
+    match s {
+        "present" => Some(AttendanceStatus::Present),
+        "absent" => Some(AttendanceStatus::Absent),
+        "excused" => Some(AttendanceStatus::Excused),
+        _ => None,
+    }
+}
+
+/// Saves the roll for a meeting. Marks may be corrected later; every
+/// correction is audited (which mark changed, never anything personal).
+/// Returns how many marks changed.
+pub fn record_attendance(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+    marks: &[(i64, AttendanceStatus)],
+) -> Result<usize, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    if meeting.status == "cancelled" {
+        return Err(AppError::validation(
+            "This meeting is cancelled, so there is no attendance to take.",
+        ));
+    }
+    write_tx(conn, |conn| {
+        let members: Vec<i64> = enrolments::table
+            .filter(enrolments::cohort_id.eq(cohort.id))
+            .select(enrolments::id)
+            .load(conn)?;
+        let before: HashMap<i64, String> = Attendance::for_meeting(conn, meeting.id)?
+            .into_iter()
+            .map(|a| (a.enrolment_id, a.status))
+            .collect();
+        let mut changed = 0;
+        for (enrolment_id, status) in marks {
+            if !members.contains(enrolment_id) {
+                return Err(AppError::not_found("That parent is not in this group."));
+            }
+            match before.get(enrolment_id) {
+                Some(old) if old == status.as_str() => continue,
+                Some(old) => {
+                    let detail = format!("{old} -> {}", status.as_str());
+                    audit(
+                        conn,
+                        user,
+                        "attendance.correct",
+                        "enrolment",
+                        *enrolment_id,
+                        cohort.id,
+                        Some(&detail),
+                    )?;
+                }
+                None => {}
+            }
+            Attendance::record(conn, meeting.id, *enrolment_id, *status, Some(user.id))?;
+            changed += 1;
+        }
+        if changed > 0 {
+            audit(
+                conn,
+                user,
+                "attendance.record",
+                "meeting",
+                meeting.id,
+                cohort.id,
+                None,
+            )?;
+        }
+        Ok(changed)
+    })
+}
+
+/// Ticks the agenda segments delivered and keeps a note of changes.
+pub fn record_fidelity(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+    delivered: &[usize],
+    note: &str,
+) -> Result<(), AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let segments = curriculum
+        .session(meeting.session_number as u32)
+        .map(|s| s.agenda.len())
+        .unwrap_or(0);
+    let mut errors = FieldErrors::default();
+    let note = forms::optional_text(&mut errors, "fidelity_note", note, 2000);
+    errors.check()?;
+    let ticks: Vec<bool> = (0..segments).map(|i| delivered.contains(&i)).collect();
+    write_tx(conn, |conn| {
+        meeting_segment::replace(conn, meeting.id, &ticks, user.id)?;
+        Meeting::set_fidelity_note(conn, meeting.id, note.as_deref())?;
+        audit(
+            conn,
+            user,
+            "meeting.fidelity",
+            "meeting",
+            meeting.id,
+            cohort.id,
+            None,
+        )
+    })
+}
+
+/// Delivered segments over all segments of the meetings with a checklist.
+pub fn fidelity_rollup(
+    conn: &mut DbConn,
+    meeting_ids: &[i64],
+) -> Result<Option<(usize, usize, usize)>, AppError> {
+    let rows = meeting_segment::delivered(conn, meeting_ids)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut meetings: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    meetings.sort_unstable();
+    meetings.dedup();
+    let delivered = rows.iter().filter(|r| r.2).count();
+    Ok(Some((delivered, rows.len(), meetings.len())))
+}
+
+/// Moves a meeting to another local date and time (this one only).
+pub fn reschedule(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+    date: &str,
+    time: &str,
+) -> Result<(), AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let (local_date, local_time) = date_and_time(date, time)?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let (utc, note) = schedule::local_to_utc(tz, local_date.and_time(local_time));
+    write_tx(conn, |conn| {
+        Meeting::reschedule(conn, meeting.id, utc, note.as_deref())?;
+        audit(
+            conn,
+            user,
+            "meeting.reschedule",
+            "meeting",
+            meeting.id,
+            cohort.id,
+            None,
+        )
+    })
+}
+
+pub fn cancel(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+) -> Result<(), AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    write_tx(conn, |conn| {
+        Meeting::set_status(conn, meeting.id, "cancelled")?;
+        audit(
+            conn,
+            user,
+            "meeting.cancel",
+            "meeting",
+            meeting.id,
+            cohort.id,
+            None,
+        )
+    })
+}
+
+/// Adds an extra meeting for a session (a make-up). Returns its id.
+pub fn add_makeup(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    session_number: &str,
+    date: &str,
+    time: &str,
+) -> Result<i64, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let mut errors = FieldErrors::default();
+    let session = session_number
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| curriculum.session(n));
+    if session.is_none() {
+        errors.add("session_number", "Please choose a session of this course.");
+    }
+    let local_date = forms::date(&mut errors, "date", date);
+    let local_time = forms::time(&mut errors, "time", time);
+    errors.check()?;
+    let (Some(session), Some(d), Some(t)) = (session, local_date, local_time) else {
+        return Err(AppError::internal("checked make-up lacks a field"));
+    };
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let (utc, note) = schedule::local_to_utc(tz, d.and_time(t));
+    write_tx(conn, |conn| {
+        let at = now();
+        Meeting::insert_many(
+            conn,
+            &[crate::db::models::NewMeeting {
+                cohort_id: cohort.id,
+                session_number: session.number as i32,
+                starts_at: utc,
+                minutes: session.minutes as i32,
+                is_makeup: true,
+                schedule_note: note,
+                created_at: at,
+                updated_at: at,
+            }],
+        )?;
+        let id = Meeting::for_cohort(conn, cohort.id)?
+            .into_iter()
+            .filter(|m| {
+                m.is_makeup && m.starts_at == utc && m.session_number == session.number as i32
+            })
+            .map(|m| m.id)
+            .max()
+            .ok_or_else(|| AppError::internal("make-up vanished"))?;
+        audit(
+            conn,
+            user,
+            "meeting.add_makeup",
+            "meeting",
+            id,
+            cohort.id,
+            None,
+        )?;
+        Ok(id)
+    })
+}
+
+fn date_and_time(date: &str, time: &str) -> Result<(NaiveDate, NaiveTime), AppError> {
+    let mut errors = FieldErrors::default();
+    let d = forms::date(&mut errors, "date", date);
+    let t = forms::time(&mut errors, "time", time);
+    errors.check()?;
+    d.zip(t)
+        .ok_or_else(|| AppError::internal("checked date lacks a field"))
+}

@@ -1,0 +1,205 @@
+//! Who is in a cohort: adding parents (one person however many times they
+//! are added), withdrawing and re-admitting them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::models::{
+    Enrolment, NewAuditEntry, NewEnrolment, NewParticipant, Participant, User,
+};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{AppError, FieldErrors};
+use crate::services::{cohorts, forms, users};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ParticipantForm {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub preferred_name: String,
+    pub notes: String,
+}
+
+/// A checked participant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_name: Option<String>,
+    pub notes: Option<String>,
+}
+
+pub fn check(form: &ParticipantForm) -> Result<ParticipantInput, AppError> {
+    let mut e = FieldErrors::default();
+    let name = forms::required_line(&mut e, "name", &form.name, 120, "the parent's name");
+    let email = match form.email.trim() {
+        "" => None,
+        raw => match users::normalise_email(raw) {
+            Ok(email) => Some(email),
+            Err(_) => {
+                e.add("email", "That doesn't look like an email address.");
+                None
+            }
+        },
+    };
+    let phone = forms::optional_line(&mut e, "phone", &form.phone, 40);
+    if let Some(p) = &phone {
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            e.add(
+                "phone",
+                "Please use only digits, spaces and + - ( ) in a phone number.",
+            );
+        }
+    }
+    let preferred_name = forms::optional_line(&mut e, "preferred_name", &form.preferred_name, 60);
+    let notes = forms::optional_text(&mut e, "notes", &form.notes, 2000);
+    e.check()?;
+    Ok(ParticipantInput {
+        name,
+        email,
+        phone,
+        preferred_name,
+        notes,
+    })
+}
+
+/// What adding someone did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Added {
+    New,
+    /// They had withdrawn and are back.
+    Readmitted,
+}
+
+/// Adds a parent to the cohort. A parent with the same email anywhere in
+/// attune is the same person; adding someone already in the cohort is a
+/// conflict, and someone who withdrew is re-admitted.
+pub fn add(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    input: &ParticipantInput,
+    source: &str,
+) -> Result<(Enrolment, Added), AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    write_tx(conn, |conn| {
+        add_in_tx(conn, Some(user), cohort.id, input, source)
+    })
+}
+
+/// The shared core of adding by hand, by CSV and by invite link.
+pub fn add_in_tx(
+    conn: &mut DbConn,
+    actor: Option<&User>,
+    cohort_id: i64,
+    input: &ParticipantInput,
+    source: &str,
+) -> Result<(Enrolment, Added), AppError> {
+    let at = now();
+    let participant = Participant::find_or_insert(
+        conn,
+        &NewParticipant {
+            email: input.email.as_deref(),
+            name: &input.name,
+            preferred_name: input.preferred_name.as_deref(),
+            phone: input.phone.as_deref(),
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    let (enrolment, added) = match Enrolment::find_for(conn, cohort_id, participant.id)? {
+        Some(e) if e.status == "withdrawn" => {
+            Enrolment::set_status(conn, e.id, "active")?;
+            (
+                Enrolment::find_in_cohort(conn, cohort_id, e.id)?,
+                Added::Readmitted,
+            )
+        }
+        Some(_) => {
+            return Err(AppError::Conflict(format!(
+                "{} is already in this group.",
+                participant.name
+            )))
+        }
+        None => (
+            Enrolment::insert(
+                conn,
+                &NewEnrolment {
+                    cohort_id,
+                    participant_id: participant.id,
+                    status: "active",
+                    source,
+                    enrolled_at: at,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?,
+            Added::New,
+        ),
+    };
+    if input.notes.is_some() {
+        Enrolment::set_notes(conn, enrolment.id, input.notes.as_deref())?;
+    }
+    NewAuditEntry {
+        at,
+        actor_kind: if actor.is_some() {
+            "user"
+        } else {
+            "participant"
+        },
+        actor_id: actor.map(|u| u.id),
+        action: if added == Added::New {
+            "enrolment.add"
+        } else {
+            "enrolment.readmit"
+        },
+        subject_kind: Some("enrolment"),
+        subject_id: Some(enrolment.id),
+        cohort_id: Some(cohort_id),
+        ip: None,
+        detail: Some(source),
+    }
+    .insert(conn)?;
+    Ok((enrolment, added))
+}
+
+/// Withdraws (`active = false`) or re-admits a parent.
+pub fn set_active(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    enrolment_id: i64,
+    active: bool,
+) -> Result<String, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+    write_tx(conn, |conn| {
+        Enrolment::set_status(
+            conn,
+            enrolment.id,
+            if active { "active" } else { "withdrawn" },
+        )?;
+        NewAuditEntry {
+            at: now(),
+            actor_kind: "user",
+            actor_id: Some(user.id),
+            action: if active {
+                "enrolment.readmit"
+            } else {
+                "enrolment.withdraw"
+            },
+            subject_kind: Some("enrolment"),
+            subject_id: Some(enrolment.id),
+            cohort_id: Some(cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)?;
+        let name = Participant::find(conn, enrolment.participant_id)?.name;
+        Ok(name)
+    })
+}
