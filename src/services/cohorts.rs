@@ -383,6 +383,16 @@ pub struct FacilitatorLine {
     pub role: String,
 }
 
+/// enrolment id, status, name, preferred name, email, phone
+type RosterRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Everything the cohort page shows, in a fixed number of queries.
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
     use crate::db::models::{CurriculumVersion, Meeting};
@@ -401,14 +411,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
             attendance::status,
         ))
         .load(conn)?;
-    let roster_rows: Vec<(
-        i64,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = enrolments::table
+    let roster_rows: Vec<RosterRow> = enrolments::table
         .inner_join(participants::table)
         .filter(enrolments::cohort_id.eq(cohort.id))
         .order((enrolments::status.asc(), participants::name.asc()))
