@@ -57,7 +57,7 @@ impl Templates {
     }
 
     /// A whole HTML page for whoever is asking: the layout gets `user` and
-    /// `csrf` from `ctx`. Pages for a signed-in person are never cached.
+    /// `csrf` and any one-time `flash` message from `ctx`. Pages for a signed-in person are never cached.
     pub fn view(
         &self,
         name: &str,
@@ -83,6 +83,10 @@ impl Templates {
             map.insert(
                 "csrf".into(),
                 serde_json::to_value(&ctx.csrf).map_err(AppError::internal)?,
+            );
+            map.insert(
+                "flash".into(),
+                serde_json::to_value(&ctx.notice).map_err(AppError::internal)?,
             );
         }
         let mut res = HttpResponse::build(status);

@@ -1,0 +1,406 @@
+//! Real-browser tests: headless Chromium driven through chromedriver's
+//! WebDriver HTTP interface, against a real `attune serve`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
+//! them). Without them the tests say so and pass, except under CI, where
+//! a missing browser is a failure.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::common::{repo_path, TestDb, PASSWORD};
+
+pub struct Driver {
+    child: Child,
+    port: u16,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.request("DELETE", &format!("/session/{}", self.session), None);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Driver {
+    /// Starts chromedriver and a headless Chromium, or `None` when they are
+    /// not installed outside CI.
+    pub fn start(width: u32, height: u32) -> Option<Driver> {
+        let found = ["/usr/bin/chromedriver", "/usr/bin/chromium"]
+            .iter()
+            .all(|p| std::path::Path::new(p).exists());
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI needs chromium and chromium-driver for the browser tests"
+            );
+            eprintln!("skipping browser test: apt-get install chromium chromium-driver to run it");
+            return None;
+        }
+        let port = free_port();
+        let child = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut driver = Driver {
+            child,
+            port,
+            session: String::new(),
+        };
+        let started = Instant::now();
+        while driver.request("GET", "/status", None).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not answer"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap().keep();
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": "/usr/bin/chromium",
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--hide-scrollbars",
+                        format!("--user-data-dir={}", profile.display()),
+                        format!("--window-size={width},{height}"),
+                    ]
+                }
+            }}
+        });
+        let res = driver
+            .request("POST", "/session", Some(caps))
+            .expect("a browser session");
+        driver.session = res["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        Some(driver)
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .map_err(|e| e.to_string())?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        // chromedriver answers HTTP/1.1 with a length and closes when asked.
+        // One write: chromedriver reads the request as it first arrives.
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        // The answer has a Content-Length; chromedriver may keep the socket
+        // open, so read exactly that much rather than to the end.
+        let mut raw = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let header_end = loop {
+            let n = stream.read(&mut chunk).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("connection closed before headers".into());
+            }
+            raw.extend_from_slice(&chunk[..n]);
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let headers = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
+        let length: usize = headers
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or("no content-length")?;
+        while raw.len() < header_end + length {
+            let n = stream.read(&mut chunk).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+        }
+        serde_json::from_slice(&raw[header_end..]).map_err(|e| e.to_string())
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let res = self
+            .request(method, &format!("/session/{}{path}", self.session), body)
+            .unwrap();
+        if let Some(err) = res["value"].get("error") {
+            panic!("webdriver {path}: {err} {}", res["value"]["message"]);
+        }
+        res["value"].clone()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    pub fn url(&self) -> String {
+        self.cmd("GET", "/url", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn source(&self) -> String {
+        self.cmd("GET", "/source", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn element(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|id| id.as_str())
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    pub fn fill(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.cmd("POST", &format!("/element/{id}/clear"), Some(json!({})));
+        self.cmd(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    pub fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    /// Sets a date or time input through script: typing into them depends
+    /// on the browser's locale.
+    pub fn set_value(&self, css: &str, value: &str) {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "document.querySelector(arguments[0]).value = arguments[1];",
+                "args": [css, value]
+            })),
+        );
+    }
+
+    /// Saves a full-page PNG under target/tmp/screenshots.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        use base64_decode as b64;
+        let data = self.cmd("GET", "/screenshot", None);
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, b64(data.as_str().unwrap())).unwrap();
+        println!("screenshot: {}", path.display());
+        path
+    }
+}
+
+/// Standard base64, as WebDriver sends screenshots.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in s.bytes().filter_map(val) {
+        buf = (buf << 6) | c;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// A running `attune serve` on its own database and port.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    _db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let db = TestDb::new();
+        let dir = tempfile::tempdir().unwrap();
+        let bin = env!("CARGO_BIN_EXE_attune");
+        let mut add = Command::new(bin)
+            .args([
+                "user",
+                "add",
+                "--email",
+                "facilitator@example.org",
+                "--name",
+                "Fran Facilitator",
+                "--password-stdin",
+            ])
+            .env("DATABASE_URL", &db.url)
+            .env("CURRICULA_DIR", repo_path("curricula"))
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
+        assert!(add.wait().unwrap().success());
+        let port = free_port();
+        let child = Command::new(bin)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &db.url)
+            .env("CURRICULA_DIR", repo_path("curricula"))
+            .env("LOG", "warn")
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://localhost:{port}");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "attune serve did not start"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        Server {
+            child,
+            base,
+            _db: db,
+            _dir: dir,
+        }
+    }
+}
+
+/// A facilitator's evening, on a phone-sized screen: sign in, start a
+/// group, add parents, take attendance.
+#[test]
+fn a_facilitator_sets_up_a_group_and_takes_attendance() {
+    let Some(browser) = Driver::start(390, 1400) else {
+        return;
+    };
+    let server = Server::start();
+    let at = |path: &str| format!("{}{path}", server.base);
+
+    browser.goto(&at("/dashboard"));
+    assert!(
+        browser.url().contains("/login"),
+        "signed out goes to sign-in"
+    );
+    browser.screenshot("01-sign-in");
+    browser.fill("#email", "facilitator@example.org");
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit].button");
+    assert!(browser.url().ends_with("/dashboard"), "{}", browser.url());
+    assert!(browser.source().contains("Hello, Fran Facilitator"));
+
+    browser.click("a[href='/cohorts/new']");
+    browser.click("input[value='mindful-parenting']");
+    browser.fill("#title", "Wednesday mornings");
+    browser.set_value("#first_date", "2026-10-21");
+    browser.set_value("#start_time", "10:00");
+    browser.fill("#time_zone", "America/New_York");
+    browser.fill("#location", "Library meeting room");
+    browser.screenshot("02-new-group");
+    browser.click("form.form button[type=submit]");
+    assert!(browser.url().contains("/cohorts/"), "{}", browser.url());
+    let page = browser.source();
+    assert!(page.contains("Wednesday mornings"));
+    // 21 Oct is before the clocks go back (1 Nov); 4 Nov is after. Both 10:00.
+    assert!(
+        page.contains("Wed 21 Oct 2026, 10:00"),
+        "local time before DST ends"
+    );
+    assert!(
+        page.contains("Wed 4 Nov 2026, 10:00"),
+        "local time after DST ends"
+    );
+    let cohort_url = browser.url();
+
+    for (name, email) in [
+        ("Rosa Diaz", "rosa@example.org"),
+        ("Kim Lee", "kim@example.org"),
+    ] {
+        browser.click("a[href$='/participants/new']");
+        browser.fill("#name", name);
+        browser.fill("#email", email);
+        browser.click("form.form button[type=submit]");
+        let page = browser.source();
+        if !page.contains(&format!("{name} is in the group.")) {
+            browser.screenshot("failed-add-parent");
+            panic!(
+                "no confirmation at {}:\n{}",
+                browser.url(),
+                &page[page.len().saturating_sub(3000)..]
+            );
+        }
+    }
+    browser.screenshot("03-group");
+
+    browser.click("table.list a[href*='/meetings/']");
+    browser.screenshot("04-meeting-plan");
+    browser.click("input[value='present']");
+    browser.click(".roll__row:nth-of-type(2) input[value='excused']");
+    browser.click("form.roll button[type=submit]");
+    let page = browser.source();
+    assert!(page.contains("Attendance saved."));
+    assert!(page.contains("1 present"));
+    browser.screenshot("05-attendance-saved");
+
+    browser.goto(&cohort_url);
+    assert!(browser.source().contains("1 present"));
+}
