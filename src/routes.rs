@@ -1,66 +1,59 @@
-//! The single route table.
+//! The single route table. `ROUTES` lists every route it registers, so the
+//! access-matrix test can insist that each one is covered.
 
 use actix_web::web;
 
-use crate::handlers::{assets, auth, cohorts, dashboard, health, meetings, public, roster};
+use crate::handlers::{admin, assets, auth, cohorts, dashboard, health, meetings, public, roster};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(public::show_home))
-        .route("/healthz", web::get().to(health::show_health))
-        .route("/assets/{file}", web::get().to(assets::show_asset))
-        .route("/curricula", web::get().to(public::list_curricula))
-        .route("/curricula/{slug}", web::get().to(public::show_curriculum))
-        .route(
-            "/curricula/{slug}/sessions/{number}",
-            web::get().to(public::show_session_handout),
-        )
-        .route("/login", web::get().to(auth::show_login))
-        .route("/login", web::post().to(auth::create_session))
-        .route("/logout", web::post().to(auth::destroy_session))
-        .route("/account/password", web::get().to(auth::edit_password))
-        .route("/account/password", web::post().to(auth::update_password))
-        .route("/dashboard", web::get().to(dashboard::show_dashboard))
-        .route("/cohorts/new", web::get().to(cohorts::new_cohort))
-        .route("/cohorts", web::post().to(cohorts::create_cohort))
-        .route("/cohorts/{id}", web::get().to(cohorts::show_cohort))
-        .route(
-            "/cohorts/{id}/meetings",
-            web::post().to(meetings::create_makeup),
-        )
-        .route(
-            "/cohorts/{id}/meetings/{meeting}",
-            web::get().to(meetings::show_meeting),
-        )
-        .route(
-            "/cohorts/{id}/meetings/{meeting}/attendance",
-            web::post().to(meetings::update_attendance),
-        )
-        .route(
-            "/cohorts/{id}/meetings/{meeting}/fidelity",
-            web::post().to(meetings::update_fidelity),
-        )
-        .route(
-            "/cohorts/{id}/meetings/{meeting}/reschedule",
-            web::post().to(meetings::reschedule_meeting),
-        )
-        .route(
-            "/cohorts/{id}/meetings/{meeting}/cancel",
-            web::post().to(meetings::cancel_meeting),
-        )
-        .route(
-            "/cohorts/{id}/participants/new",
-            web::get().to(roster::new_participant),
-        )
-        .route(
-            "/cohorts/{id}/participants",
-            web::post().to(roster::create_participant),
-        )
-        .route(
-            "/cohorts/{id}/enrolments/{enrolment}/withdraw",
-            web::post().to(roster::withdraw_enrolment),
-        )
-        .route(
-            "/cohorts/{id}/enrolments/{enrolment}/readmit",
-            web::post().to(roster::readmit_enrolment),
-        );
+macro_rules! route_table {
+    ($( $method:ident $path:literal => $handler:path; )*) => {
+        /// (method, path pattern) of every route, in registration order.
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+}
+
+route_table! {
+    // Anyone
+    get "/" => public::show_home;
+    get "/healthz" => health::show_health;
+    get "/assets/{file}" => assets::show_asset;
+    get "/curricula" => public::list_curricula;
+    get "/curricula/{slug}" => public::show_curriculum;
+    get "/curricula/{slug}/sessions/{number}" => public::show_session_handout;
+    get "/login" => auth::show_login;
+    post "/login" => auth::create_session;
+
+    // Signed-in facilitators and admins
+    post "/logout" => auth::destroy_session;
+    get "/account/password" => auth::edit_password;
+    post "/account/password" => auth::update_password;
+    get "/dashboard" => dashboard::show_dashboard;
+
+    // A cohort's facilitators (and admins)
+    get "/cohorts/new" => cohorts::new_cohort;
+    post "/cohorts" => cohorts::create_cohort;
+    get "/cohorts/{id}" => cohorts::show_cohort;
+    post "/cohorts/{id}/facilitators" => cohorts::add_facilitator;
+    post "/cohorts/{id}/facilitators/{user}/remove" => cohorts::remove_facilitator;
+    post "/cohorts/{id}/meetings" => meetings::create_makeup;
+    get "/cohorts/{id}/meetings/{meeting}" => meetings::show_meeting;
+    post "/cohorts/{id}/meetings/{meeting}/attendance" => meetings::update_attendance;
+    post "/cohorts/{id}/meetings/{meeting}/fidelity" => meetings::update_fidelity;
+    post "/cohorts/{id}/meetings/{meeting}/reschedule" => meetings::reschedule_meeting;
+    post "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::cancel_meeting;
+    get "/cohorts/{id}/participants/new" => roster::new_participant;
+    post "/cohorts/{id}/participants" => roster::create_participant;
+    post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
+    post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
+
+    // Administrators
+    get "/admin/users" => admin::list_users;
+    post "/admin/users" => admin::create_user;
+    post "/admin/users/{user}/reset-password" => admin::reset_password;
+    post "/admin/users/{user}/disable" => admin::disable_user;
+    post "/admin/users/{user}/enable" => admin::enable_user;
 }

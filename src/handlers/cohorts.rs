@@ -107,3 +107,49 @@ pub async fn show_cohort(
         json!({ "title": page.title.clone(), "cohort": page }),
     )
 }
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FacilitatorForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn add_facilitator(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<FacilitatorForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let email = form.into_inner().email;
+    let user = current.user.clone();
+    let other = state
+        .db(move |conn| cohorts::add_facilitator(conn, &user, id, &email))
+        .await?;
+    crate::auth::flash(
+        &current.session,
+        &format!("{} now co-facilitates this group.", other.name),
+    );
+    Ok(see_other(&format!("/cohorts/{id}")))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn remove_facilitator(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, other) = path.into_inner();
+    let user = current.user.clone();
+    state
+        .db(move |conn| cohorts::remove_facilitator(conn, &user, id, other))
+        .await?;
+    crate::auth::flash(
+        &current.session,
+        "The co-facilitator is removed from this group.",
+    );
+    Ok(see_other(&format!("/cohorts/{id}")))
+}

@@ -556,3 +556,94 @@ fn describe_schedule(
     };
     format!("{day} at {time}, {every}")
 }
+
+// ---------------------------------------------------------------------
+// Co-facilitators
+
+/// Adds an active account as co-facilitator of the cohort.
+pub fn add_facilitator(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    email: &str,
+) -> Result<User, AppError> {
+    let cohort = find_visible(conn, user, cohort_id)?;
+    let email = crate::services::users::normalise_email(email)?;
+    let other = User::find_by_email(conn, &email)?
+        .filter(User::is_active)
+        .ok_or_else(|| {
+            AppError::validation(format!(
+                "There is no facilitator account for {email}. An administrator can create one."
+            ))
+        })?;
+    crate::db::write_tx(conn, |conn| {
+        let exists: i64 = cohort_facilitators::table
+            .filter(cohort_facilitators::cohort_id.eq(cohort.id))
+            .filter(cohort_facilitators::user_id.eq(other.id))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Err(AppError::Conflict(format!(
+                "{} already facilitates this group.",
+                other.name
+            )));
+        }
+        diesel::insert_into(cohort_facilitators::table)
+            .values((
+                cohort_facilitators::cohort_id.eq(cohort.id),
+                cohort_facilitators::user_id.eq(other.id),
+                cohort_facilitators::role.eq("co"),
+                cohort_facilitators::added_at.eq(now()),
+            ))
+            .execute(conn)?;
+        crate::db::models::NewAuditEntry {
+            at: now(),
+            actor_kind: "user",
+            actor_id: Some(user.id),
+            action: "cohort.add_facilitator",
+            subject_kind: Some("user"),
+            subject_id: Some(other.id),
+            cohort_id: Some(cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)?;
+        Ok(other)
+    })
+}
+
+/// Removes a co-facilitator (the lead stays).
+pub fn remove_facilitator(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    other_id: i64,
+) -> Result<(), AppError> {
+    let cohort = find_visible(conn, user, cohort_id)?;
+    crate::db::write_tx(conn, |conn| {
+        let removed = diesel::delete(
+            cohort_facilitators::table
+                .filter(cohort_facilitators::cohort_id.eq(cohort.id))
+                .filter(cohort_facilitators::user_id.eq(other_id))
+                .filter(cohort_facilitators::role.eq("co")),
+        )
+        .execute(conn)?;
+        if removed == 0 {
+            return Err(AppError::not_found(
+                "That person is not a co-facilitator of this group.",
+            ));
+        }
+        crate::db::models::NewAuditEntry {
+            at: now(),
+            actor_kind: "user",
+            actor_id: Some(user.id),
+            action: "cohort.remove_facilitator",
+            subject_kind: Some("user"),
+            subject_id: Some(other_id),
+            cohort_id: Some(cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)
+    })
+}

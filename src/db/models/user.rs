@@ -70,3 +70,26 @@ impl User {
         self.disabled_at.is_none()
     }
 }
+
+impl User {
+    pub fn all(conn: &mut DbConn) -> Result<Vec<User>, AppError> {
+        Ok(users::table
+            .order((users::disabled_at.is_not_null(), users::name.asc()))
+            .select(User::as_select())
+            .load(conn)?)
+    }
+
+    pub fn set_disabled(
+        conn: &mut DbConn,
+        id: i64,
+        at: Option<chrono::NaiveDateTime>,
+    ) -> Result<(), AppError> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::disabled_at.eq(at),
+                users::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,396 @@
+//! Who may use which route: every route of the route table against every
+//! kind of visitor. Adding a route without a row here fails the test.
+
+use actix_web::http::StatusCode;
+use attune::db::models::{Meeting, User};
+use attune::services::cohorts::{self, CohortForm};
+use attune::services::roster::{self, ParticipantForm};
+
+use crate::common::{add_user, Browser, TestApp, PASSWORD};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Allowed: anything but 401/403/404 or a trip to the sign-in page.
+    Ok,
+    /// Sent to sign in.
+    Login,
+    /// Told nothing exists (someone else's group).
+    NotFound,
+    /// Refused outright.
+    Forbidden,
+}
+use Expect::*;
+
+const ROLES: [&str; 6] = ["anonymous", "lead", "other", "co", "admin", "disabled"];
+
+/// Cohort routes: the lead, co-facilitators and admins; others see nothing.
+const COHORT: [Expect; 6] = [Login, Ok, NotFound, Ok, Ok, Login];
+/// Any signed-in, active account.
+const SIGNED_IN: [Expect; 6] = [Login, Ok, Ok, Ok, Ok, Login];
+const ADMIN: [Expect; 6] = [Login, Forbidden, Forbidden, Forbidden, Ok, Login];
+const PUBLIC: [Expect; 6] = [Ok, Ok, Ok, Ok, Ok, Ok];
+
+fn matrix() -> Vec<(
+    &'static str,
+    &'static str,
+    [Expect; 6],
+    &'static [(&'static str, &'static str)],
+)> {
+    vec![
+        ("get", "/", PUBLIC, &[]),
+        ("get", "/healthz", PUBLIC, &[]),
+        ("get", "/assets/{file}", PUBLIC, &[]),
+        ("get", "/curricula", PUBLIC, &[]),
+        ("get", "/curricula/{slug}", PUBLIC, &[]),
+        ("get", "/curricula/{slug}/sessions/{number}", PUBLIC, &[]),
+        ("get", "/login", PUBLIC, &[]),
+        // The switched-off account's form token died with its sessions.
+        (
+            "post",
+            "/login",
+            [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            &[("email", "lead@example.org"), ("password", PASSWORD)],
+        ),
+        ("post", "/logout", SIGNED_IN, &[]),
+        ("get", "/account/password", SIGNED_IN, &[]),
+        (
+            "post",
+            "/account/password",
+            SIGNED_IN,
+            &[("current", "wrong"), ("new", "x"), ("confirm", "x")],
+        ),
+        ("get", "/dashboard", SIGNED_IN, &[]),
+        ("get", "/cohorts/new", SIGNED_IN, &[]),
+        ("post", "/cohorts", SIGNED_IN, &[("title", "")]),
+        ("get", "/cohorts/{id}", COHORT, &[]),
+        (
+            "post",
+            "/cohorts/{id}/facilitators",
+            COHORT,
+            &[("email", "spare@example.org")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/facilitators/{user}/remove",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/meetings",
+            COHORT,
+            &[
+                ("session_number", "1"),
+                ("date", "2027-01-05"),
+                ("time", "10:00"),
+            ],
+        ),
+        ("get", "/cohorts/{id}/meetings/{meeting}", COHORT, &[]),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/attendance",
+            COHORT,
+            &[("mark_{enrolment}", "present")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/fidelity",
+            COHORT,
+            &[("segment_0", "1")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/reschedule",
+            COHORT,
+            &[("date", "2027-02-02"), ("time", "18:00")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/cancel",
+            COHORT,
+            &[],
+        ),
+        ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
+        (
+            "post",
+            "/cohorts/{id}/participants",
+            COHORT,
+            &[("name", "Sam Parent")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/withdraw",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/readmit",
+            COHORT,
+            &[],
+        ),
+        ("get", "/admin/users", ADMIN, &[]),
+        (
+            "post",
+            "/admin/users",
+            ADMIN,
+            &[("name", "New Person"), ("email", "new.person@example.org")],
+        ),
+        ("post", "/admin/users/{user}/reset-password", ADMIN, &[]),
+        ("post", "/admin/users/{user}/disable", ADMIN, &[]),
+        ("post", "/admin/users/{user}/enable", ADMIN, &[]),
+    ]
+}
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    let rows: Vec<(&str, &str)> = matrix().iter().map(|r| (r.0, r.1)).collect();
+    for route in attune::routes::ROUTES {
+        assert!(
+            rows.contains(route),
+            "route {route:?} has no row in the access matrix"
+        );
+    }
+    for row in &rows {
+        assert!(
+            attune::routes::ROUTES.contains(row),
+            "matrix row {row:?} is not a route"
+        );
+    }
+}
+
+/// A group with a lead, a co-facilitator, a meeting and a parent; another
+/// facilitator with a group of their own; an admin; a switched-off account.
+pub struct Fixture {
+    pub app: TestApp,
+    pub cohort_a: i64,
+    pub cohort_b: i64,
+    pub meeting_a: i64,
+    pub meeting_b: i64,
+    pub enrolment_a: i64,
+    pub enrolment_b: i64,
+    /// A co-facilitator of A per role, for that role to remove.
+    pub spare_co: Vec<(&'static str, i64)>,
+    pub target: i64,
+}
+
+pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
+    let form = CohortForm {
+        curriculum: "secure-base".into(),
+        title: title.into(),
+        time_zone: "Europe/London".into(),
+        first_date: "2026-09-01".into(),
+        start_time: "18:30".into(),
+        ..Default::default()
+    };
+    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
+    let mut conn = app.state.pool.get().unwrap();
+    cohorts::create(&mut conn, owner, &plan).unwrap().id
+}
+
+pub fn enrol(app: &TestApp, owner: &User, cohort: i64, name: &str, email: &str) -> i64 {
+    let input = roster::check(&ParticipantForm {
+        name: name.into(),
+        email: email.into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut conn = app.state.pool.get().unwrap();
+    roster::add(&mut conn, owner, cohort, &input, "manual")
+        .unwrap()
+        .0
+        .id
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let app = TestApp::new();
+        let lead = add_user(&app, "lead@example.org", false);
+        let other = add_user(&app, "other@example.org", false);
+        add_user(&app, "co@example.org", false);
+        add_user(&app, "admin@example.org", true);
+        add_user(&app, "disabled@example.org", false);
+        add_user(&app, "spare@example.org", false);
+        let spare_co: Vec<(&str, i64)> = ROLES
+            .iter()
+            .map(|r| {
+                (
+                    *r,
+                    add_user(&app, &format!("spare.co.{r}@example.org"), false).id,
+                )
+            })
+            .collect();
+        let target = add_user(&app, "target@example.org", false).id;
+        let cohort_a = make_cohort(&app, &lead, "Group A");
+        let cohort_b = make_cohort(&app, &other, "Group B");
+        {
+            let mut conn = app.state.pool.get().unwrap();
+            for email in ["co@example.org", "disabled@example.org"] {
+                cohorts::add_facilitator(&mut conn, &lead, cohort_a, email).unwrap();
+            }
+            for role in ROLES {
+                let email = format!("spare.co.{role}@example.org");
+                cohorts::add_facilitator(&mut conn, &lead, cohort_a, &email).unwrap();
+            }
+        }
+        let enrolment_a = enrol(&app, &lead, cohort_a, "Pat Parent", "pat@example.org");
+        let enrolment_b = enrol(&app, &other, cohort_b, "Bo Parent", "bo@example.org");
+        let mut conn = app.state.pool.get().unwrap();
+        let meeting_a = Meeting::for_cohort(&mut conn, cohort_a).unwrap()[0].id;
+        let meeting_b = Meeting::for_cohort(&mut conn, cohort_b).unwrap()[0].id;
+        drop(conn);
+        Fixture {
+            app,
+            cohort_a,
+            cohort_b,
+            meeting_a,
+            meeting_b,
+            enrolment_a,
+            enrolment_b,
+            spare_co,
+            target,
+        }
+    }
+
+    fn fill(&self, path: &str, role: &str) -> String {
+        let spare = self
+            .spare_co
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, id)| *id);
+        let user = if path.starts_with("/admin") {
+            self.target
+        } else {
+            spare.unwrap_or(self.target)
+        };
+        path.replace("{id}", &self.cohort_a.to_string())
+            .replace("{meeting}", &self.meeting_a.to_string())
+            .replace("{enrolment}", &self.enrolment_a.to_string())
+            .replace("{user}", &user.to_string())
+            .replace("{slug}", "secure-base")
+            .replace("{number}", "1")
+            .replace("{file}", "app.css")
+    }
+
+    /// A browser for the role, with a fresh form token.
+    pub async fn browser(&self, role: &str) -> Browser<'_> {
+        let mut b = Browser::new(&self.app);
+        match role {
+            "anonymous" => {
+                b.get("/login").await;
+            }
+            "disabled" => {
+                b.sign_in("disabled@example.org", PASSWORD).await;
+                b.get("/dashboard").await;
+                let mut conn = self.app.state.pool.get().unwrap();
+                let admin = User::find_by_email(&mut conn, "admin@example.org")
+                    .unwrap()
+                    .unwrap();
+                let me = User::find_by_email(&mut conn, "disabled@example.org")
+                    .unwrap()
+                    .unwrap();
+                attune::services::admin::set_disabled(&mut conn, &admin, me.id, true).unwrap();
+            }
+            r => {
+                let res = b.sign_in(&format!("{r}@example.org"), PASSWORD).await;
+                assert_eq!(res.status, StatusCode::SEE_OTHER, "{r} signs in");
+                b.get("/dashboard").await;
+            }
+        }
+        b
+    }
+}
+
+fn category(status: StatusCode, location: &str) -> Expect {
+    match status.as_u16() {
+        // Sent to sign in (a sign-out's own redirect is a success).
+        303 if location == "/login" || location.starts_with("/login?next=") => Login,
+        401 => Login,
+        403 => Forbidden,
+        404 => NotFound,
+        _ => Ok,
+    }
+}
+
+#[actix_web::test]
+async fn every_route_answers_each_visitor_as_it_should() {
+    let mut failures = Vec::new();
+    for (method, pattern, expected, fields) in matrix() {
+        // A fresh world per route: one route's change can't hide another's.
+        let f = Fixture::new();
+        for (role, want) in ROLES.iter().zip(expected) {
+            let path = f.fill(pattern, role);
+            let mut b = f.browser(role).await;
+            let fields: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (f.fill(k, role), v.to_string()))
+                .collect();
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let res = if method == "get" {
+                b.get(&path).await
+            } else {
+                b.post(&path, &fields).await
+            };
+            let got = category(res.status, res.header("location"));
+            if got != want {
+                failures.push(format!(
+                    "{method} {pattern} as {role}: expected {want:?}, got {got:?} ({})",
+                    res.status
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Ids of another group's meetings and parents, under one's own group's
+/// path, are not found; nothing changes.
+#[actix_web::test]
+async fn another_groups_ids_are_not_found_even_in_my_own_group_path() {
+    let f = Fixture::new();
+    let mut lead = f.browser("lead").await;
+    let a = f.cohort_a;
+    for path in [
+        format!("/cohorts/{a}/meetings/{}", f.meeting_b),
+        format!("/cohorts/{}/meetings/{}", f.cohort_b, f.meeting_b),
+        format!("/cohorts/{}", f.cohort_a + 1000),
+    ] {
+        assert_eq!(
+            lead.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let withdraw = format!("/cohorts/{a}/enrolments/{}/withdraw", f.enrolment_b);
+    assert_eq!(
+        lead.post(&withdraw, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mark = format!("mark_{}", f.enrolment_b);
+    let res = lead
+        .post(
+            &format!("/cohorts/{a}/meetings/{}/attendance", f.meeting_a),
+            &[(&mark, "present")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    let mut conn = f.app.state.pool.get().unwrap();
+    use attune::db::schema::{attendance, enrolments};
+    use diesel::prelude::*;
+    let status: String = enrolments::table
+        .find(f.enrolment_b)
+        .select(enrolments::status)
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(status, "active");
+    let marks: i64 = attendance::table.count().get_result(&mut *conn).unwrap();
+    assert_eq!(marks, 0);
+}
