@@ -30,12 +30,15 @@ const SIGNED_IN: [Expect; 6] = [Login, Ok, Ok, Ok, Ok, Login];
 const ADMIN: [Expect; 6] = [Login, Forbidden, Forbidden, Forbidden, Ok, Login];
 const PUBLIC: [Expect; 6] = [Ok, Ok, Ok, Ok, Ok, Ok];
 
-fn matrix() -> Vec<(
+/// method, path pattern, expected per role, form fields
+type Row = (
     &'static str,
     &'static str,
     [Expect; 6],
     &'static [(&'static str, &'static str)],
-)> {
+);
+
+fn matrix() -> Vec<Row> {
     vec![
         ("get", "/", PUBLIC, &[]),
         ("get", "/healthz", PUBLIC, &[]),
