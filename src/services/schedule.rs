@@ -167,3 +167,150 @@ mod format_tests {
         assert_eq!(format_local(tz, utc), "Mon 5 Jan 2026, 18:00");
     }
 }
+
+#[cfg(test)]
+mod dst_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    /// UTC start times of a weekly plan, as "HH:MM".
+    fn utc_times(tz: &str, first: NaiveDate, time: NaiveTime, n: u32) -> Vec<String> {
+        let tz: Tz = tz.parse().unwrap();
+        let plan = weekly(tz, first, time, n, 7, &[]);
+        assert!(plan
+            .iter()
+            .all(|m| m.local.time() == time && m.resolution.is_none()));
+        plan.iter()
+            .map(|m| m.starts_at_utc.format("%H:%M").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn new_york_spring_and_autumn() {
+        // Clocks change on Sun 8 Mar and Sun 1 Nov 2026.
+        assert_eq!(
+            utc_times("America/New_York", d(2026, 3, 1), t(18, 0), 3),
+            ["23:00", "22:00", "22:00"]
+        );
+        assert_eq!(
+            utc_times("America/New_York", d(2026, 10, 25), t(18, 0), 2),
+            ["22:00", "23:00"]
+        );
+    }
+
+    #[test]
+    fn london_spring_and_autumn() {
+        // Sun 29 Mar and Sun 25 Oct 2026.
+        assert_eq!(
+            utc_times("Europe/London", d(2026, 3, 22), t(10, 0), 2),
+            ["10:00", "09:00"]
+        );
+        assert_eq!(
+            utc_times("Europe/London", d(2026, 10, 18), t(10, 0), 2),
+            ["09:00", "10:00"]
+        );
+    }
+
+    #[test]
+    fn lord_howe_moves_by_half_an_hour() {
+        // Lord Howe: +11 in summer, +10:30 in winter; changes on Sun 5 Apr
+        // and Sun 4 Oct 2026, at 02:00 local.
+        assert_eq!(
+            utc_times("Australia/Lord_Howe", d(2026, 3, 29), t(18, 0), 2),
+            ["07:00", "07:30"]
+        );
+        assert_eq!(
+            utc_times("Australia/Lord_Howe", d(2026, 9, 27), t(18, 0), 2),
+            ["07:30", "07:00"]
+        );
+        let tz: Tz = "Australia/Lord_Howe".parse().unwrap();
+        // 02:15 on 4 Oct does not exist (02:00 jumps to 02:30).
+        let (utc, why) = local_to_utc(tz, d(2026, 10, 4).and_time(t(2, 15)));
+        assert_eq!(to_local(tz, utc).time(), t(2, 30));
+        assert!(why.unwrap().contains("02:30"));
+        // 01:45 on 5 Apr happens twice (02:00 goes back to 01:30).
+        let (utc, why) = local_to_utc(tz, d(2026, 4, 5).and_time(t(1, 45)));
+        assert_eq!(
+            utc,
+            d(2026, 4, 4).and_time(t(14, 45)),
+            "the first 01:45, at +11"
+        );
+        assert!(why.unwrap().contains("twice"));
+    }
+
+    #[test]
+    fn kolkata_never_changes() {
+        assert_eq!(
+            utc_times("Asia/Kolkata", d(2026, 3, 1), t(19, 30), 40)
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            1
+        );
+    }
+
+    const ZONES: [&str; 8] = [
+        "America/New_York",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "America/Santiago",
+        "Pacific/Auckland",
+        "Europe/Dublin",
+        "UTC",
+    ];
+
+    proptest! {
+        /// Every session gets exactly one meeting, in order, a whole number
+        /// of cadences apart; a date is passed over only when asked; and the
+        /// local time is the planned one whenever that time exists.
+        #[test]
+        fn weekly_meetings_are_never_skipped_or_doubled(
+            zone in 0usize..ZONES.len(),
+            day_offset in 0i64..(365 * 15),
+            hour in 0u32..24,
+            minute in prop::sample::select(vec![0u32, 15, 30, 45]),
+            sessions in 1u32..13,
+            fortnightly in any::<bool>(),
+            skip_weeks in prop::collection::vec(0i64..20, 0..5),
+        ) {
+            let tz: Tz = ZONES[zone].parse().unwrap();
+            let first = d(2020, 1, 1) + Duration::days(day_offset);
+            let time = t(hour, minute);
+            let cadence = if fortnightly { 14 } else { 7 };
+            let skip: Vec<NaiveDate> = skip_weeks
+                .iter()
+                .map(|w| first + Duration::days(w * i64::from(cadence)))
+                .collect();
+            let plan = weekly(tz, first, time, sessions, cadence, &skip);
+
+            prop_assert_eq!(plan.len(), sessions as usize);
+            let numbers: Vec<u32> = plan.iter().map(|m| m.session_number).collect();
+            prop_assert_eq!(numbers, (1..=sessions).collect::<Vec<_>>());
+            let mut expected = first;
+            for m in &plan {
+                while skip.contains(&expected) {
+                    expected += Duration::days(i64::from(cadence));
+                }
+                prop_assert_eq!(m.local.date(), expected, "no date is skipped without being asked");
+                prop_assert!(!skip.contains(&m.local.date()));
+                match tz.from_local_datetime(&m.local) {
+                    LocalResult::None => prop_assert!(m.resolution.is_some()),
+                    _ => prop_assert_eq!(to_local(tz, m.starts_at_utc), m.local),
+                }
+                expected += Duration::days(i64::from(cadence));
+            }
+            let mut starts: Vec<_> = plan.iter().map(|m| m.starts_at_utc).collect();
+            starts.dedup();
+            prop_assert_eq!(starts.len(), plan.len(), "no two meetings at once");
+        }
+    }
+}
