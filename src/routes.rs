@@ -3,7 +3,9 @@
 
 use actix_web::web;
 
-use crate::handlers::{admin, assets, auth, cohorts, dashboard, health, meetings, public, roster};
+use crate::handlers::{
+    admin, assets, auth, cohorts, dashboard, health, meetings, public, roster, roster_import,
+};
 
 macro_rules! route_table {
     ($( $method:ident $path:literal => $handler:path; )*) => {
@@ -47,6 +49,9 @@ route_table! {
     post "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::cancel_meeting;
     get "/cohorts/{id}/participants/new" => roster::new_participant;
     post "/cohorts/{id}/participants" => roster::create_participant;
+    get "/cohorts/{id}/import" => roster_import::new_import;
+    post "/cohorts/{id}/import" => roster_import::upload_import;
+    post "/cohorts/{id}/import/{import}/confirm" => roster_import::confirm_import;
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
 

@@ -36,6 +36,22 @@ pub fn rotate(session: &Session) -> Result<String, AppError> {
     token(session)
 }
 
+/// Checks a token sent some other way than a URL-encoded form (a file
+/// upload's multipart body).
+pub fn verify(session: &Session, given: &str) -> Result<(), AppError> {
+    if !given.is_empty() && matches(session, given) {
+        Ok(())
+    } else {
+        Err(expired())
+    }
+}
+
+fn expired() -> AppError {
+    AppError::Forbidden(
+        "This form has expired or did not come from attune. Please go back, reload the page and try again.".into(),
+    )
+}
+
 fn matches(session: &Session, given: &str) -> bool {
     match session.get::<String>(SESSION_KEY) {
         Ok(Some(expected)) => {
@@ -97,12 +113,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .ok()
                 .and_then(|f| f.csrf_token)
                 .unwrap_or_default();
-            if given.is_empty() || !matches(&session, &given) {
-                return Err(AppError::Forbidden(
-                    "This form has expired or did not come from attune. Please go back, reload the page and try again.".into(),
-                )
-                .into());
-            }
+            verify(&session, &given)?;
             let value = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
                 AppError::BadRequest(format!(
                     "Some of the form's fields were not what we expected ({e})."

@@ -38,6 +38,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    roster_imports (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        user_id -> BigInt,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_attempts (id) {
         id -> BigInt,
         key -> Text,
@@ -248,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     web_sessions,
     login_attempts,
+    roster_imports,
     curriculum_versions,
     cohorts,
     cohort_facilitators,

@@ -11,3 +11,4 @@ pub mod health;
 pub mod meetings;
 pub mod public;
 pub mod roster;
+pub mod roster_import;

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod forms;
 pub mod meetings;
 pub mod roster;
+pub mod roster_import;
 pub mod schedule;
 pub mod settings;
 pub mod users;

@@ -114,6 +114,9 @@ fn matrix() -> Vec<Row> {
             &[],
         ),
         ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
+        ("get", "/cohorts/{id}/import", COHORT, &[]),
+        ("post", "/cohorts/{id}/import", COHORT, &[]),
+        ("post", "/cohorts/{id}/import/{import}/confirm", COHORT, &[]),
         (
             "post",
             "/cohorts/{id}/participants",
@@ -175,6 +178,8 @@ pub struct Fixture {
     /// A co-facilitator of A per role, for that role to remove.
     pub spare_co: Vec<(&'static str, i64)>,
     pub target: i64,
+    /// A CSV file the lead uploaded to A and has not confirmed.
+    pub import_a: i64,
 }
 
 pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
@@ -241,6 +246,14 @@ impl Fixture {
         let mut conn = app.state.pool.get().unwrap();
         let meeting_a = Meeting::for_cohort(&mut conn, cohort_a).unwrap()[0].id;
         let meeting_b = Meeting::for_cohort(&mut conn, cohort_b).unwrap()[0].id;
+        let import_a = attune::services::roster_import::stage(
+            &mut conn,
+            &lead,
+            cohort_a,
+            b"name,email\nJo Parent,jo@example.org\n",
+        )
+        .unwrap()
+        .import_id;
         drop(conn);
         Fixture {
             app,
@@ -252,6 +265,7 @@ impl Fixture {
             enrolment_b,
             spare_co,
             target,
+            import_a,
         }
     }
 
@@ -269,6 +283,7 @@ impl Fixture {
         path.replace("{id}", &self.cohort_a.to_string())
             .replace("{meeting}", &self.meeting_a.to_string())
             .replace("{enrolment}", &self.enrolment_a.to_string())
+            .replace("{import}", &self.import_a.to_string())
             .replace("{user}", &user.to_string())
             .replace("{slug}", "secure-base")
             .replace("{number}", "1")

@@ -166,6 +166,23 @@ impl Driver {
             .to_string()
     }
 
+    /// Waits until the page shows `text` (after a click that navigates),
+    /// and returns the page.
+    pub fn wait_for(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let page = self.source();
+            if page.contains(text) {
+                return page;
+            }
+            if started.elapsed() > Duration::from_secs(15) {
+                self.screenshot("timed-out");
+                panic!("the page never showed {text:?}; at {}:\n{page}", self.url());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn source(&self) -> String {
         self.cmd("GET", "/source", None)
             .as_str()
@@ -345,10 +362,11 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     browser.fill("#email", "facilitator@example.org");
     browser.fill("#password", PASSWORD);
     browser.click("button[type=submit].button");
+    browser.wait_for("Hello, Fran Facilitator");
     assert!(browser.url().ends_with("/dashboard"), "{}", browser.url());
-    assert!(browser.source().contains("Hello, Fran Facilitator"));
 
     browser.click("a[href='/cohorts/new']");
+    browser.wait_for("Start a new group");
     browser.click("input[value='mindful-parenting']");
     browser.fill("#title", "Wednesday mornings");
     browser.set_value("#first_date", "2026-10-21");
@@ -357,8 +375,7 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     browser.fill("#location", "Library meeting room");
     browser.screenshot("02-new-group");
     browser.click("form.form button[type=submit]");
-    assert!(browser.url().contains("/cohorts/"), "{}", browser.url());
-    let page = browser.source();
+    let page = browser.wait_for("Import from a spreadsheet");
     assert!(page.contains("Wednesday mornings"));
     // 21 Oct is before the clocks go back (1 Nov); 4 Nov is after. Both 10:00.
     assert!(
@@ -371,35 +388,46 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     );
     let cohort_url = browser.url();
 
-    for (name, email) in [
-        ("Rosa Diaz", "rosa@example.org"),
-        ("Kim Lee", "kim@example.org"),
-    ] {
-        browser.click("a[href$='/participants/new']");
-        browser.fill("#name", name);
-        browser.fill("#email", email);
-        browser.click("form.form button[type=submit]");
-        let page = browser.source();
-        if !page.contains(&format!("{name} is in the group.")) {
-            browser.screenshot("failed-add-parent");
-            panic!(
-                "no confirmation at {}:\n{}",
-                browser.url(),
-                &page[page.len().saturating_sub(3000)..]
-            );
-        }
-    }
-    browser.screenshot("03-group");
+    // One parent by hand, the rest from a spreadsheet.
+    browser.click("a[href$='/participants/new']");
+    browser.wait_for("Likes to be called");
+    browser.fill("#name", "Rosa Diaz");
+    browser.fill("#email", "rosa@example.org");
+    browser.click("form.form button[type=submit]");
+    browser.wait_for("Rosa Diaz is in the group.");
+
+    browser.click("a[href$='/import']");
+    browser.wait_for("Or paste the rows here");
+    let csv = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(
+        csv.path(),
+        "Name,Email,Phone\nKim Lee,kim@example.org,555 0102\nAmir Haddad,amir@example.org,\n=HYPERLINK(\"x\"),bad@example.org,\n",
+    )
+    .unwrap();
+    browser.fill("#file", &csv.path().display().to_string());
+    browser.click("form.form button[type=submit]");
+    let preview = browser.wait_for("Check the import");
+    assert!(
+        preview.contains("<strong>2</strong> will be added"),
+        "{preview}"
+    );
+    assert!(preview.contains("looks like a spreadsheet formula"));
+    browser.screenshot("03-import-preview");
+    assert!(preview.contains(">Add 2 parents</button>"));
+    browser.click("form[action$='/confirm'] button");
+    browser.wait_for("Added 2 parent(s). 1 row(s) were left out.");
+    browser.screenshot("04-group");
 
     browser.click("table.list a[href*='/meetings/']");
-    browser.screenshot("04-meeting-plan");
+    browser.wait_for("Save attendance");
+    browser.screenshot("05-meeting-plan");
     browser.click("input[value='present']");
     browser.click(".roll__row:nth-of-type(2) input[value='excused']");
+    browser.click(".roll__row:nth-of-type(3) input[value='absent']");
     browser.click("form.roll button[type=submit]");
-    let page = browser.source();
-    assert!(page.contains("Attendance saved."));
+    let page = browser.wait_for("Attendance saved.");
     assert!(page.contains("1 present"));
-    browser.screenshot("05-attendance-saved");
+    browser.screenshot("06-attendance-saved");
 
     browser.goto(&cohort_url);
     assert!(browser.source().contains("1 present"));

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "access_tokens",
     "app_settings",
     "attendance",
@@ -23,6 +23,7 @@ const TABLES: [&str; 16] = [
     "outbox_messages",
     "participants",
     "reflections",
+    "roster_imports",
     "users",
     "web_sessions",
 ];

@@ -10,4 +10,5 @@ mod cli;
 mod common;
 mod curricula;
 mod db;
+mod roster;
 mod web;

@@ -294,6 +294,39 @@ impl<'a> Browser<'a> {
         self.cookies = cookies;
     }
 
+    /// Posts a multipart form (a file upload) with the current token.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[(&str, &[u8])]) -> Resp {
+        let boundary = "attuneTestBoundary7MA4YWxkTrZu0gW";
+        let token = self.last_token.clone().unwrap_or_default();
+        let mut body = Vec::new();
+        let mut add = |name: &str, value: &[u8]| {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = if name == "file" {
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"roster.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+            } else {
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        };
+        add("csrf_token", token.as_bytes());
+        for (name, value) in parts {
+            add(name, value);
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            TestRequest::post()
+                .uri(path)
+                .insert_header((
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                ))
+                .set_payload(body),
+        )
+        .await
+    }
+
     /// Signs in through the real form.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Resp {
         self.get("/login").await;
