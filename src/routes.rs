@@ -4,7 +4,7 @@
 use actix_web::web;
 
 use crate::handlers::{
-    admin, assets, auth, cohorts, dashboard, health, meetings, public, roster, roster_import,
+    admin, assets, auth, cohorts, dashboard, health, links, meetings, public, roster, roster_import,
 };
 
 macro_rules! route_table {
@@ -26,6 +26,9 @@ route_table! {
     get "/curricula" => public::list_curricula;
     get "/curricula/{slug}" => public::show_curriculum;
     get "/curricula/{slug}/sessions/{number}" => public::show_session_handout;
+    get "/join/{token}" => links::show_join;
+    post "/join/{token}" => links::create_join;
+    get "/calendar/{file}" => links::show_calendar;
     get "/login" => auth::show_login;
     post "/login" => auth::create_session;
 
@@ -52,6 +55,9 @@ route_table! {
     get "/cohorts/{id}/import" => roster_import::new_import;
     post "/cohorts/{id}/import" => roster_import::upload_import;
     post "/cohorts/{id}/import/{import}/confirm" => roster_import::confirm_import;
+    post "/cohorts/{id}/invite" => links::renew_invite;
+    post "/cohorts/{id}/invite/off" => links::turn_off_invite;
+    post "/cohorts/{id}/calendar" => links::renew_calendar;
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
 

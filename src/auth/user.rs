@@ -67,16 +67,6 @@ impl CurrentUser {
         self.user.is_admin
     }
 
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.user.is_admin {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "Only administrators can do that.".into(),
-            ))
-        }
-    }
-
     pub fn context(&self) -> Result<PageContext, AppError> {
         Ok(PageContext {
             user: Some(badge(&self.user)),

@@ -8,6 +8,7 @@ pub mod cohorts;
 pub mod dashboard;
 pub mod errors;
 pub mod health;
+pub mod links;
 pub mod meetings;
 pub mod public;
 pub mod roster;

@@ -20,10 +20,11 @@ pub struct UserLine {
     pub is_me: bool,
 }
 
-fn require_admin(user: &User) -> Result<(), AppError> {
+fn require_admin(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
     if user.is_admin {
         Ok(())
     } else {
+        crate::services::audit_denied(conn, user, "admin", None)?;
         Err(AppError::Forbidden(
             "Only administrators can manage accounts.".into(),
         ))
@@ -46,7 +47,7 @@ fn audit(conn: &mut DbConn, admin: &User, action: &str, subject: i64) -> Result<
 }
 
 pub fn list(conn: &mut DbConn, admin: &User) -> Result<Vec<UserLine>, AppError> {
-    require_admin(admin)?;
+    require_admin(conn, admin)?;
     Ok(User::all(conn)?
         .into_iter()
         .map(|u| UserLine {
@@ -74,7 +75,7 @@ pub fn create(
     admin: &User,
     form: &AccountForm,
 ) -> Result<(User, String), AppError> {
-    require_admin(admin)?;
+    require_admin(conn, admin)?;
     let mut e = FieldErrors::default();
     if let Err(err) = users::validate_name(&form.name) {
         e.add("name", err.to_string());
@@ -107,7 +108,7 @@ pub fn reset_password(
     admin: &User,
     user_id: i64,
 ) -> Result<(User, String), AppError> {
-    require_admin(admin)?;
+    require_admin(conn, admin)?;
     let user = find(conn, user_id)?;
     let password = new_readable_password()?;
     let hash = hash_password(&password)?;
@@ -126,7 +127,7 @@ pub fn set_disabled(
     user_id: i64,
     disabled: bool,
 ) -> Result<User, AppError> {
-    require_admin(admin)?;
+    require_admin(conn, admin)?;
     let user = find(conn, user_id)?;
     if user.id == admin.id && disabled {
         return Err(AppError::validation(

@@ -58,6 +58,7 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
     if facilitates > 0 {
         Ok(cohort)
     } else {
+        crate::services::audit_denied(conn, user, "cohort", Some(cohort_id))?;
         Err(not_found())
     }
 }
@@ -338,6 +339,10 @@ pub struct CohortPage {
     pub fidelity_percent: Option<u32>,
     pub fidelity_meetings: usize,
     pub sessions: Vec<SessionChoice>,
+    /// When the live invite link was made, if there is one.
+    pub invite_since: Option<String>,
+    pub calendar_since: Option<String>,
+    pub waitlisted: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -489,7 +494,20 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
         )
         .collect();
     let active_count = roster.iter().filter(|r| r.active).count();
+    let waitlisted = roster.iter().filter(|r| r.status == "waitlisted").count();
     let fidelity = crate::services::meetings::fidelity_rollup(conn, &meeting_ids)?;
+    use crate::db::models::access_token::AccessToken;
+    let since = |at: Option<chrono::NaiveDateTime>| at.map(|t| schedule::format_local(tz, t));
+    let invite_since = since(AccessToken::live_since(
+        conn,
+        crate::services::invites::PURPOSE,
+        cohort.id,
+    )?);
+    let calendar_since = since(AccessToken::live_since(
+        conn,
+        crate::services::calendar::PURPOSE,
+        cohort.id,
+    )?);
     let possible = active_count * held.len();
     let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
     Ok(CohortPage {
@@ -524,6 +542,9 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
         attendance_rate: (possible > 0).then(|| ((present * 100) / possible) as u32),
         fidelity_percent: fidelity.map(|(done, all, _)| ((done * 100) / all.max(1)) as u32),
         fidelity_meetings: fidelity.map(|(_, _, m)| m).unwrap_or(0),
+        invite_since,
+        calendar_since,
+        waitlisted,
         sessions: curriculum
             .sessions
             .iter()
@@ -646,4 +667,15 @@ pub fn remove_facilitator(
         }
         .insert(conn)
     })
+}
+
+/// A cohort by id, for links that carry their own authority (an invite or
+/// calendar token); never for facilitator pages, which use `find_visible`.
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Cohort, AppError> {
+    cohorts::table
+        .find(id)
+        .select(Cohort::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("We couldn't find that group."))
 }

@@ -46,6 +46,14 @@ fn matrix() -> Vec<Row> {
         ("get", "/curricula", PUBLIC, &[]),
         ("get", "/curricula/{slug}", PUBLIC, &[]),
         ("get", "/curricula/{slug}/sessions/{number}", PUBLIC, &[]),
+        ("get", "/join/{token}", PUBLIC, &[]),
+        (
+            "post",
+            "/join/{token}",
+            [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            &[("name", "Jo Joiner"), ("email", "jo.joiner@example.org")],
+        ),
+        ("get", "/calendar/{file}", PUBLIC, &[]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (
@@ -115,6 +123,9 @@ fn matrix() -> Vec<Row> {
         ),
         ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
         ("get", "/cohorts/{id}/import", COHORT, &[]),
+        ("post", "/cohorts/{id}/invite", COHORT, &[]),
+        ("post", "/cohorts/{id}/invite/off", COHORT, &[]),
+        ("post", "/cohorts/{id}/calendar", COHORT, &[]),
         ("post", "/cohorts/{id}/import", COHORT, &[]),
         ("post", "/cohorts/{id}/import/{import}/confirm", COHORT, &[]),
         (
@@ -180,6 +191,8 @@ pub struct Fixture {
     pub target: i64,
     /// A CSV file the lead uploaded to A and has not confirmed.
     pub import_a: i64,
+    pub invite_a: String,
+    pub calendar_a: String,
 }
 
 pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
@@ -254,6 +267,8 @@ impl Fixture {
         )
         .unwrap()
         .import_id;
+        let invite_a = attune::services::invites::renew(&mut conn, &lead, cohort_a).unwrap();
+        let calendar_a = attune::services::calendar::renew(&mut conn, &lead, cohort_a).unwrap();
         drop(conn);
         Fixture {
             app,
@@ -266,10 +281,17 @@ impl Fixture {
             spare_co,
             target,
             import_a,
+            invite_a,
+            calendar_a,
         }
     }
 
     fn fill(&self, path: &str, role: &str) -> String {
+        let file = if path.starts_with("/calendar") {
+            format!("{}.ics", self.calendar_a)
+        } else {
+            "app.css".to_string()
+        };
         let spare = self
             .spare_co
             .iter()
@@ -284,10 +306,11 @@ impl Fixture {
             .replace("{meeting}", &self.meeting_a.to_string())
             .replace("{enrolment}", &self.enrolment_a.to_string())
             .replace("{import}", &self.import_a.to_string())
+            .replace("{token}", &self.invite_a)
             .replace("{user}", &user.to_string())
             .replace("{slug}", "secure-base")
             .replace("{number}", "1")
-            .replace("{file}", "app.css")
+            .replace("{file}", &file)
     }
 
     /// A browser for the role, with a fresh form token.

@@ -10,5 +10,6 @@ mod cli;
 mod common;
 mod curricula;
 mod db;
+mod links;
 mod roster;
 mod web;

@@ -1,6 +1,7 @@
 //! One module per table: the row struct, its `New*` insert struct and its
 //! queries.
 
+pub mod access_token;
 pub mod app_setting;
 pub mod attendance;
 pub mod audit;

@@ -1,0 +1,106 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::auth::token::{hash_token, new_token};
+use crate::db::schema::access_tokens;
+use crate::db::{now, DbConn};
+use crate::error::AppError;
+
+/// A secret link's record. Only the token's hash is kept; the token itself
+/// is shown once, when it is made.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = access_tokens)]
+pub struct AccessToken {
+    pub id: i64,
+    pub purpose: String,
+    pub token_hash: String,
+    pub enrolment_id: Option<i64>,
+    pub cohort_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// What a presented token turned out to be.
+pub enum Lookup {
+    Live(AccessToken),
+    /// Known but revoked or expired: the person deserves to hear so (410).
+    Retired,
+    Unknown,
+}
+
+impl AccessToken {
+    /// Retires the cohort's live tokens of `purpose` and makes a new one.
+    /// Returns the token to show.
+    pub fn replace_for_cohort(
+        conn: &mut DbConn,
+        purpose: &str,
+        cohort_id: i64,
+    ) -> Result<String, AppError> {
+        Self::revoke_for_cohort(conn, purpose, cohort_id)?;
+        let token = new_token()?;
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(purpose),
+                access_tokens::token_hash.eq(hash_token(&token)),
+                access_tokens::cohort_id.eq(Some(cohort_id)),
+                access_tokens::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(token)
+    }
+
+    pub fn revoke_for_cohort(
+        conn: &mut DbConn,
+        purpose: &str,
+        cohort_id: i64,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(purpose))
+                .filter(access_tokens::cohort_id.eq(cohort_id))
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(now())))
+        .execute(conn)?)
+    }
+
+    /// Whether the cohort has a live token of `purpose`, and since when.
+    pub fn live_since(
+        conn: &mut DbConn,
+        purpose: &str,
+        cohort_id: i64,
+    ) -> Result<Option<NaiveDateTime>, AppError> {
+        Ok(access_tokens::table
+            .filter(access_tokens::purpose.eq(purpose))
+            .filter(access_tokens::cohort_id.eq(cohort_id))
+            .filter(access_tokens::revoked_at.is_null())
+            .select(access_tokens::created_at)
+            .order(access_tokens::created_at.desc())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn lookup(conn: &mut DbConn, purpose: &str, token: &str) -> Result<Lookup, AppError> {
+        // Tokens we hand out are 64 hex characters; anything else is no token.
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(Lookup::Unknown);
+        }
+        let row: Option<AccessToken> = access_tokens::table
+            .filter(access_tokens::token_hash.eq(hash_token(token)))
+            .filter(access_tokens::purpose.eq(purpose))
+            .select(AccessToken::as_select())
+            .first(conn)
+            .optional()?;
+        Ok(match row {
+            None => Lookup::Unknown,
+            Some(t) if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now()) => {
+                Lookup::Retired
+            }
+            Some(t) => Lookup::Live(t),
+        })
+    }
+}

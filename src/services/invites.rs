@@ -1,0 +1,178 @@
+//! Invite links: a parent opens the group's link and joins it, or its
+//! waiting list when the group is full.
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::models::access_token::{AccessToken, Lookup};
+use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, NewAuditEntry, User};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppError;
+use crate::services::roster::{self, ParticipantForm};
+use crate::services::{cohorts, schedule};
+
+pub const PURPOSE: &str = "invite";
+
+/// Makes a new invite link for the cohort (the old one stops working).
+pub fn renew(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<String, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    write_tx(conn, |conn| {
+        let token = AccessToken::replace_for_cohort(conn, PURPOSE, cohort.id)?;
+        audit(conn, Some(user.id), "invite.renew", cohort.id, None)?;
+        Ok(token)
+    })
+}
+
+pub fn turn_off(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<(), AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    write_tx(conn, |conn| {
+        AccessToken::revoke_for_cohort(conn, PURPOSE, cohort.id)?;
+        audit(conn, Some(user.id), "invite.turn_off", cohort.id, None)
+    })
+}
+
+fn audit(
+    conn: &mut DbConn,
+    actor: Option<i64>,
+    action: &str,
+    cohort_id: i64,
+    subject: Option<i64>,
+) -> Result<(), AppError> {
+    NewAuditEntry {
+        at: now(),
+        actor_kind: if actor.is_some() {
+            "user"
+        } else {
+            "participant"
+        },
+        actor_id: actor,
+        action,
+        subject_kind: subject.map(|_| "enrolment"),
+        subject_id: subject,
+        cohort_id: Some(cohort_id),
+        ip: None,
+        detail: None,
+    }
+    .insert(conn)
+}
+
+/// The cohort a live invite token opens.
+fn cohort_for(conn: &mut DbConn, token: &str) -> Result<Cohort, AppError> {
+    match AccessToken::lookup(conn, PURPOSE, token)? {
+        Lookup::Live(t) => {
+            let id = t.cohort_id.ok_or_else(|| AppError::internal("invite without a cohort"))?;
+            cohorts::by_id(conn, id)
+        }
+        Lookup::Retired => Err(AppError::Gone(
+            "This invite link is no longer active. Please ask the group's facilitator for a new one.".into(),
+        )),
+        Lookup::Unknown => Err(AppError::not_found(
+            "We don't know this invite link. Please check that it was copied in full.",
+        )),
+    }
+}
+
+/// What a parent sees before joining.
+#[derive(Debug, Serialize)]
+pub struct JoinPage {
+    pub cohort_title: String,
+    pub course_title: String,
+    pub course_summary: String,
+    pub sessions: usize,
+    pub first_meeting: Option<String>,
+    pub location: Option<String>,
+    pub online: bool,
+    pub full: bool,
+}
+
+pub fn join_page(conn: &mut DbConn, token: &str) -> Result<JoinPage, AppError> {
+    let cohort = cohort_for(conn, token)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let at = now();
+    let next = Meeting::for_cohort(conn, cohort.id)?
+        .into_iter()
+        .find(|m| m.status != "cancelled" && m.starts_at > at);
+    Ok(JoinPage {
+        full: is_full(conn, &cohort)?,
+        cohort_title: cohort.title,
+        course_title: curriculum.title.clone(),
+        course_summary: curriculum.summary.clone(),
+        sessions: curriculum.sessions.len(),
+        first_meeting: next.map(|m| schedule::format_local(tz, m.starts_at)),
+        location: cohort.location,
+        online: cohort.online_url.is_some(),
+    })
+}
+
+fn is_full(conn: &mut DbConn, cohort: &Cohort) -> Result<bool, AppError> {
+    Ok(match cohort.capacity {
+        None => false,
+        Some(cap) => {
+            let active = Enrolment::for_cohort(conn, cohort.id)?
+                .iter()
+                .filter(|e| e.status == "active")
+                .count();
+            active >= cap as usize
+        }
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct JoinForm {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub preferred_name: String,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub enum Joined {
+    Joined,
+    Waitlisted,
+    AlreadyIn,
+}
+
+/// A parent joins through the link. The same email twice is the same
+/// person, and joining twice changes nothing.
+pub fn join(conn: &mut DbConn, token: &str, form: &JoinForm) -> Result<Joined, AppError> {
+    let cohort = cohort_for(conn, token)?;
+    let mut input = roster::check(&ParticipantForm {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        phone: form.phone.clone(),
+        preferred_name: form.preferred_name.clone(),
+        notes: String::new(),
+    })?;
+    if input.email.is_none() {
+        let mut errors = crate::error::FieldErrors::default();
+        errors.add(
+            "email",
+            "Please enter your email, so the facilitator can send you your own link.",
+        );
+        return Err(AppError::Invalid(errors));
+    }
+    input.notes = None;
+    write_tx(conn, |conn| {
+        let full = is_full(conn, &cohort)?;
+        match roster::add_in_tx(conn, None, cohort.id, &input, "invite") {
+            Ok((enrolment, _)) => {
+                if full {
+                    Enrolment::set_status(conn, enrolment.id, "waitlisted")?;
+                    audit(
+                        conn,
+                        None,
+                        "enrolment.waitlist",
+                        cohort.id,
+                        Some(enrolment.id),
+                    )?;
+                    Ok(Joined::Waitlisted)
+                } else {
+                    Ok(Joined::Joined)
+                }
+            }
+            Err(AppError::Conflict(_)) => Ok(Joined::AlreadyIn),
+            Err(e) => Err(e),
+        }
+    })
+}
