@@ -11,8 +11,8 @@ pub async fn show_dashboard(
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let user = current.user.clone();
-    let summaries = state
-        .db(move |conn| cohorts::summaries(conn, &user))
+    let dashboard = state
+        .db(move |conn| cohorts::dashboard(conn, &user))
         .await?;
     state.templates.view(
         "pages/dashboard/show",
@@ -21,7 +21,8 @@ pub async fn show_dashboard(
             "title": "Dashboard",
             "name": current.user.name,
             "is_admin": current.user.is_admin,
-            "cohorts": summaries,
+            "cohorts": dashboard.cohorts,
+            "upcoming": dashboard.upcoming,
         }),
     )
 }

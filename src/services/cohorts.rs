@@ -23,6 +23,25 @@ pub struct CohortSummary {
     pub meetings_total: i64,
     pub next_meeting: Option<String>,
     pub next_session: Option<i32>,
+    /// Present marks over possible visits at meetings held so far.
+    pub attendance_rate: Option<u32>,
+}
+
+/// A meeting in the next two weeks, across all of one's groups.
+#[derive(Debug, Serialize)]
+pub struct UpcomingMeeting {
+    pub cohort_id: i64,
+    pub meeting_id: i64,
+    pub cohort_title: String,
+    pub session_number: i32,
+    pub when: String,
+    pub starts_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub cohorts: Vec<CohortSummary>,
+    pub upcoming: Vec<UpcomingMeeting>,
 }
 
 /// The cohorts `user` may see: those they facilitate, or all for admins.
@@ -63,8 +82,9 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
     }
 }
 
-/// Dashboard lines for `user`'s cohorts, in a fixed number of queries.
-pub fn summaries(conn: &mut DbConn, user: &User) -> Result<Vec<CohortSummary>, AppError> {
+/// Dashboard lines for `user`'s cohorts and their meetings of the next two
+/// weeks, in a fixed number of queries.
+pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> {
     let list = visible_cohorts(conn, user)?;
     let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
     let version_ids: Vec<i64> = list.iter().map(|c| c.curriculum_version_id).collect();
@@ -82,7 +102,7 @@ pub fn summaries(conn: &mut DbConn, user: &User) -> Result<Vec<CohortSummary>, A
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let all_meetings: Vec<(i64, chrono::NaiveDateTime, i32, String)> = meetings::table
+    let all_meetings: Vec<(i64, chrono::NaiveDateTime, i32, String, i64)> = meetings::table
         .filter(meetings::cohort_id.eq_any(&ids))
         .order(meetings::starts_at.asc())
         .select((
@@ -90,10 +110,24 @@ pub fn summaries(conn: &mut DbConn, user: &User) -> Result<Vec<CohortSummary>, A
             meetings::starts_at,
             meetings::session_number,
             meetings::status,
+            meetings::id,
         ))
         .load(conn)?;
     let at = now();
-    Ok(list
+    let held: Vec<i64> = all_meetings
+        .iter()
+        .filter(|m| m.3 != "cancelled" && m.1 <= at)
+        .map(|m| m.4)
+        .collect();
+    use crate::db::schema::attendance;
+    let present: Vec<i64> = attendance::table
+        .inner_join(meetings::table)
+        .filter(attendance::meeting_id.eq_any(&held))
+        .filter(attendance::status.eq("present"))
+        .select(meetings::cohort_id)
+        .load(conn)?;
+    let mut upcoming = Vec::new();
+    let summaries = list
         .into_iter()
         .map(|c| {
             let tz = schedule::parse_time_zone(&c.time_zone).ok();
@@ -103,13 +137,32 @@ pub fn summaries(conn: &mut DbConn, user: &User) -> Result<Vec<CohortSummary>, A
             let total = mine.clone().count() as i64;
             let done = mine.clone().filter(|m| m.1 <= at).count() as i64;
             let next = mine.clone().find(|m| m.1 > at);
+            if let Some(tz) = tz {
+                for m in mine
+                    .clone()
+                    .filter(|m| m.1 > at && m.1 <= at + chrono::Duration::days(14))
+                {
+                    upcoming.push(UpcomingMeeting {
+                        cohort_id: c.id,
+                        meeting_id: m.4,
+                        cohort_title: c.title.clone(),
+                        session_number: m.2,
+                        when: schedule::format_local(tz, m.1),
+                        starts_at: m.1,
+                    });
+                }
+            }
+            let participants = counts.get(&c.id).copied().unwrap_or(0);
+            let possible = participants * done;
+            let came = present.iter().filter(|id| **id == c.id).count() as i64;
             CohortSummary {
+                attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
                 id: c.id,
                 curriculum_title: titles
                     .get(&c.curriculum_version_id)
                     .cloned()
                     .unwrap_or_default(),
-                participants: counts.get(&c.id).copied().unwrap_or(0),
+                participants,
                 meetings_done: done,
                 meetings_total: total,
                 next_meeting: next.and_then(|m| tz.map(|tz| schedule::format_local(tz, m.1))),
@@ -118,7 +171,12 @@ pub fn summaries(conn: &mut DbConn, user: &User) -> Result<Vec<CohortSummary>, A
                 time_zone: c.time_zone,
             }
         })
-        .collect())
+        .collect();
+    upcoming.sort_by_key(|m| m.starts_at);
+    Ok(Dashboard {
+        cohorts: summaries,
+        upcoming,
+    })
 }
 
 // ---------------------------------------------------------------------

@@ -11,5 +11,6 @@ mod common;
 mod curricula;
 mod db;
 mod links;
+mod meetings;
 mod roster;
 mod web;

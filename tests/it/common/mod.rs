@@ -344,16 +344,23 @@ fn find_token(html: &str) -> Option<String> {
 
 pub const PASSWORD: &str = "a long enough password";
 
-/// Adds an account straight through the service.
+/// Adds an account straight into the database. Every test account has the
+/// same password, so it is hashed once per test run.
 pub fn add_user(app: &TestApp, email: &str, admin: bool) -> attune::db::models::User {
+    use attune::db::models::{NewUser, User};
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = HASH.get_or_init(|| attune::auth::password::hash_password(PASSWORD).unwrap());
     let mut conn = app.state.pool.get().unwrap();
-    attune::services::users::create_user(
+    let at = attune::db::now();
+    User::insert(
         &mut conn,
-        &attune::services::users::NewAccount {
+        &NewUser {
             email,
             name: &email.split('@').next().unwrap().replace('.', " "),
-            password: PASSWORD,
+            password_hash: hash,
             is_admin: admin,
+            created_at: at,
+            updated_at: at,
         },
     )
     .unwrap()
