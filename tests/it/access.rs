@@ -286,7 +286,7 @@ impl Fixture {
         }
     }
 
-    fn fill(&self, path: &str, role: &str) -> String {
+    pub fn fill(&self, path: &str, role: &str) -> String {
         let file = if path.starts_with("/calendar") {
             format!("{}.ics", self.calendar_a)
         } else {
