@@ -25,6 +25,9 @@ pub struct CohortSummary {
     pub next_session: Option<i32>,
     /// Present marks over possible visits at meetings held so far.
     pub attendance_rate: Option<u32>,
+    /// Reflections parents shared with the facilitators since the last
+    /// meeting began: this week's reading.
+    pub new_reflections: usize,
 }
 
 /// A meeting in the next two weeks, across all of one's groups.
@@ -126,6 +129,14 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
         .filter(attendance::status.eq("present"))
         .select(meetings::cohort_id)
         .load(conn)?;
+    use crate::db::schema::reflections;
+    let shared: Vec<(i64, Option<chrono::NaiveDateTime>)> = reflections::table
+        .inner_join(enrolments::table)
+        .filter(enrolments::cohort_id.eq_any(&ids))
+        .filter(reflections::status.eq("submitted"))
+        .filter(reflections::visibility.eq("facilitators"))
+        .select((enrolments::cohort_id, reflections::submitted_at))
+        .load(conn)?;
     let mut upcoming = Vec::new();
     let summaries = list
         .into_iter()
@@ -155,8 +166,16 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
             let participants = counts.get(&c.id).copied().unwrap_or(0);
             let possible = participants * done;
             let came = present.iter().filter(|id| **id == c.id).count() as i64;
+            let last_held = mine.clone().filter(|m| m.1 <= at).map(|m| m.1).last();
+            let new_reflections = shared
+                .iter()
+                .filter(|(cid, when)| {
+                    *cid == c.id && last_held.is_none_or(|l| when.is_some_and(|w| w >= l))
+                })
+                .count();
             CohortSummary {
                 attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
+                new_reflections,
                 id: c.id,
                 curriculum_title: titles
                     .get(&c.curriculum_version_id)

@@ -250,3 +250,46 @@ async fn the_dashboard_shows_whats_next_and_how_attendance_goes() {
         .expect("an attendance rate");
     assert!((50..=100).contains(&rate), "{rate}");
 }
+
+#[actix_web::test]
+async fn the_dashboard_counts_reflections_shared_since_the_last_meeting() {
+    use attune::db::models::{NewReflection, Reflection};
+    let w = world();
+    // The group met weekly from 1 Sep 2026; its last meeting was 13 Oct.
+    let at = |m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, m, d)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+    };
+    {
+        let mut conn = w.app.state.pool.get().unwrap();
+        for (enrolment, session, when, visibility) in [
+            (w.parents[0], 1, at(9, 2), "facilitators"),
+            (w.parents[0], 7, at(10, 14), "facilitators"),
+            (w.parents[1], 7, at(10, 15), "only_me"),
+        ] {
+            Reflection::insert(
+                &mut conn,
+                &NewReflection {
+                    enrolment_id: enrolment,
+                    session_number: session,
+                    answers: "[\"a\",\"b\"]",
+                    visibility,
+                    status: "submitted",
+                    submitted_at: Some(when),
+                    created_at: when,
+                    updated_at: when,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut b = lead(&w.app).await;
+    let page = b.get("/dashboard").await;
+    assert!(
+        page.body.contains("1 shared since the last meeting"),
+        "{}",
+        page.body
+    );
+}
