@@ -166,7 +166,7 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
             let participants = counts.get(&c.id).copied().unwrap_or(0);
             let possible = participants * done;
             let came = present.iter().filter(|id| **id == c.id).count() as i64;
-            let last_held = mine.clone().filter(|m| m.1 <= at).map(|m| m.1).last();
+            let last_held = mine.clone().filter(|m| m.1 <= at).map(|m| m.1).next_back();
             let new_reflections = shared
                 .iter()
                 .filter(|(cid, when)| {
