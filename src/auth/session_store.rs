@@ -64,6 +64,8 @@ pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
 
 /// The state key that holds the signed-in user's id.
 pub const USER_KEY: &str = "user_id";
+/// The state key that holds a parent's enrolment, once they opened their link.
+pub const PARTICIPANT_KEY: &str = "enrolment_id";
 
 type SessionState = HashMap<String, String>;
 
@@ -92,8 +94,12 @@ impl DbSessionStore {
     }
 }
 
-fn user_of(state: &SessionState) -> Option<i64> {
-    state.get(USER_KEY).and_then(|v| v.parse().ok())
+/// Who a session belongs to: (user, enrolment), for revoking it later.
+fn owner_of(state: &SessionState) -> (Option<i64>, Option<i64>) {
+    (
+        state.get(USER_KEY).and_then(|v| v.parse().ok()),
+        state.get(PARTICIPANT_KEY).and_then(|v| v.parse().ok()),
+    )
 }
 
 fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
@@ -120,7 +126,7 @@ impl SessionStore for DbSessionStore {
         let token = new_token().map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
         let hash = hash_token(&token);
         let expires_at = expiry(ttl);
-        let user_id = user_of(&state);
+        let (user_id, enrolment_id) = owner_of(&state);
         self.run(move |conn| {
             let at = now();
             // Tidy up as we go: expired rows are never read again.
@@ -135,6 +141,7 @@ impl SessionStore for DbSessionStore {
                     last_seen_at: at,
                     expires_at,
                     absolute_expires_at: at + chrono::Duration::hours(ABSOLUTE_LIFETIME_HOURS),
+                    enrolment_id,
                 },
             )
         })
@@ -153,11 +160,9 @@ impl SessionStore for DbSessionStore {
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let hash = hash_token(session_key.as_ref());
         let expires_at = expiry(ttl);
-        let user_id = user_of(&state);
+        let owner = owner_of(&state);
         let updated = self
-            .run(move |conn| {
-                WebSession::update_state(conn, &hash, user_id, &data, now(), expires_at)
-            })
+            .run(move |conn| WebSession::update_state(conn, &hash, owner, &data, now(), expires_at))
             .await
             .map_err(UpdateError::Other)?;
         if updated {

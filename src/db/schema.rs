@@ -34,6 +34,7 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         absolute_expires_at -> Timestamp,
+        enrolment_id -> Nullable<BigInt>,
     }
 }
 
@@ -85,6 +86,7 @@ diesel::table! {
         updated_at -> Timestamp,
         meeting_time -> Text,
         cadence_days -> Integer,
+        reflection_editing -> Text,
     }
 }
 
@@ -180,6 +182,7 @@ diesel::table! {
         submitted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        first_read_at -> Nullable<Timestamp>,
     }
 }
 

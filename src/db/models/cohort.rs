@@ -24,6 +24,8 @@ pub struct Cohort {
     /// The planned local start time, "HH:MM".
     pub meeting_time: String,
     pub cadence_days: i32,
+    /// "until_next_meeting" or "always".
+    pub reflection_editing: String,
 }
 
 #[derive(Debug, Insertable)]

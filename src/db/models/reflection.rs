@@ -21,6 +21,7 @@ pub struct Reflection {
     pub submitted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub first_read_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

@@ -18,6 +18,7 @@ pub struct WebSession {
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub absolute_expires_at: NaiveDateTime,
+    pub enrolment_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -30,6 +31,7 @@ pub struct NewWebSession<'a> {
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub absolute_expires_at: NaiveDateTime,
+    pub enrolment_id: Option<i64>,
 }
 
 impl WebSession {
@@ -60,11 +62,12 @@ impl WebSession {
     pub fn update_state(
         conn: &mut DbConn,
         token_hash: &str,
-        user_id: Option<i64>,
+        owner: (Option<i64>, Option<i64>),
         data: &str,
         now: NaiveDateTime,
         expires_at: NaiveDateTime,
     ) -> Result<bool, AppError> {
+        let (user_id, enrolment_id) = owner;
         let n = diesel::update(
             web_sessions::table
                 .filter(web_sessions::token_hash.eq(token_hash))
@@ -72,6 +75,7 @@ impl WebSession {
         )
         .set((
             web_sessions::user_id.eq(user_id),
+            web_sessions::enrolment_id.eq(enrolment_id),
             web_sessions::data.eq(data),
             web_sessions::last_seen_at.eq(now),
             web_sessions::expires_at.eq(expires_at),
@@ -106,6 +110,14 @@ impl WebSession {
     pub fn delete_for_user(conn: &mut DbConn, user_id: i64) -> Result<usize, AppError> {
         Ok(
             diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user_id)))
+                .execute(conn)?,
+        )
+    }
+
+    /// Ends every session of a parent (their links were revoked).
+    pub fn delete_for_enrolment(conn: &mut DbConn, enrolment_id: i64) -> Result<usize, AppError> {
+        Ok(
+            diesel::delete(web_sessions::table.filter(web_sessions::enrolment_id.eq(enrolment_id)))
                 .execute(conn)?,
         )
     }
