@@ -4,7 +4,8 @@
 use actix_web::web;
 
 use crate::handlers::{
-    admin, assets, auth, cohorts, dashboard, health, links, meetings, public, roster, roster_import,
+    admin, assets, auth, cohorts, dashboard, health, links, meetings, participant, public,
+    reflections, roster, roster_import,
 };
 
 macro_rules! route_table {
@@ -31,6 +32,14 @@ route_table! {
     get "/calendar/{file}" => links::show_calendar;
     get "/login" => auth::show_login;
     post "/login" => auth::create_session;
+
+    // Parents, through their personal link
+    get "/p/{token}" => participant::open_link;
+    get "/me" => participant::show_home;
+    post "/me/consent" => participant::give_consent;
+    get "/me/sessions/{number}" => participant::show_session;
+    post "/me/sessions/{number}/reflection" => participant::save_reflection;
+    post "/me/sign-out" => participant::sign_out;
 
     // Signed-in facilitators and admins
     post "/logout" => auth::destroy_session;
@@ -60,6 +69,11 @@ route_table! {
     post "/cohorts/{id}/calendar" => links::renew_calendar;
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
+    post "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::make_link;
+    post "/cohorts/{id}/enrolments/{enrolment}/links/revoke" => reflections::revoke_links;
+    get "/cohorts/{id}/enrolments/{enrolment}/reflections" => reflections::list_for_parent;
+    get "/cohorts/{id}/meetings/{meeting}/reflections" => reflections::list_for_meeting;
+    post "/cohorts/{id}/reflections/{reflection}/reply" => reflections::create_reply;
 
     // Administrators
     get "/admin/users" => admin::list_users;

@@ -2,6 +2,7 @@
 //! the extractors that say who is asking.
 
 pub mod csrf;
+pub mod participant;
 pub mod password;
 pub mod session_store;
 pub mod token;

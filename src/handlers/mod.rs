@@ -10,6 +10,8 @@ pub mod errors;
 pub mod health;
 pub mod links;
 pub mod meetings;
+pub mod participant;
 pub mod public;
+pub mod reflections;
 pub mod roster;
 pub mod roster_import;

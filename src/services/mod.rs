@@ -10,6 +10,8 @@ pub mod demo;
 pub mod forms;
 pub mod invites;
 pub mod meetings;
+pub mod participants;
+pub mod reflections;
 pub mod roster;
 pub mod roster_import;
 pub mod schedule;

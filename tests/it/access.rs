@@ -29,6 +29,9 @@ const COHORT: [Expect; 6] = [Login, Ok, NotFound, Ok, Ok, Login];
 const SIGNED_IN: [Expect; 6] = [Login, Ok, Ok, Ok, Ok, Login];
 const ADMIN: [Expect; 6] = [Login, Forbidden, Forbidden, Forbidden, Ok, Login];
 const PUBLIC: [Expect; 6] = [Ok, Ok, Ok, Ok, Ok, Ok];
+/// Parents' pages: none of these visitors has opened a parent's link, so
+/// each is asked for one (401). Parents themselves: tests/it/participants.rs.
+const PARENT: [Expect; 6] = [Login, Login, Login, Login, Login, Login];
 
 /// method, path pattern, expected per role, form fields
 type Row = (
@@ -54,6 +57,17 @@ fn matrix() -> Vec<Row> {
             &[("name", "Jo Joiner"), ("email", "jo.joiner@example.org")],
         ),
         ("get", "/calendar/{file}", PUBLIC, &[]),
+        ("get", "/p/{token}", PUBLIC, &[]),
+        ("get", "/me", PARENT, &[]),
+        ("post", "/me/consent", PARENT, &[]),
+        ("get", "/me/sessions/{number}", PARENT, &[]),
+        (
+            "post",
+            "/me/sessions/{number}/reflection",
+            PARENT,
+            &[("answer_0", "x")],
+        ),
+        ("post", "/me/sign-out", PARENT, &[]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (
@@ -123,6 +137,36 @@ fn matrix() -> Vec<Row> {
         ),
         ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
         ("get", "/cohorts/{id}/import", COHORT, &[]),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/link",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/links/revoke",
+            COHORT,
+            &[],
+        ),
+        (
+            "get",
+            "/cohorts/{id}/enrolments/{enrolment}/reflections",
+            COHORT,
+            &[],
+        ),
+        (
+            "get",
+            "/cohorts/{id}/meetings/{meeting}/reflections",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/reflections/{reflection}/reply",
+            COHORT,
+            &[("reply", "Thank you")],
+        ),
         ("post", "/cohorts/{id}/invite", COHORT, &[]),
         ("post", "/cohorts/{id}/invite/off", COHORT, &[]),
         ("post", "/cohorts/{id}/calendar", COHORT, &[]),
@@ -193,6 +237,9 @@ pub struct Fixture {
     pub import_a: i64,
     pub invite_a: String,
     pub calendar_a: String,
+    /// A parent of A's personal link, and a reflection they sent.
+    pub parent_link_a: String,
+    pub reflection_a: i64,
 }
 
 pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
@@ -269,6 +316,31 @@ impl Fixture {
         .import_id;
         let invite_a = attune::services::invites::renew(&mut conn, &lead, cohort_a).unwrap();
         let calendar_a = attune::services::calendar::renew(&mut conn, &lead, cohort_a).unwrap();
+        let parent_link_a =
+            attune::services::participants::issue_link(&mut conn, enrolment_a).unwrap();
+        let at = attune::db::now();
+        attune::db::models::Reflection::insert(
+            &mut conn,
+            &attune::db::models::NewReflection {
+                enrolment_id: enrolment_a,
+                session_number: 1,
+                answers: "[\"a\"]",
+                visibility: "facilitators",
+                status: "submitted",
+                submitted_at: Some(at),
+                created_at: at,
+                updated_at: at,
+            },
+        )
+        .unwrap();
+        let reflection_a: i64 = {
+            use attune::db::schema::reflections;
+            use diesel::prelude::*;
+            reflections::table
+                .select(reflections::id)
+                .first(&mut *conn)
+                .unwrap()
+        };
         drop(conn);
         Fixture {
             app,
@@ -283,6 +355,8 @@ impl Fixture {
             import_a,
             invite_a,
             calendar_a,
+            parent_link_a,
+            reflection_a,
         }
     }
 
@@ -306,7 +380,15 @@ impl Fixture {
             .replace("{meeting}", &self.meeting_a.to_string())
             .replace("{enrolment}", &self.enrolment_a.to_string())
             .replace("{import}", &self.import_a.to_string())
-            .replace("{token}", &self.invite_a)
+            .replace(
+                "{token}",
+                if path.starts_with("/p/") {
+                    &self.parent_link_a
+                } else {
+                    &self.invite_a
+                },
+            )
+            .replace("{reflection}", &self.reflection_a.to_string())
             .replace("{user}", &user.to_string())
             .replace("{slug}", "secure-base")
             .replace("{number}", "1")
@@ -317,6 +399,10 @@ impl Fixture {
     pub async fn browser(&self, role: &str) -> Browser<'_> {
         let mut b = Browser::new(&self.app);
         match role {
+            "parent" => {
+                b.get(&format!("/p/{}", self.parent_link_a)).await;
+                b.get("/me").await;
+            }
             "anonymous" => {
                 b.get("/login").await;
             }

@@ -142,9 +142,23 @@ fn fingerprint(f: &Fixture) -> String {
         ))
         .load(c)
         .unwrap();
-    let enrolments: Vec<(i64, String)> = enrolments::table
+    let enrolments: Vec<(i64, String, Option<String>)> = enrolments::table
         .order(enrolments::id)
-        .select((enrolments::id, enrolments::status))
+        .select((
+            enrolments::id,
+            enrolments::status,
+            enrolments::consent_version,
+        ))
+        .load(c)
+        .unwrap();
+    let reflections: Vec<(String, String, String, Option<String>)> = reflections::table
+        .order(reflections::id)
+        .select((
+            reflections::answers,
+            reflections::status,
+            reflections::visibility,
+            reflections::facilitator_reply,
+        ))
         .load(c)
         .unwrap();
     let counts: Vec<i64> = vec![
@@ -160,7 +174,7 @@ fn fingerprint(f: &Fixture) -> String {
             .get_result(c)
             .unwrap(),
     ];
-    format!("{users:?}{meetings:?}{enrolments:?}{counts:?}")
+    format!("{users:?}{meetings:?}{enrolments:?}{reflections:?}{counts:?}")
 }
 
 #[actix_web::test]
@@ -174,6 +188,8 @@ async fn every_post_without_its_form_token_is_refused_and_changes_nothing() {
         }
         let role = if pattern.starts_with("/admin") {
             "admin"
+        } else if pattern.starts_with("/me") {
+            "parent"
         } else {
             "lead"
         };

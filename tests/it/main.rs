@@ -13,5 +13,6 @@ mod curricula;
 mod db;
 mod links;
 mod meetings;
+mod participants;
 mod roster;
 mod web;

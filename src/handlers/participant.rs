@@ -1,0 +1,184 @@
+//! The parent's side: their personal link, home, and each session's
+//! handout with their reflection.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::auth::participant::CurrentParticipant;
+use crate::auth::{flash, CsrfForm, PageContext};
+use crate::error::{AppError, FieldErrors};
+use crate::handlers::auth::see_other;
+use crate::services::participants;
+use crate::services::reflections::{self, ReflectionForm};
+use crate::state::AppState;
+
+fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
+    // Parents have no account menu; their pages carry their own forms.
+    Ok(PageContext {
+        user: None,
+        csrf: None,
+        notice: take_notice(&p.session),
+    })
+}
+
+fn take_notice(session: &Session) -> Option<String> {
+    let n = session.get::<String>("notice").ok().flatten();
+    if n.is_some() {
+        session.remove("notice");
+    }
+    n
+}
+
+pub async fn open_link(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let enrolment = state
+        .db(move |conn| participants::open_link(conn, &token))
+        .await?;
+    CurrentParticipant::start(&session, enrolment.id)?;
+    // Off the address bar: the link is not kept in history or referrers.
+    Ok(see_other("/me"))
+}
+
+pub async fn show_home(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+) -> Result<HttpResponse, AppError> {
+    let id = me.enrolment_id;
+    let home = state.db(move |conn| participants::home(conn, id)).await?;
+    let template = if home.needs_consent {
+        "pages/me/consent"
+    } else {
+        "pages/me/home"
+    };
+    let mut res = state.templates.view(
+        template,
+        &context(&me)?,
+        json!({
+            "title": if home.needs_consent { "Before you start".to_string() } else { home.cohort_title.clone() },
+            "home": home,
+            "form_token": me.form_token()?,
+        }),
+    )?;
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn give_consent(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = me.enrolment_id;
+    state
+        .db(move |conn| participants::give_consent(conn, id))
+        .await?;
+    Ok(see_other("/me"))
+}
+
+async fn render_session(
+    state: &AppState,
+    me: &CurrentParticipant,
+    number: u32,
+    status: StatusCode,
+    typed: Option<(ReflectionForm, FieldErrors)>,
+    problem: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = me.enrolment_id;
+    let page = state
+        .db(move |conn| {
+            reflections::session_page(conn, id, number, typed.as_ref().map(|(f, e)| (f, e)))
+        })
+        .await?;
+    let mut res = state.templates.view_with_status(
+        status,
+        "pages/me/session",
+        &context(me)?,
+        json!({
+            "title": format!("Session {}: {}", page.number, page.title),
+            "page": page,
+            "problem": problem,
+            "form_token": me.form_token()?,
+        }),
+    )?;
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+pub async fn show_session(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    path: web::Path<u32>,
+) -> Result<HttpResponse, AppError> {
+    render_session(&state, &me, path.into_inner(), StatusCode::OK, None, None).await
+}
+
+pub async fn save_reflection(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    path: web::Path<u32>,
+    form: CsrfForm<ReflectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let number = path.into_inner();
+    let form = form.into_inner();
+    let id = me.enrolment_id;
+    let submitted = form.clone();
+    let result = state
+        .db(move |conn| reflections::save(conn, id, number, &submitted))
+        .await;
+    match result {
+        Ok(saved) => {
+            flash(
+                &me.session,
+                if saved == "sent" {
+                    "Thank you. Your reflection is saved and sent."
+                } else {
+                    "Your draft is saved. Only you can see it until you send it."
+                },
+            );
+            Ok(see_other(&format!("/me/sessions/{number}#reflection")))
+        }
+        Err(AppError::Invalid(errors)) => {
+            render_session(
+                &state,
+                &me,
+                number,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((form, errors)),
+                None,
+            )
+            .await
+        }
+        Err(AppError::Validation(message)) => {
+            render_session(
+                &state,
+                &me,
+                number,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((form, FieldErrors::default())),
+                Some(message),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn sign_out(me: CurrentParticipant, _form: CsrfForm<EmptyForm>) -> HttpResponse {
+    me.session.purge();
+    see_other("/")
+}

@@ -1,0 +1,131 @@
+//! Facilitators reading reflections, making parents' links, replying.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::error::AppError;
+use crate::handlers::auth::see_other;
+use crate::services::reflections::{self, ReadFilter};
+use crate::services::{meetings, participants};
+use crate::state::AppState;
+
+async fn reading(
+    state: &AppState,
+    current: &CurrentUser,
+    cohort_id: i64,
+    filter: ReadFilter,
+) -> Result<HttpResponse, AppError> {
+    let user = current.user.clone();
+    let page = state
+        .db(move |conn| reflections::read(conn, &user, cohort_id, filter))
+        .await?;
+    state.templates.view(
+        "pages/reflections/list",
+        &current.context()?,
+        json!({ "title": page.heading.clone(), "page": page }),
+    )
+}
+
+pub async fn list_for_meeting(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, meeting_id) = path.into_inner();
+    let user = current.user.clone();
+    let page = state
+        .db(move |conn| meetings::page(conn, &user, cohort_id, meeting_id))
+        .await?;
+    reading(
+        &state,
+        &current,
+        cohort_id,
+        ReadFilter::Session(page.session_number as u32),
+    )
+    .await
+}
+
+pub async fn list_for_parent(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, enrolment_id) = path.into_inner();
+    reading(
+        &state,
+        &current,
+        cohort_id,
+        ReadFilter::Parent(enrolment_id),
+    )
+    .await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    reply: String,
+}
+
+pub async fn create_reply(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: CsrfForm<ReplyForm>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, reflection_id) = path.into_inner();
+    let text = form.into_inner().reply;
+    let user = current.user.clone();
+    state
+        .db(move |conn| reflections::reply(conn, &user, cohort_id, reflection_id, &text))
+        .await?;
+    flash(
+        &current.session,
+        "Your reply is saved; the parent sees it with their reflection.",
+    );
+    Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn make_link(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, enrolment_id) = path.into_inner();
+    let user = current.user.clone();
+    let (token, name) = state
+        .db(move |conn| participants::new_link(conn, &user, cohort_id, enrolment_id))
+        .await?;
+    state.templates.view(
+        "pages/reflections/link",
+        &current.context()?,
+        json!({
+            "title": format!("{name}'s personal link"),
+            "name": name,
+            "cohort_id": cohort_id,
+            "url": format!("{}/p/{token}", state.config.base_url),
+        }),
+    )
+}
+
+pub async fn revoke_links(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, enrolment_id) = path.into_inner();
+    let user = current.user.clone();
+    let name = state
+        .db(move |conn| participants::revoke_links(conn, &user, cohort_id, enrolment_id))
+        .await?;
+    flash(
+        &current.session,
+        &format!("{name}'s links are switched off and any open session is ended."),
+    );
+    Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+}

@@ -1,0 +1,274 @@
+//! A parent's way in (a personal link, no password) and their home page.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::token::{hash_token, new_token};
+use crate::curriculum::Curriculum;
+use crate::db::models::access_token::{AccessToken, Lookup};
+use crate::db::models::web_session::WebSession;
+use crate::db::models::{
+    Cohort, CurriculumVersion, Enrolment, Meeting, NewAuditEntry, Participant, Reflection, User,
+};
+use crate::db::schema::{access_tokens, enrolments};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppError;
+use crate::services::{cohorts, schedule};
+
+pub const LINK_PURPOSE: &str = "participant";
+/// The version of the "what we keep and who sees it" text parents agree to.
+pub const CONSENT_VERSION: &str = "2026-11-v1";
+
+fn audit(
+    conn: &mut DbConn,
+    actor: (&str, Option<i64>),
+    action: &str,
+    enrolment: &Enrolment,
+) -> Result<(), AppError> {
+    NewAuditEntry {
+        at: now(),
+        actor_kind: actor.0,
+        actor_id: actor.1,
+        action,
+        subject_kind: Some("enrolment"),
+        subject_id: Some(enrolment.id),
+        cohort_id: Some(enrolment.cohort_id),
+        ip: None,
+        detail: None,
+    }
+    .insert(conn)
+}
+
+/// A new personal link for a parent (their other links keep working).
+/// Returns the token, to show once.
+pub fn new_link(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    enrolment_id: i64,
+) -> Result<(String, String), AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+    let name = Participant::find(conn, enrolment.participant_id)?.name;
+    write_tx(conn, |conn| {
+        let token = issue_link(conn, enrolment.id)?;
+        audit(
+            conn,
+            ("user", Some(user.id)),
+            "participant.link_made",
+            &enrolment,
+        )?;
+        Ok((token, name))
+    })
+}
+
+/// Makes a personal link for an enrolment (also used when emailing one).
+pub fn issue_link(conn: &mut DbConn, enrolment_id: i64) -> Result<String, AppError> {
+    let token = new_token()?;
+    diesel::insert_into(access_tokens::table)
+        .values((
+            access_tokens::purpose.eq(LINK_PURPOSE),
+            access_tokens::token_hash.eq(hash_token(&token)),
+            access_tokens::enrolment_id.eq(Some(enrolment_id)),
+            access_tokens::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Stops every personal link of a parent and ends their open sessions.
+pub fn revoke_links(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    enrolment_id: i64,
+) -> Result<String, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+    let name = Participant::find(conn, enrolment.participant_id)?.name;
+    write_tx(conn, |conn| {
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(LINK_PURPOSE))
+                .filter(access_tokens::enrolment_id.eq(enrolment.id))
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(now())))
+        .execute(conn)?;
+        WebSession::delete_for_enrolment(conn, enrolment.id)?;
+        audit(
+            conn,
+            ("user", Some(user.id)),
+            "participant.links_revoked",
+            &enrolment,
+        )?;
+        Ok(name)
+    })
+}
+
+/// The enrolment a personal link opens.
+pub fn open_link(conn: &mut DbConn, token: &str) -> Result<Enrolment, AppError> {
+    match AccessToken::lookup(conn, LINK_PURPOSE, token)? {
+        Lookup::Live(t) => {
+            let id = t.enrolment_id.ok_or_else(|| AppError::internal("link without enrolment"))?;
+            let enrolment = enrolments::table
+                .find(id)
+                .select(Enrolment::as_select())
+                .first(conn)?;
+            audit(conn, ("participant", Some(enrolment.participant_id)), "participant.link_opened", &enrolment)?;
+            Ok(enrolment)
+        }
+        Lookup::Retired => Err(AppError::Gone(
+            "This link has been switched off. Please ask your group's facilitator for a new one.".into(),
+        )),
+        Lookup::Unknown => Err(AppError::Unauthorized(
+            "This link didn't work. Please check that it was copied in full, or ask your group's facilitator for a new one.".into(),
+        )),
+    }
+}
+
+/// Everything about the parent whose session this is.
+pub struct Me {
+    pub enrolment: Enrolment,
+    pub participant: Participant,
+    pub cohort: Cohort,
+    pub curriculum: Curriculum,
+}
+
+pub fn me(conn: &mut DbConn, enrolment_id: i64) -> Result<Me, AppError> {
+    let enrolment: Enrolment = enrolments::table
+        .find(enrolment_id)
+        .select(Enrolment::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::Unauthorized("Please open your personal link again.".into()))?;
+    let participant = Participant::find(conn, enrolment.participant_id)?;
+    if participant.erased_at.is_some() {
+        return Err(AppError::Gone("This account has been deleted.".into()));
+    }
+    let cohort = cohorts::by_id(conn, enrolment.cohort_id)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    Ok(Me {
+        enrolment,
+        participant,
+        cohort,
+        curriculum,
+    })
+}
+
+pub fn give_consent(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
+    let me = me(conn, enrolment_id)?;
+    write_tx(conn, |conn| {
+        diesel::update(enrolments::table.find(me.enrolment.id))
+            .set((
+                enrolments::consent_version.eq(Some(CONSENT_VERSION)),
+                enrolments::consented_at.eq(Some(now())),
+            ))
+            .execute(conn)?;
+        audit(
+            conn,
+            ("participant", Some(me.participant.id)),
+            "participant.consent",
+            &me.enrolment,
+        )
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct HomePage {
+    pub greeting: String,
+    pub cohort_title: String,
+    pub course_title: String,
+    pub status: String,
+    pub next_meeting: Option<String>,
+    pub location: Option<String>,
+    pub online_url: Option<String>,
+    pub sessions: Vec<SessionLine>,
+    pub needs_consent: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionLine {
+    pub number: u32,
+    pub title: String,
+    pub when: Option<String>,
+    pub held: bool,
+    pub reflection: &'static str,
+}
+
+pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> {
+    let me = me(conn, enrolment_id)?;
+    let tz = schedule::parse_time_zone(&me.cohort.time_zone)?;
+    let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
+    let reflections = Reflection::for_enrolment(conn, me.enrolment.id)?;
+    let at = now();
+    let next = meetings
+        .iter()
+        .find(|m| m.status != "cancelled" && m.starts_at > at);
+    let sessions = me
+        .curriculum
+        .sessions
+        .iter()
+        .map(|s| {
+            let meeting = meetings
+                .iter()
+                .find(|m| m.session_number as u32 == s.number && m.status != "cancelled");
+            let r = reflections
+                .iter()
+                .find(|r| r.session_number as u32 == s.number);
+            SessionLine {
+                number: s.number,
+                title: s.title.clone(),
+                when: meeting.map(|m| schedule::format_local(tz, m.starts_at)),
+                held: meeting.is_some_and(|m| m.starts_at <= at),
+                reflection: match r.map(|r| r.status.as_str()) {
+                    Some("submitted") => "sent",
+                    Some(_) => "draft",
+                    None => "none",
+                },
+            }
+        })
+        .collect();
+    Ok(HomePage {
+        greeting: me.participant.preferred_name.clone().unwrap_or_else(|| {
+            me.participant
+                .name
+                .split_whitespace()
+                .next()
+                .unwrap_or("there")
+                .to_string()
+        }),
+        cohort_title: me.cohort.title.clone(),
+        course_title: me.curriculum.title.clone(),
+        status: me.enrolment.status.clone(),
+        next_meeting: next.map(|m| schedule::format_local(tz, m.starts_at)),
+        location: me.cohort.location.clone(),
+        online_url: me.cohort.online_url.clone(),
+        sessions,
+        needs_consent: me.enrolment.consent_version.as_deref() != Some(CONSENT_VERSION),
+    })
+}
+
+/// When a parent may write about a session: from the start of its meeting
+/// until the next session's meeting starts (or always, if the cohort says
+/// so). The last session stays open for two weeks.
+pub fn reflection_window(
+    cohort: &Cohort,
+    meetings: &[Meeting],
+    session: u32,
+) -> (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) {
+    let live = |n: u32| {
+        meetings
+            .iter()
+            .filter(|m| m.session_number as u32 == n && m.status != "cancelled")
+            .map(|m| m.starts_at)
+            .min()
+    };
+    let opens = live(session);
+    if cohort.reflection_editing == "always" {
+        return (opens, None);
+    }
+    let closes = live(session + 1).or_else(|| opens.map(|o| o + Duration::days(14)));
+    (opens, closes)
+}

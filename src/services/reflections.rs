@@ -1,0 +1,517 @@
+//! Reflections: a parent's answers to a session's prompts, private to them
+//! and their facilitators, or to them alone ("only me").
+//!
+//! Rules: every prompt is optional; a draft is seen by nobody; a sent
+//! reflection is seen by the cohort's facilitators unless marked "only me"
+//! (then they see that it exists, never what it says); every time a
+//! facilitator is shown the text, the audit log records who and when,
+//! never the content.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::curriculum::markdown;
+use crate::db::models::{Meeting, NewAuditEntry, Reflection, User};
+use crate::db::schema::{enrolments, participants, reflections};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{AppError, FieldErrors};
+use crate::services::participants::{self as parents, reflection_window};
+use crate::services::{cohorts, schedule};
+
+/// The most one answer may hold (about ten pages).
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+pub const MAX_REPLY_CHARS: usize = 2_000;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ReflectionForm {
+    pub answer_0: String,
+    pub answer_1: String,
+    pub answer_2: String,
+    pub answer_3: String,
+    pub only_me: Option<String>,
+    /// "draft" or "send".
+    pub action: String,
+}
+
+impl ReflectionForm {
+    fn answers(&self, prompts: usize) -> Vec<String> {
+        [
+            &self.answer_0,
+            &self.answer_1,
+            &self.answer_2,
+            &self.answer_3,
+        ]
+        .into_iter()
+        .take(prompts)
+        .map(|a| a.replace("\r\n", "\n").trim().to_string())
+        .collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PromptAnswer {
+    pub index: usize,
+    pub prompt: String,
+    pub answer: String,
+    pub answer_html: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionPage {
+    pub number: u32,
+    pub title: String,
+    pub handout_html: String,
+    pub home_practice_title: String,
+    pub home_practice_html: String,
+    pub prompts: Vec<PromptAnswer>,
+    pub status: &'static str,
+    pub only_me: bool,
+    pub can_write: bool,
+    pub not_yet: Option<String>,
+    pub closed_since: Option<String>,
+    pub closes: Option<String>,
+    pub reply: Option<String>,
+    pub cohort_title: String,
+    pub previous: Option<u32>,
+    pub next: Option<u32>,
+}
+
+/// A parent's page for one session: the handout and their reflection.
+/// `typed` shows unsaved input again (after a mistake).
+pub fn session_page(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    number: u32,
+    typed: Option<(&ReflectionForm, &FieldErrors)>,
+) -> Result<SessionPage, AppError> {
+    let me = parents::me(conn, enrolment_id)?;
+    let session = me
+        .curriculum
+        .session(number)
+        .ok_or_else(|| AppError::not_found("Your course has no session with that number."))?
+        .clone();
+    let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
+    let tz = schedule::parse_time_zone(&me.cohort.time_zone)?;
+    let (opens, closes) = reflection_window(&me.cohort, &meetings, number);
+    let at = now();
+    let saved = find(conn, enrolment_id, number)?;
+    let saved_answers: Vec<String> = saved
+        .as_ref()
+        .and_then(|r| serde_json::from_str(&r.answers).ok())
+        .unwrap_or_default();
+    let typed_answers = typed.map(|(f, _)| f.answers(session.reflection_prompts.len()));
+    let prompts = session
+        .reflection_prompts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let answer = typed_answers
+                .as_ref()
+                .and_then(|a| a.get(i).cloned())
+                .or_else(|| saved_answers.get(i).cloned())
+                .unwrap_or_default();
+            PromptAnswer {
+                index: i,
+                prompt: p.clone(),
+                answer_html: markdown::to_safe_html(&answer),
+                answer,
+                error: typed.and_then(|(_, e)| e.0.get(&format!("answer_{i}")).cloned()),
+            }
+        })
+        .collect();
+    let open = opens.is_some_and(|o| o <= at);
+    let closed = closes.is_some_and(|c| c <= at);
+    Ok(SessionPage {
+        number,
+        title: session.title.clone(),
+        handout_html: markdown::to_safe_html(&session.parent_handout),
+        home_practice_title: session.home_practice.title.clone(),
+        home_practice_html: markdown::to_safe_html(&session.home_practice.text),
+        prompts,
+        status: match saved.as_ref().map(|r| r.status.as_str()) {
+            Some("submitted") => "sent",
+            Some(_) => "draft",
+            None => "none",
+        },
+        only_me: typed
+            .map(|(f, _)| f.only_me.is_some())
+            .unwrap_or_else(|| saved.as_ref().is_some_and(|r| r.visibility == "only_me")),
+        can_write: open && !closed,
+        not_yet: (!open).then(|| match opens {
+            Some(o) => format!(
+                "You can write here once the meeting has started ({}).",
+                schedule::format_local(tz, o)
+            ),
+            None => "You can write here once this session's meeting is planned.".into(),
+        }),
+        closed_since: closed
+            .then(|| closes.map(|c| schedule::format_local(tz, c)))
+            .flatten(),
+        closes: (open && !closed)
+            .then(|| closes.map(|c| schedule::format_local(tz, c)))
+            .flatten(),
+        reply: saved.and_then(|r| r.facilitator_reply),
+        cohort_title: me.cohort.title.clone(),
+        previous: me
+            .curriculum
+            .session(number.wrapping_sub(1))
+            .map(|s| s.number),
+        next: me.curriculum.session(number + 1).map(|s| s.number),
+    })
+}
+
+fn find(conn: &mut DbConn, enrolment_id: i64, number: u32) -> Result<Option<Reflection>, AppError> {
+    Ok(reflections::table
+        .filter(reflections::enrolment_id.eq(enrolment_id))
+        .filter(reflections::session_number.eq(number as i32))
+        .select(Reflection::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Saves a draft or sends the reflection. Saving twice is the same as
+/// saving once (one row per parent and session).
+pub fn save(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    number: u32,
+    form: &ReflectionForm,
+) -> Result<&'static str, AppError> {
+    let me = parents::me(conn, enrolment_id)?;
+    let session = me
+        .curriculum
+        .session(number)
+        .ok_or_else(|| AppError::not_found("Your course has no session with that number."))?;
+    let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
+    let (opens, closes) = reflection_window(&me.cohort, &meetings, number);
+    let at = now();
+    if !opens.is_some_and(|o| o <= at) {
+        return Err(AppError::validation(
+            "This session's reflection isn't open yet.",
+        ));
+    }
+    if closes.is_some_and(|c| c <= at) {
+        return Err(AppError::validation(
+            "This reflection closed when the next meeting began, so it can no longer be changed.",
+        ));
+    }
+    let answers = form.answers(session.reflection_prompts.len());
+    let mut errors = FieldErrors::default();
+    for (i, a) in answers.iter().enumerate() {
+        let chars = a.chars().count();
+        if chars > MAX_ANSWER_CHARS {
+            errors.add(
+                &format!("answer_{i}"),
+                format!(
+                    "This answer is {chars} characters long; the most we can keep is {MAX_ANSWER_CHARS}. Please shorten it. Your earlier saved answer is unchanged."
+                ),
+            );
+        }
+    }
+    errors.check()?;
+    let send = form.action == "send";
+    let visibility = if form.only_me.is_some() {
+        "only_me"
+    } else {
+        "facilitators"
+    };
+    let answers_json = serde_json::to_string(&answers).map_err(AppError::internal)?;
+    write_tx(conn, |conn| {
+        let existing = find(conn, enrolment_id, number)?;
+        let was_sent = existing.as_ref().is_some_and(|r| r.status == "submitted");
+        let status = if send || was_sent {
+            "submitted"
+        } else {
+            "draft"
+        };
+        let submitted_at = existing
+            .as_ref()
+            .and_then(|r| r.submitted_at)
+            .or(send.then_some(at));
+        let upsert = diesel::insert_into(reflections::table)
+            .values((
+                reflections::enrolment_id.eq(enrolment_id),
+                reflections::session_number.eq(number as i32),
+                reflections::answers.eq(&answers_json),
+                reflections::visibility.eq(visibility),
+                reflections::status.eq(status),
+                reflections::submitted_at.eq(submitted_at),
+                reflections::created_at.eq(at),
+                reflections::updated_at.eq(at),
+            ))
+            .on_conflict((reflections::enrolment_id, reflections::session_number))
+            .do_update()
+            .set((
+                reflections::answers.eq(&answers_json),
+                reflections::visibility.eq(visibility),
+                reflections::status.eq(status),
+                reflections::submitted_at.eq(submitted_at),
+                reflections::updated_at.eq(at),
+            ));
+        crate::on_backend!(conn, |c| upsert.execute(c))?;
+        NewAuditEntry {
+            at,
+            actor_kind: "participant",
+            actor_id: Some(me.participant.id),
+            action: if status == "submitted" {
+                "reflection.send"
+            } else {
+                "reflection.draft"
+            },
+            subject_kind: Some("enrolment"),
+            subject_id: Some(enrolment_id),
+            cohort_id: Some(me.cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)?;
+        Ok(if status == "submitted" {
+            "sent"
+        } else {
+            "draft"
+        })
+    })
+}
+
+// ---------------------------------------------------------------------
+// Facilitators reading
+
+#[derive(Debug, Serialize)]
+pub struct SharedReflection {
+    pub reflection_id: i64,
+    pub enrolment_id: i64,
+    pub name: String,
+    pub session_number: i32,
+    pub session_title: String,
+    pub private: bool,
+    pub answers: Vec<SharedAnswer>,
+    pub reply: Option<String>,
+    pub sent: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SharedAnswer {
+    pub prompt: String,
+    pub answer_html: String,
+    pub skipped: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReadingPage {
+    pub cohort_id: i64,
+    pub cohort_title: String,
+    pub heading: String,
+    pub reflections: Vec<SharedReflection>,
+    pub waiting_for: Vec<String>,
+}
+
+/// Sent reflections of a cohort, by session (`Some(n)`) or by parent.
+/// Each one whose text is shown writes an audit row.
+pub fn read(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    filter: ReadFilter,
+) -> Result<ReadingPage, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let curriculum =
+        crate::db::models::CurriculumVersion::find(conn, cohort.curriculum_version_id)?
+            .curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let mut query = reflections::table
+        .inner_join(enrolments::table.inner_join(participants::table))
+        .filter(enrolments::cohort_id.eq(cohort.id))
+        .filter(reflections::status.eq("submitted"))
+        .into_boxed();
+    let heading = match filter {
+        ReadFilter::Session(n) => {
+            query = query.filter(reflections::session_number.eq(n as i32));
+            let title = curriculum
+                .session(n)
+                .map(|s| s.title.clone())
+                .unwrap_or_default();
+            format!("Session {n}: {title}")
+        }
+        ReadFilter::Parent(enrolment_id) => {
+            crate::db::models::Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+            query = query.filter(reflections::enrolment_id.eq(enrolment_id));
+            String::new()
+        }
+    };
+    let rows: Vec<(Reflection, String)> = query
+        .order((reflections::session_number.asc(), participants::name.asc()))
+        .select((Reflection::as_select(), participants::name))
+        .load(conn)?;
+    let heading = if heading.is_empty() {
+        rows.first()
+            .map(|(_, name)| format!("Reflections from {name}"))
+            .unwrap_or_else(|| "Reflections".into())
+    } else {
+        heading
+    };
+    let waiting_for = match filter {
+        ReadFilter::Session(_) => {
+            let sent: Vec<i64> = rows.iter().map(|(r, _)| r.enrolment_id).collect();
+            enrolments::table
+                .inner_join(participants::table)
+                .filter(enrolments::cohort_id.eq(cohort.id))
+                .filter(enrolments::status.eq("active"))
+                .order(participants::name.asc())
+                .select((enrolments::id, participants::name))
+                .load::<(i64, String)>(conn)?
+                .into_iter()
+                .filter(|(id, _)| !sent.contains(id))
+                .map(|(_, name)| name)
+                .collect()
+        }
+        ReadFilter::Parent(_) => Vec::new(),
+    };
+    let at = now();
+    let shown: Vec<i64> = rows
+        .iter()
+        .filter(|(r, _)| r.visibility != "only_me")
+        .map(|(r, _)| r.id)
+        .collect();
+    write_tx(conn, |conn| {
+        for id in &shown {
+            NewAuditEntry {
+                at,
+                actor_kind: "user",
+                actor_id: Some(user.id),
+                action: "reflection.read",
+                subject_kind: Some("reflection"),
+                subject_id: Some(*id),
+                cohort_id: Some(cohort.id),
+                ip: None,
+                detail: None,
+            }
+            .insert(conn)?;
+        }
+        diesel::update(
+            reflections::table
+                .filter(reflections::id.eq_any(&shown))
+                .filter(reflections::first_read_at.is_null()),
+        )
+        .set(reflections::first_read_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok::<(), AppError>(())
+    })?;
+    let prompts: HashMap<u32, Vec<String>> = curriculum
+        .sessions
+        .iter()
+        .map(|s| (s.number, s.reflection_prompts.clone()))
+        .collect();
+    Ok(ReadingPage {
+        cohort_id: cohort.id,
+        cohort_title: cohort.title.clone(),
+        heading,
+        waiting_for,
+        reflections: rows
+            .into_iter()
+            .map(|(r, name)| {
+                let private = r.visibility == "only_me";
+                let answers: Vec<String> = if private {
+                    Vec::new()
+                } else {
+                    serde_json::from_str(&r.answers).unwrap_or_default()
+                };
+                let prompts = prompts
+                    .get(&(r.session_number as u32))
+                    .cloned()
+                    .unwrap_or_default();
+                SharedReflection {
+                    reflection_id: r.id,
+                    enrolment_id: r.enrolment_id,
+                    name,
+                    session_number: r.session_number,
+                    session_title: curriculum
+                        .session(r.session_number as u32)
+                        .map(|s| s.title.clone())
+                        .unwrap_or_default(),
+                    private,
+                    answers: answers
+                        .iter()
+                        .zip(prompts.iter())
+                        .map(|(a, p)| SharedAnswer {
+                            prompt: p.clone(),
+                            answer_html: markdown::to_safe_html(a),
+                            skipped: a.trim().is_empty(),
+                        })
+                        .collect(),
+                    reply: if private { None } else { r.facilitator_reply },
+                    sent: r
+                        .submitted_at
+                        .map(|t| schedule::format_local(tz, t))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ReadFilter {
+    Session(u32),
+    Parent(i64),
+}
+
+/// A short note back to the parent on their reflection.
+pub fn reply(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    reflection_id: i64,
+    text: &str,
+) -> Result<i64, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let (reflection, cohort_of): (Reflection, i64) = reflections::table
+        .inner_join(enrolments::table)
+        .filter(reflections::id.eq(reflection_id))
+        .select((Reflection::as_select(), enrolments::cohort_id))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("We couldn't find that reflection."))?;
+    if cohort_of != cohort.id
+        || reflection.status != "submitted"
+        || reflection.visibility == "only_me"
+    {
+        return Err(AppError::not_found("We couldn't find that reflection."));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::validation(
+            "Please write a few words before sending a reply.",
+        ));
+    }
+    if text.chars().count() > MAX_REPLY_CHARS {
+        return Err(AppError::validation(format!(
+            "Please keep a reply to {MAX_REPLY_CHARS} characters."
+        )));
+    }
+    write_tx(conn, |conn| {
+        diesel::update(reflections::table.find(reflection.id))
+            .set((
+                reflections::facilitator_reply.eq(Some(text)),
+                reflections::replied_by.eq(Some(user.id)),
+                reflections::replied_at.eq(Some(now())),
+            ))
+            .execute(conn)?;
+        NewAuditEntry {
+            at: now(),
+            actor_kind: "user",
+            actor_id: Some(user.id),
+            action: "reflection.reply",
+            subject_kind: Some("reflection"),
+            subject_id: Some(reflection.id),
+            cohort_id: Some(cohort.id),
+            ip: None,
+            detail: None,
+        }
+        .insert(conn)?;
+        Ok(reflection.session_number as i64)
+    })
+}
