@@ -189,7 +189,7 @@ pub fn save(
     let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
     let (opens, closes) = reflection_window(&me.cohort, &meetings, number);
     let at = now();
-    if !opens.is_some_and(|o| o <= at) {
+    if opens.is_none_or(|o| o > at) {
         return Err(AppError::validation(
             "This session's reflection isn't open yet.",
         ));
