@@ -433,3 +433,58 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     browser.goto(&cohort_url);
     assert!(browser.source().contains("1 present"));
 }
+
+/// A parent on a phone at 10 pm: opens their link, agrees, writes a
+/// reflection, sends it, and sees it saved.
+#[test]
+fn a_parent_opens_their_link_and_reflects_on_a_phone() {
+    let Some(browser) = Driver::start(360, 1400) else {
+        return;
+    };
+    let server = Server::start();
+    let at = |path: &str| format!("{}{path}", server.base);
+
+    // The facilitator sets up a group that has been meeting for a while.
+    browser.goto(&at("/login"));
+    browser.fill("#email", "facilitator@example.org");
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit].button");
+    browser.wait_for("Hello, Fran Facilitator");
+    browser.goto(&at("/cohorts/new"));
+    browser.click("input[value='repair-and-reconnect']");
+    browser.fill("#title", "Thursday evenings");
+    let first = chrono::Utc::now().date_naive() - chrono::Duration::days(20);
+    browser.set_value("#first_date", &first.format("%Y-%m-%d").to_string());
+    browser.set_value("#start_time", "00:05");
+    browser.fill("#time_zone", "UTC");
+    browser.click("form.form button[type=submit]");
+    browser.wait_for("Import from a spreadsheet");
+    browser.click("a[href$='/participants/new']");
+    browser.wait_for("Likes to be called");
+    browser.fill("#name", "Leila Haddad");
+    browser.fill("#email", "leila@example.org");
+    browser.click("form.form button[type=submit]");
+    browser.wait_for("Leila Haddad is in the group.");
+    browser.click("form[action$='/link'] button");
+    let page = browser.wait_for("personal link");
+    let start = page.find("/p/").expect("a link");
+    let link = page[start..start + 3 + 64].to_string();
+    browser.click("form[action='/logout'] button");
+    browser.wait_for("signed out");
+
+    // The parent.
+    browser.goto(&at(&link));
+    browser.wait_for("Who sees what you write");
+    browser.screenshot("11-parent-consent");
+    browser.click("form[action='/me/consent'] button");
+    browser.wait_for("Your sessions");
+    browser.screenshot("12-parent-home");
+    browser.click("a[href='/me/sessions/3']");
+    browser.wait_for("Your reflection");
+    browser.fill("#answer_0", "I yelled about bedtime and later said sorry. He hugged me. 🙂");
+    browser.screenshot("13-parent-writing");
+    browser.click("button[value='send']");
+    let page = browser.wait_for("Your reflection is saved and sent.");
+    assert!(page.contains("He hugged me. 🙂"));
+    browser.screenshot("14-parent-sent");
+}
