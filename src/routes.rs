@@ -40,6 +40,10 @@ route_table! {
     get "/me/sessions/{number}" => participant::show_session;
     post "/me/sessions/{number}/reflection" => participant::save_reflection;
     post "/me/sign-out" => participant::sign_out;
+    get "/me/data" => participant::show_data;
+    get "/me/data/export.json" => participant::export_json;
+    get "/me/data/export" => participant::export_page;
+    post "/me/data/delete" => participant::delete_data;
 
     // Signed-in facilitators and admins
     post "/logout" => auth::destroy_session;

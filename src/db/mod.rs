@@ -151,11 +151,14 @@ pub fn connect(target: &DatabaseTarget) -> Result<DbConn, ConnectError> {
             })?;
             // busy_timeout first, so the pragmas below wait for a writer
             // instead of failing. One batch_execute runs every statement.
+            // secure_delete zeroes deleted content, so an erased parent's
+            // words do not linger in free pages.
             conn.batch_execute(
                 "PRAGMA busy_timeout = 5000;
                  PRAGMA journal_mode = WAL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA synchronous = FULL;",
+                 PRAGMA synchronous = FULL;
+                 PRAGMA secure_delete = ON;",
             )
             .map_err(|e| {
                 ConnectError(format!(

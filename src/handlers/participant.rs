@@ -10,8 +10,8 @@ use crate::auth::participant::CurrentParticipant;
 use crate::auth::{flash, CsrfForm, PageContext};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
-use crate::services::participants;
 use crate::services::reflections::{self, ReflectionForm};
+use crate::services::{participants, privacy};
 use crate::state::AppState;
 
 fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
@@ -181,4 +181,87 @@ pub async fn save_reflection(
 pub async fn sign_out(me: CurrentParticipant, _form: CsrfForm<EmptyForm>) -> HttpResponse {
     me.session.purge();
     see_other("/")
+}
+
+pub async fn show_data(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+) -> Result<HttpResponse, AppError> {
+    state.templates.view(
+        "pages/me/data",
+        &context(&me)?,
+        json!({ "title": "Your information", "form_token": me.form_token()?, "error": null }),
+    )
+}
+
+pub async fn export_json(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+) -> Result<HttpResponse, AppError> {
+    let id = me.enrolment_id;
+    let data = state.db(move |conn| privacy::export(conn, id)).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"attune-my-information.json\"",
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body))
+}
+
+pub async fn export_page(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+) -> Result<HttpResponse, AppError> {
+    let id = me.enrolment_id;
+    let data = state.db(move |conn| privacy::export(conn, id)).await?;
+    let mut res = state.templates.view(
+        "pages/me/export",
+        &context(&me)?,
+        json!({ "title": "Everything we hold about you", "data": data, "form_token": me.form_token()? }),
+    )?;
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+pub async fn delete_data(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    form: CsrfForm<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    if form.into_inner().confirm.is_none() {
+        return state.templates.view_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/me/data",
+            &context(&me)?,
+            json!({
+                "title": "Your information",
+                "form_token": me.form_token()?,
+                "error": "Please tick the box to confirm. Nothing has been deleted.",
+            }),
+        );
+    }
+    let id = me.enrolment_id;
+    state.db(move |conn| privacy::erase(conn, id)).await?;
+    me.session.purge();
+    state.templates.view(
+        "pages/me/deleted",
+        &PageContext {
+            user: None,
+            csrf: None,
+            notice: None,
+        },
+        json!({ "title": "Your information is deleted" }),
+    )
 }

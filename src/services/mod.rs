@@ -11,6 +11,7 @@ pub mod forms;
 pub mod invites;
 pub mod meetings;
 pub mod participants;
+pub mod privacy;
 pub mod reflections;
 pub mod roster;
 pub mod roster_import;

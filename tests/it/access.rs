@@ -68,6 +68,10 @@ fn matrix() -> Vec<Row> {
             &[("answer_0", "x")],
         ),
         ("post", "/me/sign-out", PARENT, &[]),
+        ("get", "/me/data", PARENT, &[]),
+        ("get", "/me/data/export.json", PARENT, &[]),
+        ("get", "/me/data/export", PARENT, &[]),
+        ("post", "/me/data/delete", PARENT, &[("confirm", "yes")]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (

@@ -481,7 +481,10 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     browser.screenshot("12-parent-home");
     browser.click("a[href='/me/sessions/3']");
     browser.wait_for("Your reflection");
-    browser.fill("#answer_0", "I yelled about bedtime and later said sorry. He hugged me. 🙂");
+    browser.fill(
+        "#answer_0",
+        "I yelled about bedtime and later said sorry. He hugged me. 🙂",
+    );
     browser.screenshot("13-parent-writing");
     browser.click("button[value='send']");
     let page = browser.wait_for("Your reflection is saved and sent.");

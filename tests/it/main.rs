@@ -14,5 +14,6 @@ mod db;
 mod links;
 mod meetings;
 mod participants;
+mod privacy;
 mod roster;
 mod web;
