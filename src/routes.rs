@@ -40,6 +40,8 @@ route_table! {
     get "/me/sessions/{number}" => participant::show_session;
     post "/me/sessions/{number}/reflection" => participant::save_reflection;
     post "/me/sign-out" => participant::sign_out;
+    get "/me/checkin/{phase}" => participant::show_checkin;
+    post "/me/checkin/{phase}" => participant::save_checkin;
     get "/me/data" => participant::show_data;
     get "/me/data/export.json" => participant::export_json;
     get "/me/data/export" => participant::export_page;
@@ -78,6 +80,7 @@ route_table! {
     get "/cohorts/{id}/enrolments/{enrolment}/reflections" => reflections::list_for_parent;
     get "/cohorts/{id}/meetings/{meeting}/reflections" => reflections::list_for_meeting;
     post "/cohorts/{id}/reflections/{reflection}/reply" => reflections::create_reply;
+    get "/cohorts/{id}/checkins" => reflections::show_checkin_report;
 
     // Administrators
     get "/admin/users" => admin::list_users;

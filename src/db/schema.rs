@@ -187,6 +187,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    checkins (id) {
+        id -> BigInt,
+        enrolment_id -> BigInt,
+        phase -> Text,
+        answers -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     access_tokens (id) {
         id -> BigInt,
         purpose -> Text,
@@ -255,6 +266,7 @@ diesel::joinable!(attendance -> meetings (meeting_id));
 diesel::joinable!(meeting_segments -> meetings (meeting_id));
 diesel::joinable!(attendance -> enrolments (enrolment_id));
 diesel::joinable!(reflections -> enrolments (enrolment_id));
+diesel::joinable!(checkins -> enrolments (enrolment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
@@ -271,6 +283,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     enrolments,
     attendance,
     reflections,
+    checkins,
     access_tokens,
     outbox_messages,
     audit_log,

@@ -11,7 +11,7 @@ use crate::auth::{flash, CsrfForm, PageContext};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReflectionForm};
-use crate::services::{participants, privacy};
+use crate::services::{checkins, participants, privacy};
 use crate::state::AppState;
 
 fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
@@ -264,4 +264,68 @@ pub async fn delete_data(
         },
         json!({ "title": "Your information is deleted" }),
     )
+}
+
+async fn render_checkin(
+    state: &AppState,
+    me: &CurrentParticipant,
+    phase: checkins::Phase,
+    status: StatusCode,
+    typed: Option<(checkins::CheckinForm, FieldErrors)>,
+) -> Result<HttpResponse, AppError> {
+    let id = me.enrolment_id;
+    let page = state
+        .db(move |conn| checkins::page(conn, id, phase, typed.as_ref().map(|(f, e)| (f, e))))
+        .await?;
+    state.templates.view_with_status(
+        status,
+        "pages/me/checkin",
+        &context(me)?,
+        json!({
+            "title": if page.start { "Check-in: where you are starting" } else { "Check-in: where you are now" },
+            "page": page,
+            "form_token": me.form_token()?,
+        }),
+    )
+}
+
+pub async fn show_checkin(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let phase = checkins::Phase::parse(&path.into_inner())?;
+    render_checkin(&state, &me, phase, StatusCode::OK, None).await
+}
+
+pub async fn save_checkin(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    path: web::Path<String>,
+    form: CsrfForm<checkins::CheckinForm>,
+) -> Result<HttpResponse, AppError> {
+    let phase = checkins::Phase::parse(&path.into_inner())?;
+    let form = form.into_inner();
+    let id = me.enrolment_id;
+    let submitted = form.clone();
+    match state
+        .db(move |conn| checkins::save(conn, id, phase, &submitted))
+        .await
+    {
+        Ok(()) => {
+            flash(&me.session, "Thank you. Your check-in is saved.");
+            Ok(see_other("/me"))
+        }
+        Err(AppError::Invalid(errors)) => {
+            render_checkin(
+                &state,
+                &me,
+                phase,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((form, errors)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -129,3 +129,20 @@ pub async fn revoke_links(
     );
     Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
 }
+
+pub async fn show_checkin_report(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user = current.user.clone();
+    let report = state
+        .db(move |conn| crate::services::checkins::report(conn, &user, id))
+        .await?;
+    state.templates.view(
+        "pages/checkins/report",
+        &current.context()?,
+        json!({ "title": "Check-in results", "report": report }),
+    )
+}

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod calendar;
+pub mod checkins;
 pub mod cohorts;
 pub mod curricula;
 pub mod demo;

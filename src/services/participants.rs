@@ -186,6 +186,8 @@ pub struct HomePage {
     pub online_url: Option<String>,
     pub sessions: Vec<SessionLine>,
     pub needs_consent: bool,
+    /// "start" or "end" when that check-in is open and not yet done.
+    pub checkin: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -247,6 +249,9 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
         online_url: me.cohort.online_url.clone(),
         sessions,
         needs_consent: me.enrolment.consent_version.as_deref() != Some(CONSENT_VERSION),
+        checkin: crate::services::checkins::offer(conn, me.enrolment.id)?
+            .filter(|(_, done)| !done)
+            .map(|(phase, _)| phase.slug()),
     })
 }
 

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::db::models::web_session::WebSession;
 use crate::db::models::{CurriculumVersion, NewAuditEntry};
 use crate::db::schema::{
-    access_tokens, attendance, cohorts, enrolments, meetings, outbox_messages, participants,
-    reflections, roster_imports,
+    access_tokens, attendance, checkins, cohorts, enrolments, meetings, outbox_messages,
+    participants, reflections, roster_imports,
 };
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
@@ -44,6 +44,11 @@ pub const PERSONAL_DATA: &[TableRule] = &[
     TableRule {
         table: "reflections",
         export: "every answer, visibility, status, reply",
+        erase: "deleted",
+    },
+    TableRule {
+        table: "checkins",
+        export: "each check-in's answers",
         erase: "deleted",
     },
     TableRule {
@@ -98,6 +103,14 @@ pub struct GroupExport {
     pub consented_at: Option<String>,
     pub attendance: Vec<AttendanceExport>,
     pub reflections: Vec<ReflectionExport>,
+    pub checkins: Vec<CheckinExport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckinExport {
+    pub phase: String,
+    /// Each sentence with the answer (1-5).
+    pub answers: Vec<(String, u8)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -191,7 +204,27 @@ pub fn export(conn: &mut DbConn, enrolment_id: i64) -> Result<Export, AppError> 
                 reflections::submitted_at,
             ))
             .load(conn)?;
+        let checks: Vec<(String, String)> = checkins::table
+            .filter(checkins::enrolment_id.eq(eid))
+            .order(checkins::id)
+            .select((checkins::phase, checkins::answers))
+            .load(conn)?;
         groups.push(GroupExport {
+            checkins: checks
+                .into_iter()
+                .map(|(phase, answers)| CheckinExport {
+                    phase: if phase == "pre" {
+                        "start".into()
+                    } else {
+                        "end".into()
+                    },
+                    answers: crate::services::checkins::ITEMS
+                        .iter()
+                        .map(|t| t.to_string())
+                        .zip(serde_json::from_str::<Vec<u8>>(&answers).unwrap_or_default())
+                        .collect(),
+                })
+                .collect(),
             group: title,
             course: curriculum.title.clone(),
             status,
@@ -259,6 +292,8 @@ pub fn erase(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
         let cids: Vec<i64> = their.iter().map(|e| e.1).collect();
         let at = now();
         diesel::delete(reflections::table.filter(reflections::enrolment_id.eq_any(&eids)))
+            .execute(conn)?;
+        diesel::delete(checkins::table.filter(checkins::enrolment_id.eq_any(&eids)))
             .execute(conn)?;
         diesel::delete(access_tokens::table.filter(access_tokens::enrolment_id.eq_any(&eids)))
             .execute(conn)?;

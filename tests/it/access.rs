@@ -68,6 +68,8 @@ fn matrix() -> Vec<Row> {
             &[("answer_0", "x")],
         ),
         ("post", "/me/sign-out", PARENT, &[]),
+        ("get", "/me/checkin/{phase}", PARENT, &[]),
+        ("post", "/me/checkin/{phase}", PARENT, &[("item_0", "3")]),
         ("get", "/me/data", PARENT, &[]),
         ("get", "/me/data/export.json", PARENT, &[]),
         ("get", "/me/data/export", PARENT, &[]),
@@ -141,6 +143,7 @@ fn matrix() -> Vec<Row> {
         ),
         ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
         ("get", "/cohorts/{id}/import", COHORT, &[]),
+        ("get", "/cohorts/{id}/checkins", COHORT, &[]),
         (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/link",
@@ -393,6 +396,7 @@ impl Fixture {
                 },
             )
             .replace("{reflection}", &self.reflection_a.to_string())
+            .replace("{phase}", "start")
             .replace("{user}", &user.to_string())
             .replace("{slug}", "secure-base")
             .replace("{number}", "1")

@@ -8,11 +8,12 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 18] = [
     "access_tokens",
     "app_settings",
     "attendance",
     "audit_log",
+    "checkins",
     "cohort_facilitators",
     "cohorts",
     "curriculum_versions",

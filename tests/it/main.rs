@@ -7,6 +7,7 @@ mod access;
 mod admin;
 mod auth;
 mod browser;
+mod checkins;
 mod cli;
 mod common;
 mod curricula;
