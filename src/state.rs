@@ -44,11 +44,22 @@ impl AppState {
     /// Opens the database (migrating it), loads curricula and templates,
     /// and imports every curriculum version into the database.
     pub fn init(config: Config) -> Result<Self, StartError> {
-        let pool = db::open_pool(&config.database, config.pool_size)
-            .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+        // The database first: if it is unreachable, that is the one line
+        // to print.
+        let pool = Self::open_pool(&config)?;
+        let (library, templates) = Self::load_files(&config)?;
+        Self::assemble(config, pool, library, templates)
+    }
+
+    fn open_pool(config: &Config) -> Result<Pool, StartError> {
+        Ok(db::open_pool(&config.database, config.pool_size)
+            .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?)
+    }
+
+    /// Loads the curricula and templates the configuration names.
+    pub fn load_files(config: &Config) -> Result<(Arc<Library>, Arc<Templates>), StartError> {
         let templates = Templates::load(config.templates_dir.as_deref())
             .map_err(|e| ConfigError::new("TEMPLATES_DIR", e))?;
-
         let source = curriculum::Source::from_config(config.curricula_dir.as_deref());
         let loaded = curriculum::load(&source);
         for p in &loaded.problems {
@@ -60,26 +71,47 @@ impl AppState {
                 "some curricula have problems and are not offered; run `attune curriculum check`"
             );
         }
-
-        let mut conn = pool
-            .get()
-            .map_err(|e| ConfigError::new("DATABASE_URL", db::one_line(&e.to_string())))?;
-        let imported = services::curricula::import_library(&mut conn, &loaded.library)
-            .map_err(|e| StartError::Other(format!("importing curricula: {e}")))?;
         tracing::info!(
             curricula = loaded.library.len(),
-            new_versions = imported,
             source = %source.describe(),
             "curricula loaded"
         );
+        Ok((Arc::new(loaded.library), Arc::new(templates)))
+    }
+
+    /// Opens the database (migrating it) and imports the curricula, with
+    /// files already loaded (tests share one copy).
+    pub fn with_files(
+        config: Config,
+        library: Arc<Library>,
+        templates: Arc<Templates>,
+    ) -> Result<Self, StartError> {
+        let pool = Self::open_pool(&config)?;
+        Self::assemble(config, pool, library, templates)
+    }
+
+    fn assemble(
+        config: Config,
+        pool: Pool,
+        library: Arc<Library>,
+        templates: Arc<Templates>,
+    ) -> Result<Self, StartError> {
+        let mut conn = pool
+            .get()
+            .map_err(|e| ConfigError::new("DATABASE_URL", db::one_line(&e.to_string())))?;
+        let imported = services::curricula::import_library(&mut conn, &library)
+            .map_err(|e| StartError::Other(format!("importing curricula: {e}")))?;
+        if imported > 0 {
+            tracing::info!(new_versions = imported, "curriculum versions stored");
+        }
         let secret_key = services::settings::secret_key(&mut conn, config.secret_key.as_deref())
             .map_err(|e| StartError::Other(format!("secret key: {e}")))?;
         drop(conn);
 
         Ok(Self {
             pool,
-            templates: Arc::new(templates),
-            library: Arc::new(loaded.library),
+            templates,
+            library,
             config: Arc::new(config),
             secret_key: Arc::new(secret_key),
         })

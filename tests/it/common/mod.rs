@@ -155,8 +155,21 @@ impl TestApp {
     }
 
     pub fn with_curricula(dir: Option<PathBuf>) -> Self {
+        type Files = (
+            std::sync::Arc<attune::curriculum::Library>,
+            std::sync::Arc<attune::render::Templates>,
+        );
+        // The shipped curricula and templates, loaded once for all tests.
+        static SHARED: std::sync::OnceLock<Files> = std::sync::OnceLock::new();
         let db = TestDb::new();
-        let state = AppState::init(test_config(&db.url, dir)).unwrap();
+        let config = test_config(&db.url, dir.clone());
+        let (library, templates) = match dir {
+            Some(_) => AppState::load_files(&config).unwrap(),
+            None => SHARED
+                .get_or_init(|| AppState::load_files(&config).unwrap())
+                .clone(),
+        };
+        let state = AppState::with_files(config, library, templates).unwrap();
         Self {
             state: web::Data::new(state),
             _db: db,
