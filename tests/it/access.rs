@@ -21,23 +21,35 @@ enum Expect {
 }
 use Expect::*;
 
-const ROLES: [&str; 6] = ["anonymous", "lead", "other", "co", "admin", "disabled"];
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "lead",
+    "other",
+    "co",
+    "admin",
+    "disabled",
+    "parent_a",
+    "parent_b",
+];
 
 /// Cohort routes: the lead, co-facilitators and admins; others see nothing.
-const COHORT: [Expect; 6] = [Login, Ok, NotFound, Ok, Ok, Login];
+const COHORT: [Expect; 8] = [Login, Ok, NotFound, Ok, Ok, Login, Login, Login];
 /// Any signed-in, active account.
-const SIGNED_IN: [Expect; 6] = [Login, Ok, Ok, Ok, Ok, Login];
-const ADMIN: [Expect; 6] = [Login, Forbidden, Forbidden, Forbidden, Ok, Login];
-const PUBLIC: [Expect; 6] = [Ok, Ok, Ok, Ok, Ok, Ok];
-/// Parents' pages: none of these visitors has opened a parent's link, so
-/// each is asked for one (401). Parents themselves: tests/it/participants.rs.
-const PARENT: [Expect; 6] = [Login, Login, Login, Login, Login, Login];
+const SIGNED_IN: [Expect; 8] = [Login, Ok, Ok, Ok, Ok, Login, Login, Login];
+const ADMIN: [Expect; 8] = [
+    Login, Forbidden, Forbidden, Forbidden, Ok, Login, Login, Login,
+];
+const PUBLIC: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok];
+/// Parents' pages: only a parent's own session opens them; everyone else
+/// is asked for their link (401). That each sees only their own data:
+/// tests/it/participants.rs.
+const PARENT: [Expect; 8] = [Login, Login, Login, Login, Login, Login, Ok, Ok];
 
 /// method, path pattern, expected per role, form fields
 type Row = (
     &'static str,
     &'static str,
-    [Expect; 6],
+    [Expect; 8],
     &'static [(&'static str, &'static str)],
 );
 
@@ -53,7 +65,7 @@ fn matrix() -> Vec<Row> {
         (
             "post",
             "/join/{token}",
-            [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok],
             &[("name", "Jo Joiner"), ("email", "jo.joiner@example.org")],
         ),
         ("get", "/calendar/{file}", PUBLIC, &[]),
@@ -79,7 +91,7 @@ fn matrix() -> Vec<Row> {
         (
             "post",
             "/login",
-            [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok],
             &[("email", "lead@example.org"), ("password", PASSWORD)],
         ),
         ("post", "/logout", SIGNED_IN, &[]),
@@ -246,6 +258,7 @@ pub struct Fixture {
     pub calendar_a: String,
     /// A parent of A's personal link, and a reflection they sent.
     pub parent_link_a: String,
+    pub parent_link_b: String,
     pub reflection_a: i64,
 }
 
@@ -325,6 +338,8 @@ impl Fixture {
         let calendar_a = attune::services::calendar::renew(&mut conn, &lead, cohort_a).unwrap();
         let parent_link_a =
             attune::services::participants::issue_link(&mut conn, enrolment_a).unwrap();
+        let parent_link_b =
+            attune::services::participants::issue_link(&mut conn, enrolment_b).unwrap();
         let at = attune::db::now();
         attune::db::models::Reflection::insert(
             &mut conn,
@@ -363,6 +378,7 @@ impl Fixture {
             invite_a,
             calendar_a,
             parent_link_a,
+            parent_link_b,
             reflection_a,
         }
     }
@@ -407,8 +423,13 @@ impl Fixture {
     pub async fn browser(&self, role: &str) -> Browser<'_> {
         let mut b = Browser::new(&self.app);
         match role {
-            "parent" => {
-                b.get(&format!("/p/{}", self.parent_link_a)).await;
+            "parent_a" | "parent_b" => {
+                let link = if role == "parent_a" {
+                    &self.parent_link_a
+                } else {
+                    &self.parent_link_b
+                };
+                b.get(&format!("/p/{link}")).await;
                 b.get("/me").await;
             }
             "anonymous" => {

@@ -189,7 +189,7 @@ async fn every_post_without_its_form_token_is_refused_and_changes_nothing() {
         let role = if pattern.starts_with("/admin") {
             "admin"
         } else if pattern.starts_with("/me") {
-            "parent"
+            "parent_a"
         } else {
             "lead"
         };
