@@ -57,7 +57,8 @@ impl Templates {
     }
 
     /// A whole HTML page for whoever is asking: the layout gets `user` and
-    /// `csrf` and any one-time `flash` message from `ctx`. Pages for a signed-in person are never cached.
+    /// `csrf` and any one-time `flash` message from `ctx`. Private pages are
+    /// never cached.
     pub fn view(
         &self,
         name: &str,
@@ -91,7 +92,7 @@ impl Templates {
         }
         let mut res = HttpResponse::build(status);
         res.content_type(ContentType::html());
-        if ctx.user.is_some() {
+        if ctx.private {
             res.insert_header(("Cache-Control", "no-store"));
         }
         Ok(res.body(self.render(name, &data)?))

@@ -72,6 +72,10 @@ struct TokenField {
     csrf_token: Option<String>,
 }
 
+/// A form with nothing but its token (a button: sign out, cancel ...).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
 /// A URL-encoded form whose `csrf_token` field matches the session. Any
 /// mismatch is a 403 before the handler runs, so nothing changes.
 pub struct CsrfForm<T>(pub T);

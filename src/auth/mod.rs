@@ -8,5 +8,5 @@ pub mod session_store;
 pub mod token;
 pub mod user;
 
-pub use csrf::CsrfForm;
+pub use csrf::{CsrfForm, NoFields};
 pub use user::{flash, CurrentUser, PageContext, Viewer};

@@ -31,6 +31,9 @@ pub struct PageContext {
     pub csrf: Option<String>,
     /// A one-time message from the last action ("Attendance saved.").
     pub notice: Option<String>,
+    /// A page about one person (a parent's own page): never cached.
+    #[serde(skip)]
+    pub private: bool,
 }
 
 const NOTICE_KEY: &str = "notice";
@@ -40,7 +43,7 @@ pub fn flash(session: &Session, message: &str) {
     let _ = session.insert(NOTICE_KEY, message);
 }
 
-fn take_notice(session: &Session) -> Option<String> {
+pub fn take_notice(session: &Session) -> Option<String> {
     let notice = session.get::<String>(NOTICE_KEY).ok().flatten();
     if notice.is_some() {
         session.remove(NOTICE_KEY);
@@ -72,6 +75,7 @@ impl CurrentUser {
             user: Some(badge(&self.user)),
             csrf: Some(csrf::token(&self.session)?),
             notice: take_notice(&self.session),
+            private: true,
         })
     }
 }
@@ -83,11 +87,13 @@ impl Viewer {
                 user: Some(badge(u)),
                 csrf: Some(csrf::token(&self.session)?),
                 notice: take_notice(&self.session),
+                private: true,
             },
             None => PageContext {
                 user: None,
                 csrf: None,
                 notice: None,
+                private: false,
             },
         })
     }

@@ -2,10 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::admin::{self, AccountForm};
@@ -97,14 +96,11 @@ pub async fn create_user(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn reset_password(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let me = current.user.clone();
@@ -140,7 +136,7 @@ pub async fn disable_user(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_disabled(state, current, path.into_inner(), true).await
 }
@@ -149,7 +145,7 @@ pub async fn enable_user(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_disabled(state, current, path.into_inner(), false).await
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::auth::session_store::USER_KEY;
 use crate::auth::user::safe_next;
-use crate::auth::{csrf, CsrfForm, CurrentUser, PageContext, Viewer};
+use crate::auth::{csrf, CsrfForm, CurrentUser, NoFields, PageContext, Viewer};
 use crate::error::AppError;
 use crate::services;
 use crate::state::AppState;
@@ -43,6 +43,7 @@ fn login_page(
         user: None,
         csrf: None,
         notice: None,
+        private: false,
     };
     state.templates.view_with_status(
         status,
@@ -139,14 +140,11 @@ pub async fn create_session(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn destroy_session(
     state: web::Data<AppState>,
     req: HttpRequest,
     current: CurrentUser,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, ip) = (current.id(), client_ip(&req));
     state

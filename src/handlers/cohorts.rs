@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::auth::{CsrfForm, CurrentUser};
+use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::cohorts::{self, CohortForm};
@@ -133,14 +133,11 @@ pub async fn add_facilitator(
     Ok(see_other(&format!("/cohorts/{id}")))
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn remove_facilitator(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, other) = path.into_inner();
     let user = current.user.clone();

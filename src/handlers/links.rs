@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::auth::{csrf, flash, CsrfForm, CurrentUser, PageContext};
+use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields, PageContext};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
 use crate::services::invites::{self, JoinForm, Joined};
@@ -39,14 +39,11 @@ async fn link_page(
     )
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn renew_invite(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user = current.user.clone();
@@ -61,7 +58,7 @@ pub async fn turn_off_invite(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user = current.user.clone();
@@ -79,7 +76,7 @@ pub async fn renew_calendar(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user = current.user.clone();
@@ -122,6 +119,7 @@ fn anonymous(session: &Session) -> Result<(PageContext, String), AppError> {
             user: None,
             csrf: None,
             notice: None,
+            private: false,
         },
         csrf::token(session)?,
     ))

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
 use crate::services::meetings;
@@ -159,14 +159,11 @@ pub async fn reschedule_meeting(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn cancel_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
     let user = current.user.clone();

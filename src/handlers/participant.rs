@@ -7,7 +7,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::auth::participant::CurrentParticipant;
-use crate::auth::{flash, CsrfForm, PageContext};
+use crate::auth::user::take_notice;
+use crate::auth::{flash, CsrfForm, NoFields, PageContext};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReflectionForm};
@@ -20,15 +21,8 @@ fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
         user: None,
         csrf: None,
         notice: take_notice(&p.session),
+        private: true,
     })
-}
-
-fn take_notice(session: &Session) -> Option<String> {
-    let n = session.get::<String>("notice").ok().flatten();
-    if n.is_some() {
-        session.remove("notice");
-    }
-    n
 }
 
 pub async fn open_link(
@@ -56,7 +50,7 @@ pub async fn show_home(
     } else {
         "pages/me/home"
     };
-    let mut res = state.templates.view(
+    state.templates.view(
         template,
         &context(&me)?,
         json!({
@@ -64,21 +58,13 @@ pub async fn show_home(
             "home": home,
             "form_token": me.form_token()?,
         }),
-    )?;
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+    )
 }
-
-#[derive(Debug, serde::Deserialize)]
-pub struct EmptyForm {}
 
 pub async fn give_consent(
     state: web::Data<AppState>,
     me: CurrentParticipant,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.enrolment_id;
     state
@@ -101,7 +87,7 @@ async fn render_session(
             reflections::session_page(conn, id, number, typed.as_ref().map(|(f, e)| (f, e)))
         })
         .await?;
-    let mut res = state.templates.view_with_status(
+    state.templates.view_with_status(
         status,
         "pages/me/session",
         &context(me)?,
@@ -111,12 +97,7 @@ async fn render_session(
             "problem": problem,
             "form_token": me.form_token()?,
         }),
-    )?;
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+    )
 }
 
 pub async fn show_session(
@@ -178,7 +159,7 @@ pub async fn save_reflection(
     }
 }
 
-pub async fn sign_out(me: CurrentParticipant, _form: CsrfForm<EmptyForm>) -> HttpResponse {
+pub async fn sign_out(me: CurrentParticipant, _form: CsrfForm<NoFields>) -> HttpResponse {
     me.session.purge();
     see_other("/")
 }
@@ -217,16 +198,11 @@ pub async fn export_page(
 ) -> Result<HttpResponse, AppError> {
     let id = me.enrolment_id;
     let data = state.db(move |conn| privacy::export(conn, id)).await?;
-    let mut res = state.templates.view(
+    state.templates.view(
         "pages/me/export",
         &context(&me)?,
         json!({ "title": "Everything we hold about you", "data": data, "form_token": me.form_token()? }),
-    )?;
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+    )
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -261,6 +237,7 @@ pub async fn delete_data(
             user: None,
             csrf: None,
             notice: None,
+            private: false,
         },
         json!({ "title": "Your information is deleted" }),
     )

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReadFilter};
@@ -86,14 +86,11 @@ pub async fn create_reply(
     Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn make_link(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
     let user = current.user.clone();
@@ -116,7 +113,7 @@ pub async fn revoke_links(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
     let user = current.user.clone();

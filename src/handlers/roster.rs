@@ -2,10 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{flash, CsrfForm, CurrentUser};
+use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::cohorts;
@@ -111,9 +110,6 @@ pub async fn create_participant(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 async fn set_active(
     state: web::Data<AppState>,
     current: CurrentUser,
@@ -137,7 +133,7 @@ pub async fn withdraw_enrolment(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), false).await
 }
@@ -146,7 +142,7 @@ pub async fn readmit_enrolment(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), true).await
 }

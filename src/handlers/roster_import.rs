@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::auth::{csrf, flash, CsrfForm, CurrentUser};
+use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
 use crate::services::{cohorts, roster_import};
@@ -137,14 +137,11 @@ pub async fn upload_import(
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn confirm_import(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, import_id) = path.into_inner();
     let user = current.user.clone();

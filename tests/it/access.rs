@@ -276,6 +276,23 @@ pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
     cohorts::create(&mut conn, owner, &plan).unwrap().id
 }
 
+/// A group whose first meeting is `days_from_today` away (negative: in
+/// the past), weekly at 00:05 UTC.
+pub fn cohort_from(app: &TestApp, owner: &User, curriculum: &str, days_from_today: i64) -> i64 {
+    let first = chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today);
+    let form = CohortForm {
+        curriculum: curriculum.into(),
+        title: format!("Group of {first}"),
+        time_zone: "UTC".into(),
+        first_date: first.format("%Y-%m-%d").to_string(),
+        start_time: "00:05".into(),
+        ..Default::default()
+    };
+    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
+    let mut conn = app.state.pool.get().unwrap();
+    cohorts::create(&mut conn, owner, &plan).unwrap().id
+}
+
 pub fn enrol(app: &TestApp, owner: &User, cohort: i64, name: &str, email: &str) -> i64 {
     let input = roster::check(&ParticipantForm {
         name: name.into(),

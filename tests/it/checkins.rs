@@ -3,25 +3,13 @@
 use actix_web::http::StatusCode;
 use attune::db::models::User;
 use attune::db::schema::checkins;
-use attune::services::cohorts::{self, CohortForm};
 use diesel::prelude::*;
 
 use crate::access::enrol;
 use crate::common::{add_user, Browser, TestApp, PASSWORD};
 
 fn cohort_starting(app: &TestApp, owner: &User, days_from_today: i64) -> i64 {
-    let first = chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today);
-    let form = CohortForm {
-        curriculum: "secure-base".into(),
-        title: "Check-in group".into(),
-        time_zone: "UTC".into(),
-        first_date: first.format("%Y-%m-%d").to_string(),
-        start_time: "00:05".into(),
-        ..Default::default()
-    };
-    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
-    let mut conn = app.state.pool.get().unwrap();
-    cohorts::create(&mut conn, owner, &plan).unwrap().id
+    crate::access::cohort_from(app, owner, "secure-base", days_from_today)
 }
 
 async fn parent(app: &TestApp, enrolment: i64) -> Browser<'_> {

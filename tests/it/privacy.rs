@@ -60,22 +60,7 @@ const CANARY: &str = "Quiet canary of the linden tree 91c4";
 /// A running group with two parents, Ana having written the canary.
 async fn setup(app: &TestApp) -> (i64, i64, i64) {
     let lead = crate::common::add_user(app, "lead@example.org", false);
-    let first = chrono::Utc::now().date_naive() - chrono::Duration::days(20);
-    let form = attune::services::cohorts::CohortForm {
-        curriculum: "secure-base".into(),
-        title: "Linden group".into(),
-        time_zone: "UTC".into(),
-        first_date: first.format("%Y-%m-%d").to_string(),
-        start_time: "00:05".into(),
-        ..Default::default()
-    };
-    let plan = attune::services::cohorts::check_form(&form, &app.state.library).unwrap();
-    let cohort = {
-        let mut conn = app.state.pool.get().unwrap();
-        attune::services::cohorts::create(&mut conn, &lead, &plan)
-            .unwrap()
-            .id
-    };
+    let cohort = crate::access::cohort_from(app, &lead, "secure-base", -20);
     let ana = crate::access::enrol(app, &lead, cohort, "Ana Ruiz", "ana@example.org");
     let bo = crate::access::enrol(app, &lead, cohort, "Bo Lind", "bo@example.org");
     (cohort, ana, bo)
