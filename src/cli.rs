@@ -261,6 +261,9 @@ fn print_demo(report: &services::demo::DemoReport, base_url: &str) {
     }
     println!("  Sign in at {base_url} as {}", report.email);
     println!("  Password:  {}", report.password);
+    if let Some((name, token)) = &report.parent {
+        println!("  A parent's view: {name}'s personal link is {base_url}/p/{token}");
+    }
 }
 
 fn add_user(

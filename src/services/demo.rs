@@ -33,6 +33,22 @@ pub struct DemoReport {
     pub created: bool,
     pub participants: usize,
     pub meetings: usize,
+    /// A demo parent's name and a fresh personal link token, so a newcomer
+    /// can see the parent's side too.
+    pub parent: Option<(String, String)>,
+}
+
+/// A new personal link for the first active demo parent.
+fn parent_link(conn: &mut DbConn, cohort_id: i64) -> Result<Option<(String, String)>, AppError> {
+    let Some(first) = Enrolment::for_cohort(conn, cohort_id)?
+        .into_iter()
+        .find(|e| e.status == "active")
+    else {
+        return Ok(None);
+    };
+    let name = Participant::find(conn, first.participant_id)?.name;
+    let token = crate::services::participants::issue_link(conn, first.id)?;
+    Ok(Some((name, token)))
 }
 
 const PARENTS: [(&str, Option<&str>); 10] = [
@@ -108,6 +124,7 @@ pub fn seed(
                 created: false,
                 participants: Enrolment::for_cohort(conn, cohort.id)?.len(),
                 meetings: Meeting::for_cohort(conn, cohort.id)?.len(),
+                parent: parent_link(conn, cohort.id)?,
             });
         }
 
@@ -262,6 +279,7 @@ pub fn seed(
             created: true,
             participants: enrolments.len(),
             meetings: meetings.len(),
+            parent: parent_link(conn, cohort.id)?,
         })
     })
 }

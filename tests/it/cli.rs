@@ -331,6 +331,8 @@ fn the_readme_start_works_and_the_server_answers() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("demo@attune.local"), "{stdout}");
     assert!(stdout.contains("Password:"), "{stdout}");
+    let link_start = stdout.find("/p/").expect("a parent's link");
+    let parent_link = stdout[link_start..link_start + 3 + 64].to_string();
 
     let port = free_port();
     let started = Instant::now();
@@ -354,6 +356,10 @@ fn the_readme_start_works_and_the_server_answers() {
     let (status, page) = http_get(port, "/curricula").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("Secure Base"));
+    // The parent's link opens their page (a redirect to /me with a session).
+    let (status, response) = http_get(port, &parent_link).unwrap();
+    assert_eq!(status, 303, "{response}");
+    assert!(response.contains("location: /me") || response.contains("Location: /me"));
 }
 
 #[test]
