@@ -65,7 +65,10 @@ async fn parent<'a>(f: &'a Family, enrolment: i64) -> Browser<'a> {
     assert_eq!(res.header("location"), "/me");
     let consent = p.get("/me").await;
     assert!(consent.body.contains("Who sees what you write"));
-    assert!(consent.body.contains("action=\"/me/sign-out\""), "the parent's menu, not sign-in");
+    assert!(
+        consent.body.contains("action=\"/me/sign-out\""),
+        "the parent's menu, not sign-in"
+    );
     p.post("/me/consent", &[]).await;
     p
 }
