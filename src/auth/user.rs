@@ -70,6 +70,16 @@ impl CurrentUser {
         self.user.is_admin
     }
 
+    /// Runs database work as this user, off the async threads.
+    pub async fn db<T, F>(&self, state: &AppState, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConn, &User) -> Result<T, AppError> + Send + 'static,
+    {
+        let user = self.user.clone();
+        state.db(move |conn| f(conn, &user)).await
+    }
+
     pub fn context(&self) -> Result<PageContext, AppError> {
         Ok(PageContext {
             user: Some(badge(&self.user)),

@@ -17,8 +17,7 @@ async fn users_page(
     form: &AccountForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let me = current.user.clone();
-    let users = state.db(move |conn| admin::list(conn, &me)).await?;
+    let users = current.db(state, admin::list).await?;
     state.templates.view_with_status(
         status,
         "pages/admin/users",
@@ -68,10 +67,9 @@ pub async fn create_user(
     form: CsrfForm<AccountForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let me = current.user.clone();
     let submitted = form.clone();
-    let result = state
-        .db(move |conn| admin::create(conn, &me, &submitted))
+    let result = current
+        .db(&state, move |conn, me| admin::create(conn, me, &submitted))
         .await;
     match result {
         Ok((user, password)) => {
@@ -103,9 +101,8 @@ pub async fn reset_password(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let me = current.user.clone();
-    let (user, password) = state
-        .db(move |conn| admin::reset_password(conn, &me, id))
+    let (user, password) = current
+        .db(&state, move |conn, me| admin::reset_password(conn, me, id))
         .await?;
     password_page(&state, &current, &user.name, &user.email, &password, false)
 }
@@ -116,9 +113,10 @@ async fn set_disabled(
     id: i64,
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let me = current.user.clone();
-    let user = state
-        .db(move |conn| admin::set_disabled(conn, &me, id, disabled))
+    let user = current
+        .db(&state, move |conn, me| {
+            admin::set_disabled(conn, me, id, disabled)
+        })
         .await?;
     let message = if disabled {
         format!(

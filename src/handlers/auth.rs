@@ -179,13 +179,12 @@ pub async fn update_password(
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let user = current.user.clone();
     let ip = client_ip(&req);
-    let result = state
-        .db(move |conn| {
+    let result = current
+        .db(&state, move |conn, user| {
             services::auth::change_password(
                 conn,
-                &user,
+                user,
                 &form.current,
                 &form.new,
                 &form.confirm,

@@ -86,9 +86,8 @@ pub async fn create_cohort(
         }
         Err(other) => return Err(other),
     };
-    let user = current.user.clone();
-    let cohort = state
-        .db(move |conn| cohorts::create(conn, &user, &plan))
+    let cohort = current
+        .db(&state, move |conn, user| cohorts::create(conn, user, &plan))
         .await?;
     Ok(see_other(&format!("/cohorts/{}", cohort.id)))
 }
@@ -99,8 +98,9 @@ pub async fn show_cohort(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let user = current.user.clone();
-    let page = state.db(move |conn| cohorts::page(conn, &user, id)).await?;
+    let page = current
+        .db(&state, move |conn, user| cohorts::page(conn, user, id))
+        .await?;
     state.templates.view(
         "pages/cohorts/show",
         &current.context()?,
@@ -122,9 +122,10 @@ pub async fn add_facilitator(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let email = form.into_inner().email;
-    let user = current.user.clone();
-    let other = state
-        .db(move |conn| cohorts::add_facilitator(conn, &user, id, &email))
+    let other = current
+        .db(&state, move |conn, user| {
+            cohorts::add_facilitator(conn, user, id, &email)
+        })
         .await?;
     crate::auth::flash(
         &current.session,
@@ -140,9 +141,10 @@ pub async fn remove_facilitator(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, other) = path.into_inner();
-    let user = current.user.clone();
-    state
-        .db(move |conn| cohorts::remove_facilitator(conn, &user, id, other))
+    current
+        .db(&state, move |conn, user| {
+            cohorts::remove_facilitator(conn, user, id, other)
+        })
         .await?;
     crate::auth::flash(
         &current.session,

@@ -10,10 +10,7 @@ pub async fn show_dashboard(
     state: web::Data<AppState>,
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let dashboard = state
-        .db(move |conn| cohorts::dashboard(conn, &user))
-        .await?;
+    let dashboard = current.db(&state, cohorts::dashboard).await?;
     state.templates.view(
         "pages/dashboard/show",
         &current.context()?,

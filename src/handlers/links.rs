@@ -20,9 +20,10 @@ async fn link_page(
     kind: &str,
     url: String,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let cohort = state
-        .db(move |conn| cohorts::find_visible(conn, &user, cohort_id))
+    let cohort = current
+        .db(state, move |conn, user| {
+            cohorts::find_visible(conn, user, cohort_id)
+        })
         .await?;
     state.templates.view(
         "pages/cohorts/link",
@@ -46,9 +47,8 @@ pub async fn renew_invite(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let user = current.user.clone();
-    let token = state
-        .db(move |conn| invites::renew(conn, &user, id))
+    let token = current
+        .db(&state, move |conn, user| invites::renew(conn, user, id))
         .await?;
     let url = format!("{}/join/{token}", state.config.base_url);
     link_page(&state, &current, id, "invite", url).await
@@ -61,9 +61,8 @@ pub async fn turn_off_invite(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let user = current.user.clone();
-    state
-        .db(move |conn| invites::turn_off(conn, &user, id))
+    current
+        .db(&state, move |conn, user| invites::turn_off(conn, user, id))
         .await?;
     flash(
         &current.session,
@@ -79,9 +78,8 @@ pub async fn renew_calendar(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let user = current.user.clone();
-    let token = state
-        .db(move |conn| calendar::renew(conn, &user, id))
+    let token = current
+        .db(&state, move |conn, user| calendar::renew(conn, user, id))
         .await?;
     let url = format!("{}/calendar/{token}.ics", state.config.base_url);
     link_page(&state, &current, id, "calendar", url).await

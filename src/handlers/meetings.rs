@@ -20,9 +20,10 @@ async fn render_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let page = state
-        .db(move |conn| meetings::page(conn, &user, ids.0, ids.1))
+    let page = current
+        .db(state, move |conn, user| {
+            meetings::page(conn, user, ids.0, ids.1)
+        })
         .await?;
     state.templates.view_with_status(
         status,
@@ -90,9 +91,10 @@ pub async fn update_attendance(
         })?;
         marks.push((id, status));
     }
-    let user = current.user.clone();
-    let result = state
-        .db(move |conn| meetings::record_attendance(conn, &user, ids.0, ids.1, &marks))
+    let result = current
+        .db(&state, move |conn, user| {
+            meetings::record_attendance(conn, user, ids.0, ids.1, &marks)
+        })
         .await;
     match result {
         Ok(_) => {
@@ -117,9 +119,10 @@ pub async fn update_fidelity(
         .filter_map(|i| i.parse().ok())
         .collect();
     let note = form.get("fidelity_note").cloned().unwrap_or_default();
-    let user = current.user.clone();
-    let result = state
-        .db(move |conn| meetings::record_fidelity(conn, &user, ids.0, ids.1, &delivered, &note))
+    let result = current
+        .db(&state, move |conn, user| {
+            meetings::record_fidelity(conn, user, ids.0, ids.1, &delivered, &note)
+        })
         .await;
     match result {
         Ok(()) => {
@@ -146,9 +149,10 @@ pub async fn reschedule_meeting(
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
     let form = form.into_inner();
-    let user = current.user.clone();
-    let result = state
-        .db(move |conn| meetings::reschedule(conn, &user, ids.0, ids.1, &form.date, &form.time))
+    let result = current
+        .db(&state, move |conn, user| {
+            meetings::reschedule(conn, user, ids.0, ids.1, &form.date, &form.time)
+        })
         .await;
     match result {
         Ok(()) => {
@@ -166,9 +170,10 @@ pub async fn cancel_meeting(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
-    let user = current.user.clone();
-    state
-        .db(move |conn| meetings::cancel(conn, &user, ids.0, ids.1))
+    current
+        .db(&state, move |conn, user| {
+            meetings::cancel(conn, user, ids.0, ids.1)
+        })
         .await?;
     flash(&current.session, "The meeting is cancelled.");
     Ok(see_other(&meeting_url(ids)))
@@ -192,12 +197,11 @@ pub async fn create_makeup(
 ) -> Result<HttpResponse, AppError> {
     let cohort_id = path.into_inner();
     let form = form.into_inner();
-    let user = current.user.clone();
-    let result = state
-        .db(move |conn| {
+    let result = current
+        .db(&state, move |conn, user| {
             meetings::add_makeup(
                 conn,
-                &user,
+                user,
                 cohort_id,
                 &form.session_number,
                 &form.date,

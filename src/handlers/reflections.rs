@@ -16,9 +16,10 @@ async fn reading(
     cohort_id: i64,
     filter: ReadFilter,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let page = state
-        .db(move |conn| reflections::read(conn, &user, cohort_id, filter))
+    let page = current
+        .db(state, move |conn, user| {
+            reflections::read(conn, user, cohort_id, filter)
+        })
         .await?;
     state.templates.view(
         "pages/reflections/list",
@@ -33,9 +34,10 @@ pub async fn list_for_meeting(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, meeting_id) = path.into_inner();
-    let user = current.user.clone();
-    let page = state
-        .db(move |conn| meetings::page(conn, &user, cohort_id, meeting_id))
+    let page = current
+        .db(&state, move |conn, user| {
+            meetings::page(conn, user, cohort_id, meeting_id)
+        })
         .await?;
     reading(
         &state,
@@ -75,9 +77,10 @@ pub async fn create_reply(
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, reflection_id) = path.into_inner();
     let text = form.into_inner().reply;
-    let user = current.user.clone();
-    state
-        .db(move |conn| reflections::reply(conn, &user, cohort_id, reflection_id, &text))
+    current
+        .db(&state, move |conn, user| {
+            reflections::reply(conn, user, cohort_id, reflection_id, &text)
+        })
         .await?;
     flash(
         &current.session,
@@ -93,9 +96,10 @@ pub async fn make_link(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
-    let user = current.user.clone();
-    let (token, name) = state
-        .db(move |conn| participants::new_link(conn, &user, cohort_id, enrolment_id))
+    let (token, name) = current
+        .db(&state, move |conn, user| {
+            participants::new_link(conn, user, cohort_id, enrolment_id)
+        })
         .await?;
     state.templates.view(
         "pages/reflections/link",
@@ -116,9 +120,10 @@ pub async fn revoke_links(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
-    let user = current.user.clone();
-    let name = state
-        .db(move |conn| participants::revoke_links(conn, &user, cohort_id, enrolment_id))
+    let name = current
+        .db(&state, move |conn, user| {
+            participants::revoke_links(conn, user, cohort_id, enrolment_id)
+        })
         .await?;
     flash(
         &current.session,
@@ -133,9 +138,10 @@ pub async fn show_checkin_report(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let user = current.user.clone();
-    let report = state
-        .db(move |conn| crate::services::checkins::report(conn, &user, id))
+    let report = current
+        .db(&state, move |conn, user| {
+            crate::services::checkins::report(conn, user, id)
+        })
         .await?;
     state.templates.view(
         "pages/checkins/report",

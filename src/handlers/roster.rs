@@ -20,9 +20,10 @@ async fn form_page(
     errors: &FieldErrors,
     problem: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let cohort = state
-        .db(move |conn| cohorts::find_visible(conn, &user, cohort_id))
+    let cohort = current
+        .db(state, move |conn, user| {
+            cohorts::find_visible(conn, user, cohort_id)
+        })
         .await?;
     state.templates.view_with_status(
         status,
@@ -80,10 +81,11 @@ pub async fn create_participant(
         }
         Err(e) => return Err(e),
     };
-    let user = current.user.clone();
     let name = input.name.clone();
-    let result = state
-        .db(move |conn| roster::add(conn, &user, cohort_id, &input, "manual"))
+    let result = current
+        .db(&state, move |conn, user| {
+            roster::add(conn, user, cohort_id, &input, "manual")
+        })
         .await;
     match result {
         Ok((_, added)) => {
@@ -116,9 +118,10 @@ async fn set_active(
     ids: (i64, i64),
     active: bool,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let name = state
-        .db(move |conn| roster::set_active(conn, &user, ids.0, ids.1, active))
+    let name = current
+        .db(&state, move |conn, user| {
+            roster::set_active(conn, user, ids.0, ids.1, active)
+        })
         .await?;
     let message = if active {
         format!("{name} is back in the group.")

@@ -19,9 +19,10 @@ async fn import_page(
     status: StatusCode,
     problem: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = current.user.clone();
-    let cohort = state
-        .db(move |conn| cohorts::find_visible(conn, &user, cohort_id))
+    let cohort = current
+        .db(state, move |conn, user| {
+            cohorts::find_visible(conn, user, cohort_id)
+        })
         .await?;
     state.templates.view_with_status(
         status,
@@ -92,9 +93,10 @@ pub async fn upload_import(
 ) -> Result<HttpResponse, AppError> {
     let cohort_id = path.into_inner();
     // Someone else's group is "not found" before anything is read.
-    let user = current.user.clone();
-    state
-        .db(move |conn| cohorts::find_visible(conn, &user, cohort_id))
+    current
+        .db(&state, move |conn, user| {
+            cohorts::find_visible(conn, user, cohort_id)
+        })
         .await?;
     let upload = read_upload(payload).await?;
     csrf::verify(&current.session, &upload.token)?;
@@ -113,9 +115,10 @@ pub async fn upload_import(
         )
         .await;
     }
-    let user = current.user.clone();
-    let result = state
-        .db(move |conn| roster_import::stage(conn, &user, cohort_id, &content))
+    let result = current
+        .db(&state, move |conn, user| {
+            roster_import::stage(conn, user, cohort_id, &content)
+        })
         .await;
     match result {
         Ok(preview) => state.templates.view(
@@ -144,9 +147,10 @@ pub async fn confirm_import(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, import_id) = path.into_inner();
-    let user = current.user.clone();
-    let done = state
-        .db(move |conn| roster_import::confirm(conn, &user, cohort_id, import_id))
+    let done = current
+        .db(&state, move |conn, user| {
+            roster_import::confirm(conn, user, cohort_id, import_id)
+        })
         .await?;
     let mut message = format!("Added {} parent(s).", done.added);
     if done.readmitted > 0 {
