@@ -354,18 +354,7 @@ fn run_curriculum(command: CurriculumCommand) -> ExitCode {
                 c.title
             );
         } else {
-            let worst = c
-                .sessions
-                .iter()
-                .map(|s| {
-                    curriculum::readability::flesch_kincaid_grade(&format!(
-                        "{}\n{}\n{}",
-                        curriculum::markdown::plain_text(&s.parent_handout),
-                        curriculum::markdown::plain_text(&s.home_practice.text),
-                        s.reflection_prompts.join("\n")
-                    ))
-                })
-                .fold(0.0_f64, f64::max);
+            let worst = c.worst_handout_grade();
             println!(
                 "ok  {}: {} sessions of {} min, version {} ({}), handouts at grade {:.1} or lower",
                 c.slug,

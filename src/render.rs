@@ -97,10 +97,6 @@ impl Templates {
         }
         Ok(res.body(self.render(name, &data)?))
     }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.hb.has_template(name)
-    }
 }
 
 /// A static file from `templates/assets/`, with its content type.

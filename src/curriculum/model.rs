@@ -118,4 +118,23 @@ impl Curriculum {
     pub fn total_minutes(&self) -> u32 {
         self.sessions.iter().map(|s| s.minutes).sum()
     }
+
+    /// The hardest parent handout's Flesch-Kincaid grade.
+    pub fn worst_handout_grade(&self) -> f64 {
+        self.sessions
+            .iter()
+            .map(Session::handout_grade)
+            .fold(0.0, f64::max)
+    }
+}
+
+impl Session {
+    /// Flesch-Kincaid grade of what parents read for this session.
+    pub fn handout_grade(&self) -> f64 {
+        super::readability::parent_text_grade(
+            &self.parent_handout,
+            &self.home_practice.text,
+            &self.reflection_prompts,
+        )
+    }
 }

@@ -5,7 +5,7 @@
 use super::fields::{parse_document, Ctx, Table};
 use super::markdown;
 use super::model::{HomePractice, Segment, SegmentKind, Session};
-use super::readability::flesch_kincaid_grade;
+use super::readability::parent_text_grade;
 use super::Problem;
 
 /// The highest Flesch-Kincaid grade a parent handout may read at.
@@ -158,13 +158,11 @@ pub fn parse_session(
 
     let (notes, handout) = sections?;
     let fields = fields?;
-    let measured = format!(
-        "{}\n{}\n{}",
-        markdown::plain_text(&handout.text),
-        markdown::plain_text(&fields.home_practice.text),
-        fields.reflection_prompts.join("\n")
+    let grade = parent_text_grade(
+        &handout.text,
+        &fields.home_practice.text,
+        &fields.reflection_prompts,
     );
-    let grade = flesch_kincaid_grade(&measured);
     if grade > MAX_HANDOUT_GRADE {
         ctx.report_line(
             handout.line,

@@ -8,6 +8,17 @@
 //! generous one: it counts more syllables than a hyphenation dictionary
 //! does, so a text that passes here passes with dictionary-based tools too.
 
+/// The grade of what a parent reads for a session: the handout, the home
+/// practice and the reflection prompts (Markdown in, headings left out).
+pub fn parent_text_grade(handout: &str, home_practice: &str, prompts: &[String]) -> f64 {
+    flesch_kincaid_grade(&format!(
+        "{}\n{}\n{}",
+        super::markdown::plain_text(handout),
+        super::markdown::plain_text(home_practice),
+        prompts.join("\n")
+    ))
+}
+
 /// The grade of a plain text in which each line is a block (paragraph or
 /// list item). A block that does not end in `.`, `!` or `?` still ends a
 /// sentence.

@@ -1,6 +1,6 @@
 //! The shipped curricula as data: complete, checked, readable.
 
-use attune::curriculum::{self, markdown, readability, Source, MAX_HANDOUT_GRADE};
+use attune::curriculum::{self, Source, MAX_HANDOUT_GRADE};
 
 use crate::common::repo_path;
 
@@ -61,13 +61,7 @@ fn parent_handouts_read_at_grade_8_or_lower() {
     let mut report = Vec::new();
     for c in loaded.library.all() {
         for s in &c.sessions {
-            let text = format!(
-                "{}\n{}\n{}",
-                markdown::plain_text(&s.parent_handout),
-                markdown::plain_text(&s.home_practice.text),
-                s.reflection_prompts.join("\n")
-            );
-            let grade = readability::flesch_kincaid_grade(&text);
+            let grade = s.handout_grade();
             report.push(format!("{} {}: {grade:.1}", c.slug, s.number));
             assert!(
                 grade <= MAX_HANDOUT_GRADE,
