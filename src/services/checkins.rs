@@ -92,12 +92,15 @@ fn saved(conn: &mut DbConn, enrolment_id: i64, phase: Phase) -> Result<Option<Ve
     Ok(answers.and_then(|a| serde_json::from_str(&a).ok()))
 }
 
-/// Which check-in (if any) a parent may fill in now, and whether they did.
-pub fn offer(conn: &mut DbConn, enrolment_id: i64) -> Result<Option<(Phase, bool)>, AppError> {
-    let me = participants::me(conn, enrolment_id)?;
-    let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
+/// Which check-in (if any) a parent may fill in now, and whether they did,
+/// given their group's meetings.
+pub fn offer(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    meetings: &[Meeting],
+) -> Result<Option<(Phase, bool)>, AppError> {
     for phase in [Phase::Pre, Phase::Post] {
-        if is_open(&meetings, phase) {
+        if is_open(meetings, phase) {
             return Ok(Some((phase, saved(conn, enrolment_id, phase)?.is_some())));
         }
     }

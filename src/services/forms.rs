@@ -16,10 +16,8 @@ pub fn required_line(
     let v = value.trim();
     if v.is_empty() {
         errors.add(field, format!("Please enter {what}."));
-    } else if v.chars().count() > max {
-        errors.add(field, format!("Please keep this to {max} characters."));
-    } else if v.chars().any(char::is_control) {
-        errors.add(field, "Please put this on one line.");
+    } else {
+        check_line(errors, field, v, max);
     }
     v.to_string()
 }
@@ -35,12 +33,17 @@ pub fn optional_line(
     if v.is_empty() {
         return None;
     }
+    check_line(errors, field, v, max);
+    Some(v.to_string())
+}
+
+/// A non-empty value must fit `max` characters and one line.
+fn check_line(errors: &mut FieldErrors, field: &str, v: &str, max: usize) {
     if v.chars().count() > max {
         errors.add(field, format!("Please keep this to {max} characters."));
     } else if v.chars().any(char::is_control) {
         errors.add(field, "Please put this on one line.");
     }
-    Some(v.to_string())
 }
 
 /// Optional text that may span lines (notes).

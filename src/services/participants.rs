@@ -249,7 +249,7 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
         online_url: me.cohort.online_url.clone(),
         sessions,
         needs_consent: me.enrolment.consent_version.as_deref() != Some(CONSENT_VERSION),
-        checkin: crate::services::checkins::offer(conn, me.enrolment.id)?
+        checkin: crate::services::checkins::offer(conn, me.enrolment.id, &meetings)?
             .filter(|(_, done)| !done)
             .map(|(phase, _)| phase.slug()),
     })
