@@ -19,7 +19,16 @@ pub struct Config {
     /// From `SECRET_KEY`; when absent one is generated and kept in the
     /// database, so every server on that database shares it.
     pub secret_key: Option<String>,
-    pub smtp_url: Option<String>,
+    /// Where email goes; `None` writes it to files in `mail_dir`.
+    pub smtp: Option<crate::mail::smtp::SmtpSettings>,
+    /// The sender of every email (`MAIL_FROM`).
+    pub mail_from: lettre::message::Mailbox,
+    /// Without SMTP, emails are written here as .eml files (`MAIL_DIR`).
+    pub mail_dir: PathBuf,
+    /// Whether `serve` runs the mailer worker (`OUTBOX_WORKER=off` when a
+    /// separate `attune outbox run` does).
+    pub outbox_worker: bool,
+    pub outbox: crate::mail::worker::WorkerConfig,
     pub log: String,
     /// Where curricula are read from; `None` uses the copy built into the
     /// binary.
@@ -82,10 +91,33 @@ impl Config {
             other => other.map(|k| k.trim().to_string()),
         };
 
-        let smtp_url = match get("SMTP_URL") {
+        let smtp = match get("SMTP_URL") {
             Some(url) => Some(parse_smtp_url(&url).map_err(|m| ConfigError::new("SMTP_URL", m))?),
             None => None,
         };
+        let mail_from = match get("MAIL_FROM") {
+            Some(from) => from.trim().parse::<lettre::message::Mailbox>().map_err(|e| {
+                ConfigError::new(
+                    "MAIL_FROM",
+                    format!("'{from}' is not an address like \"Parent classes <classes@example.org>\" ({e})"),
+                )
+            })?,
+            None => default_mail_from(&base_url).map_err(|m| ConfigError::new("MAIL_FROM", m))?,
+        };
+        let mail_dir = get("MAIL_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("data/mail"));
+        let outbox_worker = match get("OUTBOX_WORKER").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "OUTBOX_WORKER",
+                    format!("'{other}' should be on or off"),
+                ))
+            }
+        };
+        let outbox = crate::mail::worker::WorkerConfig::from_lookup(&get)?;
 
         let log = get("LOG").unwrap_or_else(|| "info".into());
         tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| {
@@ -142,7 +174,11 @@ impl Config {
             bind,
             base_url,
             secret_key,
-            smtp_url,
+            smtp,
+            mail_from,
+            mail_dir,
+            outbox_worker,
+            outbox,
             log,
             curricula_dir,
             templates_dir,
@@ -196,15 +232,50 @@ fn parse_base_url(url: &str) -> Result<String, String> {
     Ok(url.to_string())
 }
 
-fn parse_smtp_url(url: &str) -> Result<String, String> {
+fn parse_smtp_url(url: &str) -> Result<crate::mail::smtp::SmtpSettings, String> {
     let url = url.trim();
     let ok = url.starts_with("smtp://") || url.starts_with("smtps://");
     if !ok {
         return Err(format!(
-            "'{url}' must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.org:587)"
+            "'{}' must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.org:587)",
+            redact_userinfo(url)
         ));
     }
-    Ok(url.to_string())
+    crate::mail::smtp::SmtpSettings::parse(url)
+        .map_err(|e| format!("'{}': {e}", redact_userinfo(url)))
+}
+
+/// The URL without its password, for messages.
+fn redact_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// "attune <attune@HOST>" for the host of BASE_URL (or localhost).
+fn default_mail_from(base_url: &str) -> Result<lettre::message::Mailbox, String> {
+    let host = base_url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(base_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    let domain = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
+        host
+    } else {
+        "localhost"
+    };
+    lettre::Address::new("attune", domain)
+        .map(|a| lettre::message::Mailbox::new(Some("attune".into()), a))
+        .map_err(|e| format!("cannot make a sender address from {domain}: {e}"))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod curriculum;
 pub mod db;
 pub mod error;
 pub mod handlers;
+pub mod mail;
 pub mod render;
 pub mod routes;
 pub mod services;

@@ -20,6 +20,8 @@ struct EmbeddedTemplates;
 
 pub struct Templates {
     hb: Handlebars<'static>,
+    /// Email templates, kept in their own registries.
+    pub emails: std::sync::Arc<crate::mail::EmailTemplates>,
 }
 
 impl Templates {
@@ -30,24 +32,22 @@ impl Templates {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.set_dev_mode(false);
-        for path in EmbeddedTemplates::iter() {
+        for (path, source) in embedded_templates("", override_dir)? {
+            // Emails have their own registries (src/mail/templates.rs).
+            if path.starts_with("emails/") {
+                continue;
+            }
             let Some(name) = path.strip_suffix(".hbs") else {
                 continue;
-            };
-            let source = match override_dir.map(|d| d.join(path.as_ref())) {
-                Some(p) if p.is_file() => std::fs::read_to_string(&p)
-                    .map_err(|e| format!("cannot read template {}: {e}", p.display()))?,
-                _ => {
-                    let file = EmbeddedTemplates::get(&path)
-                        .ok_or_else(|| format!("template {path} vanished"))?;
-                    String::from_utf8(file.data.into_owned())
-                        .map_err(|_| format!("template {path} is not UTF-8"))?
-                }
             };
             hb.register_template_string(name, source)
                 .map_err(|e| format!("template {path}: {e}"))?;
         }
-        Ok(Self { hb })
+        let emails = crate::mail::EmailTemplates::load(override_dir)?;
+        Ok(Self {
+            hb,
+            emails: std::sync::Arc::new(emails),
+        })
     }
 
     pub fn render(&self, name: &str, data: &impl Serialize) -> Result<String, AppError> {
@@ -97,6 +97,32 @@ impl Templates {
         }
         Ok(res.body(self.render(name, &data)?))
     }
+}
+
+/// Every `.hbs` template under `prefix` as (path, source): the copy built
+/// into the binary, or the file of the same path under `override_dir`.
+pub fn embedded_templates(
+    prefix: &str,
+    override_dir: Option<&Path>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for path in EmbeddedTemplates::iter() {
+        if !path.starts_with(prefix) || !path.ends_with(".hbs") {
+            continue;
+        }
+        let source = match override_dir.map(|d| d.join(path.as_ref())) {
+            Some(p) if p.is_file() => std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read template {}: {e}", p.display()))?,
+            _ => {
+                let file = EmbeddedTemplates::get(&path)
+                    .ok_or_else(|| format!("template {path} vanished"))?;
+                String::from_utf8(file.data.into_owned())
+                    .map_err(|_| format!("template {path} is not UTF-8"))?
+            }
+        };
+        out.push((path.to_string(), source));
+    }
+    Ok(out)
 }
 
 /// A static file from `templates/assets/`, with its content type.

@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use crate::handlers::{
-    admin, assets, auth, cohorts, dashboard, health, links, meetings, participant, public,
-    reflections, roster, roster_import,
+    admin, assets, auth, cohorts, dashboard, emails, health, links, meetings, parent_access,
+    participant, public, reflections, roster, roster_import, unsubscribe,
 };
 
 macro_rules! route_table {
@@ -34,12 +34,20 @@ route_table! {
     post "/login" => auth::create_session;
 
     // Parents, through their personal link
+    get "/u/{token}" => unsubscribe::show_unsubscribe;
+    post "/u/{token}" => unsubscribe::create_unsubscribe;
+    get "/p/lost" => parent_access::show_lost;
+    post "/p/lost" => parent_access::send_link;
+    get "/p/code" => parent_access::show_code;
+    post "/p/code" => parent_access::send_code;
+    post "/p/code/enter" => parent_access::enter_code;
     get "/p/{token}" => participant::open_link;
     get "/me" => participant::show_home;
     post "/me/consent" => participant::give_consent;
     get "/me/sessions/{number}" => participant::show_session;
     post "/me/sessions/{number}/reflection" => participant::save_reflection;
     post "/me/sign-out" => participant::sign_out;
+    post "/me/emails" => parent_access::update_emails;
     get "/me/checkin/{phase}" => participant::show_checkin;
     post "/me/checkin/{phase}" => participant::save_checkin;
     get "/me/data" => participant::show_data;
@@ -81,6 +89,13 @@ route_table! {
     get "/cohorts/{id}/meetings/{meeting}/reflections" => reflections::list_for_meeting;
     post "/cohorts/{id}/reflections/{reflection}/reply" => reflections::create_reply;
     get "/cohorts/{id}/checkins" => reflections::show_checkin_report;
+    get "/cohorts/{id}/emails" => emails::show_emails;
+    post "/cohorts/{id}/emails/settings" => emails::update_settings;
+    post "/cohorts/{id}/emails/pause" => emails::pause_emails;
+    post "/cohorts/{id}/emails/resume" => emails::resume_emails;
+    get "/cohorts/{id}/emails/preview/{kind}" => emails::show_preview;
+    post "/cohorts/{id}/emails/{message}/resend" => emails::resend_message;
+    post "/cohorts/{id}/meetings/{meeting}/recap-note" => emails::update_recap_note;
 
     // Administrators
     get "/admin/users" => admin::list_users;
@@ -88,4 +103,6 @@ route_table! {
     post "/admin/users/{user}/reset-password" => admin::reset_password;
     post "/admin/users/{user}/disable" => admin::disable_user;
     post "/admin/users/{user}/enable" => admin::enable_user;
+    get "/admin/outbox" => emails::list_outbox;
+    post "/admin/outbox/{message}/resend" => emails::admin_resend;
 }

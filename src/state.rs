@@ -6,6 +6,7 @@ use crate::config::{Config, ConfigError};
 use crate::curriculum::{self, Library};
 use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
+use crate::mail::{Composer, Transport};
 use crate::render::Templates;
 use crate::services;
 
@@ -16,6 +17,8 @@ pub struct AppState {
     pub library: Arc<Library>,
     pub config: Arc<Config>,
     pub secret_key: Arc<Vec<u8>>,
+    /// Renders and queues emails.
+    pub mail: Arc<Composer>,
 }
 
 /// Why the app could not start. `Config` errors name a variable and exit 2.
@@ -107,14 +110,42 @@ impl AppState {
         let secret_key = services::settings::secret_key(&mut conn, config.secret_key.as_deref())
             .map_err(|e| StartError::Other(format!("secret key: {e}")))?;
         drop(conn);
-
+        let secret_key = Arc::new(secret_key);
+        let mail = Arc::new(Composer::new(
+            templates.emails.clone(),
+            &config.base_url,
+            config.mail_from.clone(),
+            secret_key.clone(),
+        ));
         Ok(Self {
             pool,
             templates,
             library,
             config: Arc::new(config),
-            secret_key: Arc::new(secret_key),
+            secret_key,
+            mail,
         })
+    }
+
+    /// Where the worker sends email, as configured.
+    pub fn transport(&self) -> Transport {
+        match &self.config.smtp {
+            Some(settings) => Transport::Smtp(Arc::new(crate::mail::smtp::SmtpClient::new(
+                settings.clone(),
+                self.mail.from.email.domain(),
+            ))),
+            None => Transport::Folder(self.config.mail_dir.clone()),
+        }
+    }
+
+    /// A mailer worker on this state's database.
+    pub fn worker(&self, transport: Transport) -> Result<crate::mail::worker::Worker, AppError> {
+        crate::mail::worker::Worker::new(
+            self.pool.clone(),
+            transport,
+            self.mail.clone(),
+            self.config.outbox.clone(),
+        )
     }
 
     /// Runs blocking database work off the async threads.

@@ -87,6 +87,13 @@ diesel::table! {
         meeting_time -> Text,
         cadence_days -> Integer,
         reflection_editing -> Text,
+        send_welcome -> Bool,
+        send_reminder -> Bool,
+        send_recap -> Bool,
+        send_nudge -> Bool,
+        reminder_hours_before -> Integer,
+        recap_hours_after -> Integer,
+        nudge_hours_after -> Integer,
     }
 }
 
@@ -114,6 +121,7 @@ diesel::table! {
         updated_at -> Timestamp,
         schedule_note -> Nullable<Text>,
         fidelity_note -> Nullable<Text>,
+        recap_note -> Nullable<Text>,
     }
 }
 

@@ -174,7 +174,10 @@ pub async fn create_join(
     let token = path.into_inner();
     let form = form.into_inner();
     let (t, f) = (token.clone(), form.clone());
-    let result = state.db(move |conn| invites::join(conn, &t, &f)).await;
+    let mail = state.mail.clone();
+    let result = state
+        .db(move |conn| invites::join(conn, &mail, &t, &f))
+        .await;
     match result {
         Ok(joined) => {
             let t = token.clone();

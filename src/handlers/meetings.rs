@@ -149,9 +149,10 @@ pub async fn reschedule_meeting(
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
     let form = form.into_inner();
+    let mail = state.mail.clone();
     let result = current
         .db(&state, move |conn, user| {
-            meetings::reschedule(conn, user, ids.0, ids.1, &form.date, &form.time)
+            meetings::reschedule(conn, &mail, user, ids.0, ids.1, &form.date, &form.time)
         })
         .await;
     match result {
@@ -170,9 +171,10 @@ pub async fn cancel_meeting(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
+    let mail = state.mail.clone();
     current
         .db(&state, move |conn, user| {
-            meetings::cancel(conn, user, ids.0, ids.1)
+            meetings::cancel(conn, &mail, user, ids.0, ids.1)
         })
         .await?;
     flash(&current.session, "The meeting is cancelled.");

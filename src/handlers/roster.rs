@@ -82,9 +82,10 @@ pub async fn create_participant(
         Err(e) => return Err(e),
     };
     let name = input.name.clone();
+    let mail = state.mail.clone();
     let result = current
         .db(&state, move |conn, user| {
-            roster::add(conn, user, cohort_id, &input, "manual")
+            roster::add(conn, &mail, user, cohort_id, &input, "manual")
         })
         .await;
     match result {
@@ -118,9 +119,10 @@ async fn set_active(
     ids: (i64, i64),
     active: bool,
 ) -> Result<HttpResponse, AppError> {
+    let mail = state.mail.clone();
     let name = current
         .db(&state, move |conn, user| {
-            roster::set_active(conn, user, ids.0, ids.1, active)
+            roster::set_active(conn, &mail, user, ids.0, ids.1, active)
         })
         .await?;
     let message = if active {

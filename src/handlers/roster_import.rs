@@ -147,9 +147,10 @@ pub async fn confirm_import(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, import_id) = path.into_inner();
+    let mail = state.mail.clone();
     let done = current
         .db(&state, move |conn, user| {
-            roster_import::confirm(conn, user, cohort_id, import_id)
+            roster_import::confirm(conn, &mail, user, cohort_id, import_id)
         })
         .await?;
     let mut message = format!("Added {} parent(s).", done.added);

@@ -135,7 +135,12 @@ pub enum Joined {
 
 /// A parent joins through the link. The same email twice is the same
 /// person, and joining twice changes nothing.
-pub fn join(conn: &mut DbConn, token: &str, form: &JoinForm) -> Result<Joined, AppError> {
+pub fn join(
+    conn: &mut DbConn,
+    mail: &crate::mail::Composer,
+    token: &str,
+    form: &JoinForm,
+) -> Result<Joined, AppError> {
     let cohort = cohort_for(conn, token)?;
     let mut input = roster::check(&ParticipantForm {
         name: form.name.clone(),
@@ -168,6 +173,12 @@ pub fn join(conn: &mut DbConn, token: &str, form: &JoinForm) -> Result<Joined, A
                     )?;
                     Ok(Joined::Waitlisted)
                 } else {
+                    crate::services::follow_ups::queue_welcome(
+                        conn,
+                        mail,
+                        enrolment.id,
+                        crate::db::now(),
+                    )?;
                     Ok(Joined::Joined)
                 }
             }

@@ -324,6 +324,7 @@ pub fn fidelity_rollup(
 /// Moves a meeting to another local date and time (this one only).
 pub fn reschedule(
     conn: &mut DbConn,
+    mail: &crate::mail::Composer,
     user: &User,
     cohort_id: i64,
     meeting_id: i64,
@@ -337,6 +338,10 @@ pub fn reschedule(
     let (utc, note) = schedule::local_to_utc(tz, local_date.and_time(local_time));
     write_tx(conn, |conn| {
         Meeting::reschedule(conn, meeting.id, utc, note.as_deref())?;
+        if utc != meeting.starts_at && meeting.status != "cancelled" {
+            let moved = Meeting::find_in_cohort(conn, cohort.id, meeting.id)?;
+            crate::services::follow_ups::meeting_moved(conn, mail, &moved, meeting.starts_at, now())?;
+        }
         audit(
             conn,
             user,
@@ -351,6 +356,7 @@ pub fn reschedule(
 
 pub fn cancel(
     conn: &mut DbConn,
+    mail: &crate::mail::Composer,
     user: &User,
     cohort_id: i64,
     meeting_id: i64,
@@ -359,6 +365,9 @@ pub fn cancel(
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     write_tx(conn, |conn| {
         Meeting::set_status(conn, meeting.id, "cancelled")?;
+        if meeting.status != "cancelled" {
+            crate::services::follow_ups::meeting_cancelled(conn, mail, &meeting, now())?;
+        }
         audit(
             conn,
             user,

@@ -65,6 +65,16 @@ pub fn new_link(
 
 /// Makes a personal link for an enrolment (also used when emailing one).
 pub fn issue_link(conn: &mut DbConn, enrolment_id: i64) -> Result<String, AppError> {
+    issue_link_until(conn, enrolment_id, None)
+}
+
+/// A personal link that stops working at `expires` (links in follow-up
+/// emails), or never.
+pub fn issue_link_until(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    expires: Option<chrono::NaiveDateTime>,
+) -> Result<String, AppError> {
     let token = new_token()?;
     diesel::insert_into(access_tokens::table)
         .values((
@@ -72,6 +82,7 @@ pub fn issue_link(conn: &mut DbConn, enrolment_id: i64) -> Result<String, AppErr
             access_tokens::token_hash.eq(hash_token(&token)),
             access_tokens::enrolment_id.eq(Some(enrolment_id)),
             access_tokens::created_at.eq(now()),
+            access_tokens::expires_at.eq(expires),
         ))
         .execute(conn)?;
     Ok(token)

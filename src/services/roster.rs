@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::models::{
-    Enrolment, NewAuditEntry, NewEnrolment, NewParticipant, Participant, User,
+    Enrolment, NewAuditEntry, NewEnrolment, NewParticipant, OutboxMessage, Participant, User,
 };
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::services::{cohorts, forms, users};
+use crate::mail::Composer;
+use crate::services::{cohorts, follow_ups, forms, users};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -80,6 +81,7 @@ pub enum Added {
 /// conflict, and someone who withdrew is re-admitted.
 pub fn add(
     conn: &mut DbConn,
+    mail: &Composer,
     user: &User,
     cohort_id: i64,
     input: &ParticipantInput,
@@ -87,7 +89,9 @@ pub fn add(
 ) -> Result<(Enrolment, Added), AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
-        add_in_tx(conn, Some(user), cohort.id, input, source)
+        let added = add_in_tx(conn, Some(user), cohort.id, input, source)?;
+        follow_ups::queue_welcome(conn, mail, added.0.id, now())?;
+        Ok(added)
     })
 }
 
@@ -170,6 +174,7 @@ pub fn add_in_tx(
 /// Withdraws (`active = false`) or re-admits a parent.
 pub fn set_active(
     conn: &mut DbConn,
+    mail: &Composer,
     user: &User,
     cohort_id: i64,
     enrolment_id: i64,
@@ -183,6 +188,17 @@ pub fn set_active(
             enrolment.id,
             if active { "active" } else { "withdrawn" },
         )?;
+        if active {
+            // A parent admitted from the waiting list hears now.
+            follow_ups::queue_welcome(conn, mail, enrolment.id, now())?;
+        } else {
+            OutboxMessage::cancel_for_enrolment(
+                conn,
+                enrolment.id,
+                "They left the group.",
+                now(),
+            )?;
+        }
         NewAuditEntry {
             at: now(),
             actor_kind: "user",

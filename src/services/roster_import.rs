@@ -412,6 +412,7 @@ pub struct Imported {
 /// Adds the good rows of a staged file, all or nothing.
 pub fn confirm(
     conn: &mut DbConn,
+    mail: &crate::mail::Composer,
     user: &User,
     cohort_id: i64,
     import_id: i64,
@@ -441,7 +442,15 @@ pub fn confirm(
         for (row, p) in planned {
             match (p, row.result) {
                 (Plan::Add | Plan::Readmit, Ok(input)) => {
-                    match roster::add_in_tx(conn, Some(user), cohort.id, &input, "csv")?.1 {
+                    let (enrolment, added) =
+                        roster::add_in_tx(conn, Some(user), cohort.id, &input, "csv")?;
+                    crate::services::follow_ups::queue_welcome(
+                        conn,
+                        mail,
+                        enrolment.id,
+                        crate::db::now(),
+                    )?;
+                    match added {
                         Added::New => result.added += 1,
                         Added::Readmitted => result.readmitted += 1,
                     }

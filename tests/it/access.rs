@@ -301,7 +301,7 @@ pub fn enrol(app: &TestApp, owner: &User, cohort: i64, name: &str, email: &str) 
     })
     .unwrap();
     let mut conn = app.state.pool.get().unwrap();
-    roster::add(&mut conn, owner, cohort, &input, "manual")
+    roster::add(&mut conn, &app.state.mail, owner, cohort, &input, "manual")
         .unwrap()
         .0
         .id

@@ -26,6 +26,13 @@ pub struct Cohort {
     pub cadence_days: i32,
     /// "until_next_meeting" or "always".
     pub reflection_editing: String,
+    pub send_welcome: bool,
+    pub send_reminder: bool,
+    pub send_recap: bool,
+    pub send_nudge: bool,
+    pub reminder_hours_before: i32,
+    pub recap_hours_after: i32,
+    pub nudge_hours_after: i32,
 }
 
 #[derive(Debug, Insertable)]

@@ -22,6 +22,8 @@ pub struct Meeting {
     /// Why the time differs from the plan (a clock change), if it does.
     pub schedule_note: Option<String>,
     pub fidelity_note: Option<String>,
+    /// A personal note the facilitators add to this meeting's recap email.
+    pub recap_note: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

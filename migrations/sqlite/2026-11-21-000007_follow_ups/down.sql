@@ -1,0 +1,10 @@
+DROP INDEX outbox_messages_enrolment_id;
+DROP INDEX outbox_messages_meeting_id;
+ALTER TABLE meetings DROP COLUMN recap_note;
+ALTER TABLE cohorts DROP COLUMN nudge_hours_after;
+ALTER TABLE cohorts DROP COLUMN recap_hours_after;
+ALTER TABLE cohorts DROP COLUMN reminder_hours_before;
+ALTER TABLE cohorts DROP COLUMN send_nudge;
+ALTER TABLE cohorts DROP COLUMN send_recap;
+ALTER TABLE cohorts DROP COLUMN send_reminder;
+ALTER TABLE cohorts DROP COLUMN send_welcome;

@@ -1,0 +1,398 @@
+//! The outbox: every email is a row, written in the same transaction as the
+//! change that causes it, and sent later by the mailer worker.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use crate::db::schema::outbox_messages;
+use crate::db::DbConn;
+use crate::error::AppError;
+
+/// Kinds that are follow-ups: a paused cohort holds them back, and a parent
+/// who unsubscribed gets none of them.
+pub const FOLLOW_UP_KINDS: [&str; 6] = [
+    "welcome",
+    "reminder",
+    "recap",
+    "nudge",
+    "meeting_moved",
+    "meeting_cancelled",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Queued,
+    Sending,
+    Sent,
+    /// A transient failure: tried again at `next_attempt_at`.
+    Failed,
+    /// Given up: a permanent refusal, or too many transient ones.
+    Dead,
+    Cancelled,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = outbox_messages)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    /// Extra headers as a JSON object of name to value.
+    pub headers: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub leased_until: Option<NaiveDateTime>,
+    pub lease_owner: Option<String>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub cohort_id: Option<i64>,
+    pub enrolment_id: Option<i64>,
+    pub meeting_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox_messages)]
+pub struct NewOutboxMessage {
+    pub kind: String,
+    pub dedupe_key: String,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    pub headers: String,
+    pub message_id: String,
+    pub status: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub cohort_id: Option<i64>,
+    pub enrolment_id: Option<i64>,
+    pub meeting_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl NewOutboxMessage {
+    /// Queues the message unless one with the same dedupe key exists.
+    /// Returns whether it was queued.
+    pub fn insert(&self, conn: &mut DbConn) -> Result<bool, AppError> {
+        let insert = diesel::insert_into(outbox_messages::table)
+            .values(self)
+            .on_conflict(outbox_messages::dedupe_key)
+            .do_nothing();
+        let n = crate::on_backend!(conn, |c| insert.execute(c))?;
+        Ok(n == 1)
+    }
+}
+
+/// How one send went, as the worker records it.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Sent,
+    /// Try again at the given time.
+    Retry { at: NaiveDateTime, error: String },
+    Dead { error: String },
+}
+
+impl OutboxMessage {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<OutboxMessage, AppError> {
+        Ok(outbox_messages::table
+            .find(id)
+            .select(OutboxMessage::as_select())
+            .first(conn)?)
+    }
+
+    /// Leases up to `limit` due messages to `owner` until `lease_until`:
+    /// queued or failed ones whose time has come, and ones another worker
+    /// leased but never finished (it crashed). PostgreSQL skips rows other
+    /// workers hold; on SQLite the immediate transaction serialises
+    /// claimers. Follow-ups of paused cohorts wait.
+    pub fn claim(
+        conn: &mut DbConn,
+        owner: &str,
+        limit: i64,
+        now: NaiveDateTime,
+        lease_until: NaiveDateTime,
+    ) -> Result<Vec<OutboxMessage>, AppError> {
+        let kinds = FOLLOW_UP_KINDS
+            .iter()
+            .map(|k| format!("'{k}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let due = format!(
+            "((o.status IN ('queued','failed') AND o.next_attempt_at <= $1) \
+               OR (o.status = 'sending' AND o.leased_until < $1)) \
+             AND NOT EXISTS (SELECT 1 FROM cohorts c WHERE c.id = o.cohort_id \
+               AND c.follow_ups_paused AND o.kind IN ({kinds}))"
+        );
+        let set = "status = 'sending', lease_owner = $2, leased_until = $3, \
+                   attempts = attempts + 1, updated_at = $1";
+        match conn {
+            DbConn::Postgres(c) => {
+                let sql = format!(
+                    "UPDATE outbox_messages SET {set} WHERE id IN (\
+                       SELECT o.id FROM outbox_messages o WHERE {due} \
+                       ORDER BY o.next_attempt_at, o.id LIMIT $4 \
+                       FOR UPDATE OF o SKIP LOCKED) \
+                     RETURNING *"
+                );
+                Ok(diesel::sql_query(sql)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Text, _>(owner)
+                    .bind::<Timestamp, _>(lease_until)
+                    .bind::<BigInt, _>(limit)
+                    .load(c)?)
+            }
+            DbConn::Sqlite(_) => crate::db::write_tx(conn, |conn| {
+                let DbConn::Sqlite(c) = conn else {
+                    return Err(AppError::internal("backend changed mid-claim"));
+                };
+                let sql = format!(
+                    "UPDATE outbox_messages SET {set} WHERE id IN (\
+                       SELECT o.id FROM outbox_messages o WHERE {due} \
+                       ORDER BY o.next_attempt_at, o.id LIMIT $4) \
+                     RETURNING *"
+                )
+                // Numbered `?N` so each value binds where it belongs.
+                .replace('$', "?");
+                Ok(diesel::sql_query(sql)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Text, _>(owner)
+                    .bind::<Timestamp, _>(lease_until)
+                    .bind::<BigInt, _>(limit)
+                    .load(c)?)
+            }),
+        }
+    }
+
+    /// Records how a leased send went. Only the lease holder may: a row
+    /// another worker reclaimed is left to it. Returns whether it recorded.
+    pub fn finish(
+        conn: &mut DbConn,
+        id: i64,
+        owner: &str,
+        outcome: &Outcome,
+        now: NaiveDateTime,
+    ) -> Result<bool, AppError> {
+        let mine = outbox_messages::table
+            .filter(outbox_messages::id.eq(id))
+            .filter(outbox_messages::lease_owner.eq(owner))
+            .filter(outbox_messages::status.eq(OutboxStatus::Sending.as_str()));
+        let n = match outcome {
+            Outcome::Sent => diesel::update(mine)
+                .set((
+                    outbox_messages::status.eq(OutboxStatus::Sent.as_str()),
+                    outbox_messages::sent_at.eq(Some(now)),
+                    outbox_messages::leased_until.eq(None::<NaiveDateTime>),
+                    outbox_messages::last_error.eq(None::<String>),
+                    outbox_messages::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+            Outcome::Retry { at, error } => diesel::update(mine)
+                .set((
+                    outbox_messages::status.eq(OutboxStatus::Failed.as_str()),
+                    outbox_messages::next_attempt_at.eq(*at),
+                    outbox_messages::leased_until.eq(None::<NaiveDateTime>),
+                    outbox_messages::last_error.eq(Some(error)),
+                    outbox_messages::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+            Outcome::Dead { error } => diesel::update(mine)
+                .set((
+                    outbox_messages::status.eq(OutboxStatus::Dead.as_str()),
+                    outbox_messages::leased_until.eq(None::<NaiveDateTime>),
+                    outbox_messages::last_error.eq(Some(error)),
+                    outbox_messages::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+        };
+        Ok(n == 1)
+    }
+
+    /// Hands leased rows back unsent (the worker is stopping).
+    pub fn release(
+        conn: &mut DbConn,
+        ids: &[i64],
+        owner: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::id.eq_any(ids))
+                .filter(outbox_messages::lease_owner.eq(owner))
+                .filter(outbox_messages::status.eq(OutboxStatus::Sending.as_str())),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Queued.as_str()),
+            outbox_messages::attempts.eq(outbox_messages::attempts - 1),
+            outbox_messages::leased_until.eq(None::<NaiveDateTime>),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// Cancels what is still waiting to go for a meeting (it moved or was
+    /// cancelled). Returns how many.
+    pub fn cancel_for_meeting(
+        conn: &mut DbConn,
+        meeting_id: i64,
+        kinds: &[&str],
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::meeting_id.eq(meeting_id))
+                .filter(outbox_messages::kind.eq_any(kinds))
+                .filter(outbox_messages::status.eq_any(["queued", "failed"])),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
+            outbox_messages::last_error.eq(Some("The meeting changed before this was sent.")),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// Cancels the follow-ups still waiting for a parent (they unsubscribed
+    /// or left the group).
+    pub fn cancel_for_enrolment(
+        conn: &mut DbConn,
+        enrolment_id: i64,
+        why: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::enrolment_id.eq(enrolment_id))
+                .filter(outbox_messages::kind.eq_any(FOLLOW_UP_KINDS))
+                .filter(outbox_messages::status.eq_any(["queued", "failed"])),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
+            outbox_messages::last_error.eq(Some(why)),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// Puts a dead, failed or cancelled message back in the queue to go now.
+    pub fn requeue(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool, AppError> {
+        let n = diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::id.eq(id))
+                .filter(outbox_messages::status.eq_any(["dead", "failed", "cancelled"])),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Queued.as_str()),
+            outbox_messages::attempts.eq(0),
+            outbox_messages::next_attempt_at.eq(now),
+            outbox_messages::leased_until.eq(None::<NaiveDateTime>),
+            outbox_messages::lease_owner.eq(None::<String>),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Messages of a cohort, newest first.
+    pub fn for_cohort(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, AppError> {
+        Ok(outbox_messages::table
+            .filter(outbox_messages::cohort_id.eq(cohort_id))
+            .order((outbox_messages::created_at.desc(), outbox_messages::id.desc()))
+            .limit(limit)
+            .select(OutboxMessage::as_select())
+            .load(conn)?)
+    }
+
+    /// Messages that need someone to look: dead, or failing and retrying.
+    pub fn troubled(
+        conn: &mut DbConn,
+        cohort_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, AppError> {
+        let mut q = outbox_messages::table
+            .filter(outbox_messages::status.eq_any(["dead", "failed"]))
+            .into_boxed();
+        if let Some(id) = cohort_id {
+            q = q.filter(outbox_messages::cohort_id.eq(id));
+        }
+        Ok(q.order(outbox_messages::updated_at.desc())
+            .limit(limit)
+            .select(OutboxMessage::as_select())
+            .load(conn)?)
+    }
+
+    /// How many messages are in each status, for a cohort or everywhere.
+    pub fn counts(
+        conn: &mut DbConn,
+        cohort_id: Option<i64>,
+    ) -> Result<Vec<(String, i64)>, AppError> {
+        let q = outbox_messages::table
+            .group_by(outbox_messages::status)
+            .select((outbox_messages::status, diesel::dsl::count_star()));
+        Ok(match cohort_id {
+            Some(id) => q.filter(outbox_messages::cohort_id.eq(id)).load(conn)?,
+            None => q.load(conn)?,
+        })
+    }
+}
+
+/// Statuses by count, from `counts`.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct StatusCounts {
+    pub queued: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub dead: i64,
+    pub cancelled: i64,
+}
+
+impl StatusCounts {
+    pub fn from_rows(rows: &[(String, i64)]) -> Self {
+        let mut c = Self::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "queued" => c.queued += n,
+                "sending" => c.sending += n,
+                "sent" => c.sent += n,
+                "failed" => c.failed += n,
+                "dead" => c.dead += n,
+                "cancelled" => c.cancelled += n,
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// Not yet sent and not given up on.
+    pub fn waiting(&self) -> i64 {
+        self.queued + self.sending + self.failed
+    }
+}

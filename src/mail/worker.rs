@@ -1,0 +1,514 @@
+//! The mailer worker. Lanes lease due outbox rows, send each over their
+//! own connection and record the outcome row by row, so a crash between a
+//! server's 250 and the record costs at most one resend per lane (the
+//! Message-ID stays the same). Transient failures wait with exponential
+//! backoff and jitter; permanent ones (5xx) are dead at once.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use tokio::sync::{watch, Notify};
+
+use crate::config::ConfigError;
+use crate::db::models::outbox_message::Outcome;
+use crate::db::models::OutboxMessage;
+use crate::db::{now, Pool};
+use crate::error::AppError;
+use crate::mail::smtp::{send_on, SendError, DEFAULT_SEND_TIMEOUT};
+use crate::mail::{build_message, Composer, KeptMessage, Transport};
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Lanes, each with at most one SMTP connection.
+    pub connections: usize,
+    /// Rows a lane leases at a time.
+    pub batch: i64,
+    /// The longest one message may take, connect to 250.
+    pub send_timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Tries before a transiently failing message is dead.
+    pub max_attempts: i32,
+    /// How often an idle worker looks for due rows.
+    pub poll: Duration,
+    /// How often follow-ups that have come due are queued.
+    pub plan_every: Duration,
+    /// Fault drill: abort the process right after this many 250s, before
+    /// recording the last one (`ATTUNE_FAULT_CRASH_AFTER_SENDS`).
+    pub crash_after_sends: Option<u64>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            connections: 8,
+            batch: 10,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            retry_base: Duration::from_secs(60),
+            retry_max: Duration::from_secs(3600),
+            max_attempts: 8,
+            poll: Duration::from_secs(1),
+            plan_every: Duration::from_secs(60),
+            crash_after_sends: None,
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// A lease outlives the longest a lane can take over its batch, so a
+    /// live worker never loses a row it is still sending.
+    pub fn lease(&self) -> Duration {
+        self.send_timeout * (self.batch.max(1) as u32) + Duration::from_secs(30)
+    }
+
+    /// `OUTBOX_CONNECTIONS` (1-64), `OUTBOX_SEND_TIMEOUT_SECS` (1-10),
+    /// `OUTBOX_RETRY_BASE_MS`, `OUTBOX_MAX_ATTEMPTS` (1-50),
+    /// `OUTBOX_POLL_MS`.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        fn number(
+            get: &impl Fn(&str) -> Option<String>,
+            var: &'static str,
+            range: std::ops::RangeInclusive<u64>,
+        ) -> Result<Option<u64>, ConfigError> {
+            match get(var) {
+                None => Ok(None),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => Err(ConfigError::new(
+                        var,
+                        format!(
+                            "'{v}' is not a number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )),
+                },
+            }
+        }
+        let mut c = Self::default();
+        if let Some(n) = number(get, "OUTBOX_CONNECTIONS", 1..=64)? {
+            c.connections = n as usize;
+        }
+        if let Some(n) = number(get, "OUTBOX_SEND_TIMEOUT_SECS", 1..=10)? {
+            c.send_timeout = Duration::from_secs(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_RETRY_BASE_MS", 1..=86_400_000)? {
+            c.retry_base = Duration::from_millis(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_MAX_ATTEMPTS", 1..=50)? {
+            c.max_attempts = n as i32;
+        }
+        if let Some(n) = number(get, "OUTBOX_POLL_MS", 10..=60_000)? {
+            c.poll = Duration::from_millis(n);
+        }
+        c.crash_after_sends = number(get, "ATTUNE_FAULT_CRASH_AFTER_SENDS", 1..=u64::MAX)?;
+        Ok(c)
+    }
+
+    /// The wait before try number `attempts + 1`: doubling from the base,
+    /// capped, and spread by +-20% so failed batches do not retry in step.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let doublings = attempts.saturating_sub(1).clamp(0, 30) as u32;
+        let raw = self
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.retry_max);
+        let spread = crate::auth::token::random_bytes::<2>()
+            .map(|b| f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX))
+            .unwrap_or(0.5);
+        raw.mul_f64(0.8 + 0.4 * spread)
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub sent: AtomicU64,
+    pub retrying: AtomicU64,
+    pub dead: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Report {
+    pub sent: u64,
+    pub retrying: u64,
+    pub dead: u64,
+    pub planned: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Until nothing is due, then return.
+    Drain,
+    Forever,
+}
+
+pub struct Worker {
+    pool: Pool,
+    transport: Transport,
+    composer: Arc<Composer>,
+    config: WorkerConfig,
+    owner: String,
+    tally: Tally,
+    /// Wakes idle lanes when one finds a full batch.
+    more: Notify,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl Worker {
+    pub fn new(
+        pool: Pool,
+        transport: Transport,
+        composer: Arc<Composer>,
+        config: WorkerConfig,
+    ) -> Result<Self, AppError> {
+        let owner = format!(
+            "{}-{}",
+            std::process::id(),
+            hex::encode(crate::auth::token::random_bytes::<4>()?)
+        );
+        Ok(Self {
+            pool,
+            transport,
+            composer,
+            config,
+            owner,
+            tally: Tally::default(),
+            more: Notify::new(),
+            progress: None,
+        })
+    }
+
+    /// Shows a progress bar while draining by hand.
+    pub fn with_progress(mut self, bar: indicatif::ProgressBar) -> Self {
+        self.progress = Some(bar);
+        self
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn report(&self, planned: u64) -> Report {
+        Report {
+            sent: self.tally.sent.load(Ordering::Relaxed),
+            retrying: self.tally.retrying.load(Ordering::Relaxed),
+            dead: self.tally.dead.load(Ordering::Relaxed),
+            planned,
+        }
+    }
+
+    async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("database task: {e}")))?
+    }
+
+    /// Queues the follow-ups that have come due.
+    pub async fn plan(&self) -> Result<u64, AppError> {
+        let composer = self.composer.clone();
+        self.db(move |conn| {
+            crate::services::follow_ups::queue_due(conn, &composer, now()).map(|n| n as u64)
+        })
+        .await
+    }
+
+    /// Queues what is due, sends everything due now, and returns. Messages
+    /// that fail wait for their next try; run again later for those.
+    pub async fn drain(self: &Arc<Self>) -> Result<Report, AppError> {
+        let planned = self.plan().await?;
+        let (_tx, rx) = watch::channel(false);
+        self.lanes(Mode::Drain, rx).await;
+        Ok(self.report(planned))
+    }
+
+    /// Sends as messages come due until `stop` turns true.
+    pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) -> Report {
+        let planner = {
+            let worker = self.clone();
+            let mut stop = stop.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = worker.plan().await {
+                        tracing::warn!(error = %e, "queuing due follow-ups failed");
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(worker.config.plan_every) => {}
+                        _ = stop.changed() => break,
+                    }
+                    if *stop.borrow() {
+                        break;
+                    }
+                }
+            })
+        };
+        self.lanes(Mode::Forever, stop).await;
+        let _ = planner.await;
+        self.report(0)
+    }
+
+    async fn lanes(self: &Arc<Self>, mode: Mode, stop: watch::Receiver<bool>) {
+        let mut handles = Vec::new();
+        for lane in 0..self.config.connections.max(1) {
+            let worker = self.clone();
+            let stop = stop.clone();
+            handles.push(tokio::spawn(
+                async move { worker.lane(lane, mode, stop).await },
+            ));
+        }
+        for h in handles {
+            if let Err(e) = h.await {
+                tracing::error!(error = %e, "a mail lane stopped unexpectedly");
+            }
+        }
+    }
+
+    async fn lane(self: Arc<Self>, lane: usize, mode: Mode, mut stop: watch::Receiver<bool>) {
+        let mut conn: Option<AsyncSmtpConnection> = None;
+        let mut last_used = Instant::now();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let (owner, limit, lease) = (
+                self.owner.clone(),
+                self.config.batch,
+                chrono::Duration::from_std(self.config.lease())
+                    .unwrap_or(chrono::Duration::minutes(5)),
+            );
+            let claimed = self
+                .db(move |c| {
+                    let at = now();
+                    OutboxMessage::claim(c, &owner, limit, at, at + lease)
+                })
+                .await;
+            let batch = match claimed {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "leasing outbox rows failed");
+                    if mode == Mode::Drain {
+                        break;
+                    }
+                    self.idle(lane, &mut stop).await;
+                    continue;
+                }
+            };
+            if batch.len() as i64 == limit {
+                self.more.notify_waiters();
+            }
+            if batch.is_empty() {
+                if mode == Mode::Drain {
+                    break;
+                }
+                if conn.is_some() && last_used.elapsed() > Duration::from_secs(30) {
+                    if let Some(mut c) = conn.take() {
+                        let _ = tokio::time::timeout(Duration::from_secs(2), c.quit()).await;
+                    }
+                }
+                self.idle(lane, &mut stop).await;
+                continue;
+            }
+            let mut rows = batch.into_iter();
+            for row in rows.by_ref() {
+                let outcome = self.send_one(&mut conn, &row).await;
+                last_used = Instant::now();
+                self.record(&row, outcome).await;
+                if *stop.borrow() {
+                    break;
+                }
+            }
+            let left: Vec<i64> = rows.map(|r| r.id).collect();
+            if !left.is_empty() {
+                let owner = self.owner.clone();
+                if let Err(e) = self
+                    .db(move |c| OutboxMessage::release(c, &left, &owner, now()))
+                    .await
+                {
+                    tracing::warn!(error = %e, "releasing leased rows failed; their lease will lapse");
+                }
+            }
+        }
+        if let Some(mut c) = conn.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), c.quit()).await;
+        }
+    }
+
+    /// Lane 0 polls; the others wait to be woken by a full batch (or the
+    /// poll interval times four), so an idle server hardly touches the
+    /// database.
+    async fn idle(&self, lane: usize, stop: &mut watch::Receiver<bool>) {
+        let wait = if lane == 0 {
+            self.config.poll
+        } else {
+            self.config.poll * 4
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = self.more.notified(), if lane != 0 => {}
+            _ = stop.changed() => {}
+        }
+    }
+
+    async fn send_one(
+        &self,
+        conn: &mut Option<AsyncSmtpConnection>,
+        row: &OutboxMessage,
+    ) -> Result<(), SendError> {
+        let outgoing =
+            build_message(row, &self.composer.from).map_err(SendError::Permanent)?;
+        match &self.transport {
+            Transport::Smtp(client) => {
+                let attempt = async {
+                    let c = match conn {
+                        Some(c) if !c.has_broken() => c,
+                        _ => conn.insert(client.connect().await?),
+                    };
+                    send_on(c, &outgoing.envelope, &outgoing.formatted).await
+                };
+                match tokio::time::timeout(self.config.send_timeout, attempt).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => {
+                        *conn = None;
+                        Err(e)
+                    }
+                    Err(_) => {
+                        *conn = None;
+                        Err(SendError::Transient(format!(
+                            "the mail server did not answer within {} s",
+                            self.config.send_timeout.as_secs_f32()
+                        )))
+                    }
+                }
+            }
+            Transport::Folder(dir) => {
+                let dir = dir.clone();
+                let id = row.id;
+                let bytes = outgoing.formatted;
+                tokio::task::spawn_blocking(move || write_eml(&dir, id, &bytes))
+                    .await
+                    .map_err(|e| SendError::Transient(e.to_string()))?
+                    .map_err(|e| SendError::Transient(format!("cannot write the message: {e}")))
+            }
+            Transport::Memory(kept) => {
+                let mut kept = kept
+                    .lock()
+                    .map_err(|_| SendError::Transient("memory transport poisoned".into()))?;
+                kept.push(KeptMessage {
+                    outbox_id: row.id,
+                    to: row.to_address.clone(),
+                    subject: row.subject.clone(),
+                    message_id: row.message_id.clone(),
+                    formatted: String::from_utf8_lossy(&outgoing.formatted).into_owned(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn outcome(&self, row: &OutboxMessage, result: Result<(), SendError>, at: NaiveDateTime) -> Outcome {
+        match result {
+            Ok(()) => Outcome::Sent,
+            Err(SendError::Permanent(error)) => Outcome::Dead { error },
+            Err(SendError::Transient(error)) if row.attempts >= self.config.max_attempts => {
+                Outcome::Dead {
+                    error: format!("gave up after {} tries; the last: {error}", row.attempts),
+                }
+            }
+            Err(SendError::Transient(error)) => Outcome::Retry {
+                at: at
+                    + chrono::Duration::from_std(self.config.backoff(row.attempts))
+                        .unwrap_or(chrono::Duration::hours(1)),
+                error,
+            },
+        }
+    }
+
+    async fn record(&self, row: &OutboxMessage, result: Result<(), SendError>) {
+        let outcome = self.outcome(row, result, now());
+        match &outcome {
+            Outcome::Sent => {
+                let n = self.tally.sent.fetch_add(1, Ordering::Relaxed) + 1;
+                if self.config.crash_after_sends == Some(n) {
+                    // The fault drill: the server has said 250, the row
+                    // still says "sending".
+                    eprintln!("fault drill: stopping after {n} sent, before recording");
+                    std::process::abort();
+                }
+            }
+            Outcome::Retry { error, .. } => {
+                self.tally.retrying.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(id = row.id, attempts = row.attempts, error = %error, "email will be retried");
+            }
+            Outcome::Dead { error } => {
+                self.tally.dead.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(id = row.id, error = %error, "email given up");
+            }
+        }
+        if let Some(bar) = &self.progress {
+            bar.inc(1);
+        }
+        for attempt in 0..3 {
+            let (id, owner, outcome) = (row.id, self.owner.clone(), outcome.clone());
+            match self
+                .db(move |c| OutboxMessage::finish(c, id, &owner, &outcome, now()))
+                .await
+            {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(id = row.id, error = %e, "recording an email's outcome failed");
+                    tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+                }
+            }
+        }
+    }
+}
+
+fn write_eml(dir: &std::path::Path, id: i64, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{id}.eml.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(tmp, dir.join(format!("{id:06}.eml")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_cap() {
+        let c = WorkerConfig {
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(100),
+            ..WorkerConfig::default()
+        };
+        for (attempts, centre) in [(1, 10.0), (2, 20.0), (3, 40.0), (5, 100.0), (40, 100.0)] {
+            let d = c.backoff(attempts).as_secs_f64();
+            assert!(d >= centre * 0.8 - 1e-9 && d <= centre * 1.2 + 1e-9, "{attempts}: {d}");
+        }
+    }
+
+    #[test]
+    fn settings_come_from_the_environment() {
+        let get = |k: &str| match k {
+            "OUTBOX_CONNECTIONS" => Some("4".to_string()),
+            "OUTBOX_SEND_TIMEOUT_SECS" => Some("2".to_string()),
+            _ => None,
+        };
+        let c = WorkerConfig::from_lookup(&get).unwrap();
+        assert_eq!((c.connections, c.send_timeout), (4, Duration::from_secs(2)));
+        let bad = |k: &str| (k == "OUTBOX_SEND_TIMEOUT_SECS").then(|| "60".to_string());
+        let e = WorkerConfig::from_lookup(&bad).unwrap_err();
+        assert_eq!(e.variable, "OUTBOX_SEND_TIMEOUT_SECS");
+    }
+}

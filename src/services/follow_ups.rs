@@ -1,0 +1,753 @@
+//! Follow-up emails: what each one says, who gets it and when. Welcome and
+//! meeting-change notices are queued in the transaction of the change that
+//! causes them; reminders, recaps and nudges are queued by the worker's
+//! planner when their time comes (so a recap carries the note written after
+//! the meeting, and a moved meeting simply comes due at its new time). The
+//! dedupe key of each makes a second copy impossible.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::curriculum::{markdown, Curriculum};
+use crate::db::models::{Cohort, CurriculumVersion, Meeting, OutboxMessage};
+use crate::db::schema::{
+    cohort_facilitators, cohorts, enrolments, meetings, outbox_messages, participants,
+    reflections, users,
+};
+use crate::db::{write_tx, DbConn};
+use crate::error::AppError;
+use crate::mail::compose::Envelope;
+use crate::mail::{Composer, RenderedEmail};
+use crate::services::{participants as parents, schedule};
+
+/// A reminder closer than this to the meeting is not worth sending.
+const REMINDER_LATEST_BEFORE: Duration = Duration::hours(1);
+/// Recaps and nudges that missed their time by more than this stay unsent
+/// (the server was off for a week, or the meeting was entered afterwards).
+const TOO_LATE: Duration = Duration::days(7);
+/// Links in follow-ups stop working after this; the welcome link does not.
+const EMAIL_LINK_DAYS: i64 = 45;
+
+/// One parent a cohort's follow-ups go to.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub enrolment_id: i64,
+    pub name: String,
+    pub greeting: String,
+    pub email: String,
+    pub enrolled_at: NaiveDateTime,
+}
+
+/// Active parents with an email address who have not said stop.
+pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, AppError> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>, NaiveDateTime)> =
+        enrolments::table
+            .inner_join(participants::table)
+            .filter(enrolments::cohort_id.eq(cohort_id))
+            .filter(enrolments::status.eq("active"))
+            .filter(enrolments::unsubscribed_at.is_null())
+            .filter(participants::erased_at.is_null())
+            .filter(participants::email.is_not_null())
+            .order(enrolments::id)
+            .select((
+                enrolments::id,
+                participants::name,
+                participants::preferred_name,
+                participants::email,
+                enrolments::enrolled_at,
+            ))
+            .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, preferred, email, enrolled_at)| {
+            Some(Recipient {
+                enrolment_id: id,
+                greeting: greeting(&name, preferred.as_deref()),
+                name,
+                email: email?,
+                enrolled_at,
+            })
+        })
+        .collect())
+}
+
+fn recipient(conn: &mut DbConn, enrolment_id: i64) -> Result<Option<(i64, Recipient)>, AppError> {
+    let cohort_id: Option<i64> = enrolments::table
+        .find(enrolment_id)
+        .select(enrolments::cohort_id)
+        .first(conn)
+        .optional()?;
+    let Some(cohort_id) = cohort_id else {
+        return Ok(None);
+    };
+    Ok(recipients(conn, cohort_id)?
+        .into_iter()
+        .find(|r| r.enrolment_id == enrolment_id)
+        .map(|r| (cohort_id, r)))
+}
+
+pub fn greeting(name: &str, preferred: Option<&str>) -> String {
+    preferred
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| name.split_whitespace().next().unwrap_or("there").to_string())
+}
+
+/// What every email about a cohort says about it.
+struct CohortFacts {
+    cohort: Cohort,
+    curriculum: Curriculum,
+    tz: Tz,
+    facilitators: String,
+    reply_to: Option<String>,
+}
+
+fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
+    let cohort: Cohort = cohorts::table
+        .find(cohort_id)
+        .select(Cohort::as_select())
+        .first(conn)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let people: Vec<(String, String, String)> = cohort_facilitators::table
+        .inner_join(users::table)
+        .filter(cohort_facilitators::cohort_id.eq(cohort_id))
+        .filter(users::disabled_at.is_null())
+        .order((cohort_facilitators::role.desc(), users::name.asc()))
+        .select((users::name, users::email, cohort_facilitators::role))
+        .load(conn)?;
+    let names: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
+    let facilitators = match names.as_slice() {
+        [] => "Your group's facilitators".to_string(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    let reply_to = people
+        .iter()
+        .find(|p| p.2 == "lead")
+        .or(people.first())
+        .map(|p| format!("{} <{}>", p.0.replace(['<', '>', '"', ','], ""), p.1));
+    Ok(CohortFacts {
+        cohort,
+        curriculum,
+        tz,
+        facilitators,
+        reply_to,
+    })
+}
+
+/// "Tuesday 3 December at 6:30 pm", in the cohort's time zone.
+pub fn when(tz: Tz, utc: NaiveDateTime) -> String {
+    let local = tz.from_utc_datetime(&utc);
+    let time = local.format("%-I:%M %P").to_string().replace(":00 ", " ");
+    format!("{} at {time}", local.format("%A %-d %B"))
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct MeetingFacts {
+    when: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    place: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    online_url: Option<String>,
+    session_number: i32,
+    session_title: String,
+}
+
+fn meeting_facts(f: &CohortFacts, m: &Meeting) -> MeetingFacts {
+    MeetingFacts {
+        when: when(f.tz, m.starts_at),
+        place: m.location.clone().or_else(|| f.cohort.location.clone()),
+        online_url: f.cohort.online_url.clone(),
+        session_number: m.session_number,
+        session_title: f
+            .curriculum
+            .session(m.session_number as u32)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| format!("Session {}", m.session_number)),
+    }
+}
+
+fn base_ctx(f: &CohortFacts, r: &Recipient) -> serde_json::Map<String, Value> {
+    let mut map = serde_json::Map::new();
+    map.insert("name".into(), json!(r.greeting));
+    map.insert("cohort".into(), json!(f.cohort.title));
+    map.insert("course".into(), json!(f.curriculum.title));
+    map.insert("facilitators".into(), json!(f.facilitators));
+    // Replies reach the facilitators (Reply-To), so emails may say so.
+    map.insert("can_reply".into(), json!(f.reply_to.is_some()));
+    map
+}
+
+fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// A link into the parent's own page that signs them in.
+fn personal_link(
+    conn: &mut DbConn,
+    composer: &Composer,
+    enrolment_id: i64,
+    to: Option<&str>,
+    expires: Option<NaiveDateTime>,
+) -> Result<String, AppError> {
+    let token = parents::issue_link_until(conn, enrolment_id, expires)?;
+    Ok(match to {
+        Some(to) => composer.url(&format!("/p/{token}?to={to}")),
+        None => composer.url(&format!("/p/{token}")),
+    })
+}
+
+fn envelope(
+    kind: &'static str,
+    key: String,
+    f: &CohortFacts,
+    r: &Recipient,
+    meeting_id: Option<i64>,
+    send_at: NaiveDateTime,
+) -> Envelope {
+    Envelope {
+        kind,
+        dedupe_key: key,
+        to_address: r.email.clone(),
+        to_name: Some(r.name.clone()),
+        cohort_id: Some(f.cohort.id),
+        enrolment_id: Some(r.enrolment_id),
+        meeting_id,
+        send_at,
+        reply_to: f.reply_to.clone(),
+        unsubscribe: true,
+    }
+}
+
+/// Queues the welcome (with the parent's personal link) in the caller's
+/// transaction. Nothing when the cohort sends no welcomes or the parent
+/// has no address or said stop.
+pub fn queue_welcome(
+    conn: &mut DbConn,
+    composer: &Composer,
+    enrolment_id: i64,
+    at: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let Some((cohort_id, r)) = recipient(conn, enrolment_id)? else {
+        return Ok(false);
+    };
+    let f = facts(conn, cohort_id)?;
+    if !f.cohort.send_welcome {
+        return Ok(false);
+    }
+    let key = format!("welcome:{enrolment_id}");
+    if already_queued(conn, &key)? {
+        return Ok(false);
+    }
+    let ctx = welcome_ctx(conn, composer, &f, &r, at, false)?;
+    composer.queue(conn, &envelope("welcome", key, &f, &r, None, at), ctx)
+}
+
+fn already_queued(conn: &mut DbConn, key: &str) -> Result<bool, AppError> {
+    Ok(outbox_messages::table
+        .filter(outbox_messages::dedupe_key.eq(key))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+fn welcome_ctx(
+    conn: &mut DbConn,
+    composer: &Composer,
+    f: &CohortFacts,
+    r: &Recipient,
+    at: NaiveDateTime,
+    preview: bool,
+) -> Result<Value, AppError> {
+    let meetings: Vec<Meeting> = Meeting::for_cohort(conn, f.cohort.id)?
+        .into_iter()
+        .filter(|m| m.status != "cancelled")
+        .collect();
+    let mut ctx = base_ctx(f, r);
+    ctx.insert(
+        "link_url".into(),
+        json!(if preview {
+            composer.url("/p/(their-personal-link)")
+        } else {
+            personal_link(conn, composer, r.enrolment_id, None, None)?
+        }),
+    );
+    if let Some(first) = meetings.iter().find(|m| m.starts_at > at) {
+        ctx.insert("first_meeting".into(), json!(meeting_facts(f, first)));
+    }
+    ctx.insert("meeting_count".into(), json!(meetings.len()));
+    Ok(Value::Object(ctx))
+}
+
+/// Which follow-up of a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    Reminder,
+    Recap,
+    Nudge,
+}
+
+impl FollowUp {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Reminder => "reminder",
+            Self::Recap => "recap",
+            Self::Nudge => "nudge",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reminder" => Some(Self::Reminder),
+            "recap" => Some(Self::Recap),
+            "nudge" => Some(Self::Nudge),
+            _ => None,
+        }
+    }
+
+    fn enabled(self, c: &Cohort) -> bool {
+        match self {
+            Self::Reminder => c.send_reminder,
+            Self::Recap => c.send_recap,
+            Self::Nudge => c.send_nudge,
+        }
+    }
+
+    /// When this follow-up of `m` is due, by the cohort's settings.
+    pub fn due_at(self, c: &Cohort, m: &Meeting) -> NaiveDateTime {
+        let end = m.starts_at + Duration::minutes(i64::from(m.minutes));
+        match self {
+            Self::Reminder => m.starts_at - Duration::hours(i64::from(c.reminder_hours_before)),
+            Self::Recap => end + Duration::hours(i64::from(c.recap_hours_after)),
+            Self::Nudge => end + Duration::hours(i64::from(c.nudge_hours_after)),
+        }
+    }
+
+    /// The moment after which it is no longer worth sending.
+    fn stale_at(self, c: &Cohort, m: &Meeting, meetings: &[Meeting]) -> NaiveDateTime {
+        match self {
+            Self::Reminder => m.starts_at - REMINDER_LATEST_BEFORE,
+            Self::Recap => self.due_at(c, m) + TOO_LATE,
+            Self::Nudge => {
+                let (_, closes) = parents::reflection_window(c, meetings, m.session_number as u32);
+                let late = self.due_at(c, m) + TOO_LATE;
+                closes.map_or(late, |c| c.min(late))
+            }
+        }
+    }
+
+    /// The dedupe key: a moved meeting's reminder is a new reminder.
+    fn key(self, enrolment_id: i64, m: &Meeting) -> String {
+        match self {
+            Self::Reminder => format!(
+                "reminder:{enrolment_id}:{}:{}",
+                m.id,
+                m.starts_at.and_utc().timestamp()
+            ),
+            Self::Recap => format!("recap:{enrolment_id}:{}", m.id),
+            Self::Nudge => format!("nudge:{enrolment_id}:{}", m.id),
+        }
+    }
+
+    /// Whether this parent should get it at all.
+    fn applies(
+        self,
+        conn: &mut DbConn,
+        r: &Recipient,
+        m: &Meeting,
+    ) -> Result<bool, AppError> {
+        Ok(match self {
+            Self::Reminder => true,
+            // Only meetings they were in the group for.
+            Self::Recap => r.enrolled_at <= m.starts_at + Duration::minutes(i64::from(m.minutes)),
+            Self::Nudge => {
+                r.enrolled_at <= m.starts_at
+                    && reflections::table
+                        .filter(reflections::enrolment_id.eq(r.enrolment_id))
+                        .filter(reflections::session_number.eq(m.session_number))
+                        .filter(reflections::status.eq("submitted"))
+                        .count()
+                        .get_result::<i64>(conn)?
+                        == 0
+            }
+        })
+    }
+}
+
+fn follow_up_ctx(
+    conn: &mut DbConn,
+    composer: &Composer,
+    f: &CohortFacts,
+    r: &Recipient,
+    which: FollowUp,
+    m: &Meeting,
+    meetings: &[Meeting],
+    at: NaiveDateTime,
+    preview: bool,
+) -> Result<Value, AppError> {
+    let mut ctx = base_ctx(f, r);
+    ctx.insert("meeting".into(), json!(meeting_facts(f, m)));
+    let expires = Some(at + Duration::days(EMAIL_LINK_DAYS));
+    let reflection_to = format!("sessions/{}", m.session_number);
+    let link = |conn: &mut DbConn, to: Option<&str>| -> Result<String, AppError> {
+        if preview {
+            Ok(composer.url(&match to {
+                Some(to) => format!("/p/(their-personal-link)?to={to}"),
+                None => "/p/(their-personal-link)".to_string(),
+            }))
+        } else {
+            personal_link(conn, composer, r.enrolment_id, to, expires)
+        }
+    };
+    match which {
+        FollowUp::Reminder => {
+            ctx.insert("link_url".into(), json!(link(conn, None)?));
+        }
+        FollowUp::Recap => {
+            let session = f.curriculum.session(m.session_number as u32);
+            let covered: Vec<String> = session
+                .map(|s| s.agenda.iter().map(|seg| seg.title.clone()).collect())
+                .unwrap_or_default();
+            let practice: Vec<String> = session
+                .map(|s| paragraphs(&markdown::plain_text(&s.home_practice.text)))
+                .unwrap_or_default();
+            ctx.insert("covered".into(), json!(covered));
+            if let Some(s) = session {
+                ctx.insert("home_practice_title".into(), json!(s.home_practice.title));
+            }
+            ctx.insert("home_practice".into(), json!(practice));
+            if let Some(note) = m.recap_note.as_deref().filter(|n| !n.trim().is_empty()) {
+                ctx.insert("note".into(), json!(paragraphs(note)));
+            }
+            ctx.insert(
+                "reflection_url".into(),
+                json!(link(conn, Some(&reflection_to))?),
+            );
+            if let Some(next) = meetings
+                .iter()
+                .filter(|n| n.status != "cancelled" && n.starts_at > m.starts_at)
+                .min_by_key(|n| n.starts_at)
+            {
+                ctx.insert("next_meeting".into(), json!(meeting_facts(f, next)));
+            }
+        }
+        FollowUp::Nudge => {
+            ctx.insert(
+                "reflection_url".into(),
+                json!(link(conn, Some(&reflection_to))?),
+            );
+            let (_, closes) =
+                parents::reflection_window(&f.cohort, meetings, m.session_number as u32);
+            if let Some(c) = closes {
+                ctx.insert("closes".into(), json!(when(f.tz, c)));
+            }
+        }
+    }
+    Ok(Value::Object(ctx))
+}
+
+/// Queues every reminder, recap and nudge whose time has come. Run by the
+/// worker every minute; idempotent. Returns how many were queued.
+pub fn queue_due(
+    conn: &mut DbConn,
+    composer: &Composer,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    // Only meetings near enough to now can have anything due: reminders
+    // up to a week ahead, recaps and nudges up to two weeks behind.
+    let candidates: Vec<(i64, i64)> = meetings::table
+        .inner_join(cohorts::table)
+        .filter(meetings::status.ne("cancelled"))
+        .filter(cohorts::follow_ups_paused.eq(false))
+        .filter(meetings::starts_at.gt(now - Duration::days(21)))
+        .filter(meetings::starts_at.lt(now + Duration::days(8)))
+        .order(meetings::starts_at)
+        .select((meetings::cohort_id, meetings::id))
+        .load(conn)?;
+    let mut queued = 0;
+    let mut cohort_ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+    cohort_ids.dedup();
+    let mut seen = HashSet::new();
+    for cohort_id in cohort_ids {
+        if !seen.insert(cohort_id) {
+            continue;
+        }
+        let f = facts(conn, cohort_id)?;
+        let meetings = Meeting::for_cohort(conn, cohort_id)?;
+        let due: Vec<(FollowUp, &Meeting)> = meetings
+            .iter()
+            .filter(|m| m.status != "cancelled")
+            .flat_map(|m| {
+                [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m))
+            })
+            .filter(|(w, m)| {
+                w.enabled(&f.cohort)
+                    && w.due_at(&f.cohort, m) <= now
+                    && now < w.stale_at(&f.cohort, m, &meetings)
+            })
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let people = recipients(conn, cohort_id)?;
+        for (which, m) in due {
+            let done: HashSet<String> = outbox_messages::table
+                .filter(outbox_messages::meeting_id.eq(m.id))
+                .filter(outbox_messages::kind.eq(which.kind()))
+                .select(outbox_messages::dedupe_key)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            let todo: Vec<&Recipient> = people
+                .iter()
+                .filter(|r| !done.contains(&which.key(r.enrolment_id, m)))
+                .collect();
+            if todo.is_empty() {
+                continue;
+            }
+            queued += write_tx(conn, |conn| {
+                let mut n = 0;
+                for r in &todo {
+                    if !which.applies(conn, r, m)? {
+                        continue;
+                    }
+                    let ctx = follow_up_ctx(conn, composer, &f, r, which, m, &meetings, now, false)?;
+                    let env = envelope(
+                        which.kind(),
+                        which.key(r.enrolment_id, m),
+                        &f,
+                        r,
+                        Some(m.id),
+                        now,
+                    );
+                    if composer.queue(conn, &env, ctx)? {
+                        n += 1;
+                    }
+                }
+                Ok::<usize, AppError>(n)
+            })?;
+        }
+    }
+    Ok(queued)
+}
+
+/// Tells the group a meeting moved, and cancels what was queued for its
+/// old time; in the caller's transaction.
+pub fn meeting_moved(
+    conn: &mut DbConn,
+    composer: &Composer,
+    meeting: &Meeting,
+    old_starts_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    OutboxMessage::cancel_for_meeting(conn, meeting.id, &["reminder", "meeting_moved"], at)?;
+    if meeting.starts_at <= at {
+        return Ok(0);
+    }
+    let f = facts(conn, meeting.cohort_id)?;
+    let mut n = 0;
+    for r in recipients(conn, meeting.cohort_id)? {
+        let mut ctx = base_ctx(&f, &r);
+        ctx.insert("meeting".into(), json!(meeting_facts(&f, meeting)));
+        ctx.insert("old_when".into(), json!(when(f.tz, old_starts_at)));
+        ctx.insert(
+            "link_url".into(),
+            json!(personal_link(
+                conn,
+                composer,
+                r.enrolment_id,
+                None,
+                Some(at + Duration::days(EMAIL_LINK_DAYS))
+            )?),
+        );
+        let key = format!(
+            "meeting_moved:{}:{}:{}",
+            r.enrolment_id,
+            meeting.id,
+            meeting.starts_at.and_utc().timestamp()
+        );
+        let env = envelope("meeting_moved", key, &f, &r, Some(meeting.id), at);
+        if composer.queue(conn, &env, Value::Object(ctx))? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Tells the group a meeting is off, and cancels what was queued for it;
+/// in the caller's transaction.
+pub fn meeting_cancelled(
+    conn: &mut DbConn,
+    composer: &Composer,
+    meeting: &Meeting,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    OutboxMessage::cancel_for_meeting(
+        conn,
+        meeting.id,
+        &["reminder", "recap", "nudge", "meeting_moved"],
+        at,
+    )?;
+    if meeting.starts_at <= at {
+        return Ok(0);
+    }
+    let f = facts(conn, meeting.cohort_id)?;
+    let meetings = Meeting::for_cohort(conn, meeting.cohort_id)?;
+    let next = meetings
+        .iter()
+        .filter(|n| n.id != meeting.id && n.status != "cancelled" && n.starts_at > at)
+        .min_by_key(|n| n.starts_at);
+    let mut n = 0;
+    for r in recipients(conn, meeting.cohort_id)? {
+        let mut ctx = base_ctx(&f, &r);
+        ctx.insert("meeting".into(), json!(meeting_facts(&f, meeting)));
+        if let Some(next) = next {
+            ctx.insert("next_meeting".into(), json!(meeting_facts(&f, next)));
+        }
+        let key = format!("meeting_cancelled:{}:{}", r.enrolment_id, meeting.id);
+        let env = envelope("meeting_cancelled", key, &f, &r, Some(meeting.id), at);
+        if composer.queue(conn, &env, Value::Object(ctx))? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// A follow-up still to come for a cohort, for the facilitator's list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub meeting_id: i64,
+    pub session_number: i32,
+    pub session_title: String,
+    pub due: String,
+    pub due_at: NaiveDateTime,
+}
+
+/// The reminders, recaps and nudges this cohort will send, soonest first.
+pub fn planned(
+    conn: &mut DbConn,
+    cohort: &Cohort,
+    now: NaiveDateTime,
+) -> Result<Vec<Planned>, AppError> {
+    let f = facts(conn, cohort.id)?;
+    let meetings = Meeting::for_cohort(conn, cohort.id)?;
+    let mut out: Vec<Planned> = meetings
+        .iter()
+        .filter(|m| m.status != "cancelled")
+        .flat_map(|m| [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m)))
+        .filter(|(w, m)| w.enabled(cohort) && now < w.stale_at(cohort, m, &meetings))
+        .map(|(w, m)| {
+            let due_at = w.due_at(cohort, m).max(now);
+            Planned {
+                kind: w.kind(),
+                label: match w {
+                    FollowUp::Reminder => "Reminder",
+                    FollowUp::Recap => "Recap",
+                    FollowUp::Nudge => "Gentle nudge",
+                },
+                meeting_id: m.id,
+                session_number: m.session_number,
+                session_title: meeting_facts(&f, m).session_title,
+                due: if due_at <= now {
+                    "due now".into()
+                } else {
+                    when(f.tz, due_at)
+                },
+                due_at,
+            }
+        })
+        .collect();
+    out.sort_by_key(|p| p.due_at);
+    Ok(out)
+}
+
+/// An email as a parent of this cohort would get it, for the facilitator
+/// to read first. Uses the first parent on the roster (or a sample parent)
+/// and a placeholder instead of a real personal link; writes nothing.
+pub fn preview(
+    conn: &mut DbConn,
+    composer: &Composer,
+    cohort: &Cohort,
+    kind: &str,
+    meeting_id: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(RenderedEmail, String), AppError> {
+    let f = facts(conn, cohort.id)?;
+    let r = recipients(conn, cohort.id)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Recipient {
+            enrolment_id: 0,
+            name: "Sam Sample".into(),
+            greeting: "Sam".into(),
+            email: "sam@example.org".into(),
+            enrolled_at: now,
+        });
+    let meetings = Meeting::for_cohort(conn, cohort.id)?;
+    let find_meeting = || {
+        meeting_id
+            .and_then(|id| meetings.iter().find(|m| m.id == id))
+            .ok_or_else(|| AppError::NotFound("That meeting is not in this group.".into()))
+    };
+    let (env_kind, ctx): (&'static str, Value) = match kind {
+        "welcome" => ("welcome", welcome_ctx(conn, composer, &f, &r, now, true)?),
+        other => match FollowUp::parse(other) {
+            Some(which) => {
+                let m = find_meeting()?;
+                (
+                    which.kind(),
+                    follow_up_ctx(conn, composer, &f, &r, which, m, &meetings, now, true)?,
+                )
+            }
+            None => return Err(AppError::NotFound("There is no such email.".into())),
+        },
+    };
+    // A placeholder, not a working stop link for whoever is first.
+    let mut ctx = ctx;
+    if let Value::Object(map) = &mut ctx {
+        map.insert(
+            "unsubscribe_url".into(),
+            json!(composer.url("/u/(their-own-stop-link)")),
+        );
+    }
+    let env = Envelope {
+        unsubscribe: false,
+        ..envelope(env_kind, String::new(), &f, &r, meeting_id, now)
+    };
+    Ok((composer.render(&env, ctx)?, r.email))
+}
+
+/// A parent stops follow-ups (one click in an email, or on their page):
+/// what is queued for them is cancelled. Returns false if already stopped.
+pub fn unsubscribe(conn: &mut DbConn, enrolment_id: i64, at: NaiveDateTime) -> Result<bool, AppError> {
+    write_tx(conn, |conn| {
+        let n = diesel::update(
+            enrolments::table
+                .find(enrolment_id)
+                .filter(enrolments::unsubscribed_at.is_null()),
+        )
+        .set(enrolments::unsubscribed_at.eq(Some(at)))
+        .execute(conn)?;
+        OutboxMessage::cancel_for_enrolment(conn, enrolment_id, "They asked for no more emails.", at)?;
+        Ok(n == 1)
+    })
+}
+
+/// A parent turns follow-ups back on from their page.
+pub fn resubscribe(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
+    diesel::update(enrolments::table.find(enrolment_id))
+        .set(enrolments::unsubscribed_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Facilitators' emails page: settings, previews, resend, recap notes; admins' outbox.

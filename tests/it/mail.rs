@@ -1,0 +1,1 @@
+//! The outbox and the mailer worker against a real SMTP server.
