@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CurriculumCommand,
     },
+    /// Send queued emails (`serve` does this too, unless OUTBOX_WORKER=off).
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Manage facilitator and admin accounts.
     User {
         #[command(subcommand)]
@@ -69,6 +74,16 @@ pub enum CurriculumCommand {
     List {
         /// A folder of curricula (default: ./curricula).
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send what is due; keep going until Ctrl-C, or stop when done with --once.
+    Run {
+        /// Send what is due now (with a progress bar), then stop.
+        #[arg(long)]
+        once: bool,
     },
 }
 
@@ -94,6 +109,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve { bind, demo } => with_config(true, |config| serve(config, bind, demo)),
         Command::Migrate { revert_all } => with_config(false, |config| migrate(config, revert_all)),
         Command::Demo => with_config(false, demo),
+        Command::Outbox {
+            command: OutboxCommand::Run { once },
+        } => with_config(true, |config| outbox_run(config, once)),
         Command::User {
             command:
                 UserCommand::Add {
@@ -187,9 +205,21 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
     }
     let bind = state.config.bind;
     let base_url = state.config.base_url.clone();
+    let worker = if state.config.outbox_worker {
+        let transport = announce_transport(&state);
+        Some(std::sync::Arc::new(
+            state
+                .worker(transport)
+                .map_err(|e| Failure::Work(e.to_string()))?,
+        ))
+    } else {
+        None
+    };
     let data = web::Data::new(state);
     let system = actix_web::rt::System::new();
     system.block_on(async move {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mailer = worker.map(|w| tokio::spawn(w.run(stop_rx)));
         let server = HttpServer::new(move || crate::build_app(data.clone()))
             .bind(bind)
             .map_err(|e| {
@@ -201,11 +231,83 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
         tracing::info!(%bind, "listening");
         println!("attune is running at {base_url}  (stop with Ctrl-C)");
         let _ = std::io::stdout().flush();
-        server
+        let served = server
             .run()
             .await
-            .map_err(|e| Failure::Work(format!("server stopped: {e}")))
+            .map_err(|e| Failure::Work(format!("server stopped: {e}")));
+        // Let the mailer finish the message in hand and hand back the rest.
+        let _ = stop_tx.send(true);
+        if let Some(mailer) = mailer {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(15), mailer).await;
+        }
+        served
     })
+}
+
+/// Where the worker sends email, said once at start.
+fn announce_transport(state: &AppState) -> crate::mail::Transport {
+    let transport = state.transport();
+    match &transport {
+        crate::mail::Transport::Folder(dir) => tracing::warn!(
+            folder = %dir.display(),
+            "SMTP_URL is not set: emails are written to this folder instead of being sent"
+        ),
+        other => tracing::info!(to = %other.describe(), "sending email"),
+    }
+    transport
+}
+
+fn outbox_run(config: Config, once: bool) -> Result<(), Failure> {
+    let state = AppState::init(config)?;
+    let transport = announce_transport(&state);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Work(format!("cannot start: {e}")))?;
+    let mut worker = state
+        .worker(transport)
+        .map_err(|e| Failure::Work(e.to_string()))?;
+    if once {
+        let due = {
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+            crate::db::models::OutboxMessage::due_count(&mut conn, crate::db::now())
+                .map_err(|e| Failure::Work(e.to_string()))?
+        };
+        if std::io::stderr().is_terminal() && due > 0 {
+            let bar = indicatif::ProgressBar::new(due as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} emails {msg}")
+                    .map_err(|e| Failure::Work(e.to_string()))?,
+            );
+            worker = worker.with_progress(bar);
+        }
+        let worker = std::sync::Arc::new(worker);
+        let report = runtime
+            .block_on(worker.drain())
+            .map_err(|e| Failure::Work(e.to_string()))?;
+        println!(
+            "Sent {}; {} will be tried again later; {} could not be sent (see the Emails page). {} follow-up(s) came due.",
+            report.sent, report.retrying, report.dead, report.planned
+        );
+        return Ok(());
+    }
+    let worker = std::sync::Arc::new(worker);
+    runtime.block_on(async move {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(worker.run(stop_rx));
+        println!("Sending emails as they come due (stop with Ctrl-C).");
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop_tx.send(true);
+        if let Ok(Ok(report)) = tokio::time::timeout(std::time::Duration::from_secs(15), running).await {
+            println!("Stopped. Sent {} while running.", report.sent);
+        }
+    });
+    Ok(())
 }
 
 fn migrate(config: Config, revert_all: bool) -> Result<(), Failure> {

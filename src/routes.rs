@@ -94,6 +94,7 @@ route_table! {
     post "/cohorts/{id}/emails/pause" => emails::pause_emails;
     post "/cohorts/{id}/emails/resume" => emails::resume_emails;
     get "/cohorts/{id}/emails/preview/{kind}" => emails::show_preview;
+    get "/cohorts/{id}/emails/preview/{kind}/html" => emails::show_preview_html;
     post "/cohorts/{id}/emails/{message}/resend" => emails::resend_message;
     post "/cohorts/{id}/meetings/{meeting}/recap-note" => emails::update_recap_note;
 

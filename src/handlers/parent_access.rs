@@ -1,34 +1,257 @@
-//! A parent who lost their link, or is on a shared device.
-// PLACEHOLDER: replaced by the real handlers in this session.
+//! A parent who lost their link, or is on a shared device: a new link by
+//! email, or a sign-in code. And turning the group's emails off or on.
 
-use actix_web::HttpResponse;
+use actix_session::Session;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
-use crate::error::AppError;
+use crate::auth::participant::CurrentParticipant;
+use crate::auth::{csrf, flash, CsrfForm, PageContext};
+use crate::error::{AppError, FieldErrors};
+use crate::handlers::auth::{client_ip, see_other};
+use crate::services::parent_access;
+use crate::state::AppState;
 
-fn not_built() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("This page is being built.".into()))
+/// Pages for someone not signed in. Never cached: they carry a form
+/// token, and some an email address.
+fn page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    template: &str,
+    mut data: Value,
+) -> Result<HttpResponse, AppError> {
+    let ctx = PageContext {
+        user: None,
+        csrf: None,
+        notice: None,
+        private: true,
+    };
+    if let Value::Object(map) = &mut data {
+        map.insert("form_token".into(), json!(csrf::token(session)?));
+    }
+    state
+        .templates
+        .view_with_status(status, template, &ctx, data)
 }
 
-pub async fn show_lost() -> Result<HttpResponse, AppError> {
-    not_built()
+fn email_form(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    code: bool,
+    email: &str,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let (template, title) = if code {
+        ("pages/access/code", "Sign in with a code")
+    } else {
+        ("pages/access/lost", "Lost your link?")
+    };
+    page(
+        state,
+        session,
+        status,
+        template,
+        json!({ "title": title, "email": email, "errors": errors.0 }),
+    )
 }
 
-pub async fn send_link() -> Result<HttpResponse, AppError> {
-    not_built()
+fn enter_form(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    email: &str,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    page(
+        state,
+        session,
+        status,
+        "pages/access/enter",
+        json!({
+            "title": "Type your code",
+            "email": email,
+            "error": error,
+            "minutes": parent_access::CODE_MINUTES,
+        }),
+    )
 }
 
-pub async fn show_code() -> Result<HttpResponse, AppError> {
-    not_built()
+/// 429, kindly, the same for every address.
+fn wait_page(state: &AppState, session: &Session, message: String) -> Result<HttpResponse, AppError> {
+    let mut res = page(
+        state,
+        session,
+        StatusCode::TOO_MANY_REQUESTS,
+        "pages/access/wait",
+        json!({ "title": "Please wait a little", "message": message }),
+    )?;
+    res.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("3600"));
+    Ok(res)
 }
 
-pub async fn send_code() -> Result<HttpResponse, AppError> {
-    not_built()
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
 }
 
-pub async fn enter_code() -> Result<HttpResponse, AppError> {
-    not_built()
+pub async fn show_lost(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    email_form(&state, &session, StatusCode::OK, false, "", &FieldErrors::default())
 }
 
-pub async fn update_emails() -> Result<HttpResponse, AppError> {
-    not_built()
+pub async fn send_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: CsrfForm<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    let email = form.into_inner().email;
+    let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
+    let result = state
+        .db(move |conn| parent_access::send_link(conn, &mail, &typed, ip.as_deref()))
+        .await;
+    match result {
+        Ok(()) => page(
+            &state,
+            &session,
+            StatusCode::OK,
+            "pages/access/link_sent",
+            json!({ "title": "Check your email" }),
+        ),
+        Err(AppError::Invalid(errors)) => email_form(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            &email,
+            &errors,
+        ),
+        Err(AppError::TooManyRequests(message)) => wait_page(&state, &session, message),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn show_code(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    email_form(&state, &session, StatusCode::OK, true, "", &FieldErrors::default())
+}
+
+pub async fn send_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: CsrfForm<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    let email = form.into_inner().email;
+    let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
+    let secret = state.secret_key.clone();
+    let result = state
+        .db(move |conn| parent_access::send_code(conn, &mail, &secret, &typed, ip.as_deref()))
+        .await;
+    match result {
+        Ok(email) => enter_form(&state, &session, StatusCode::OK, &email, None),
+        Err(AppError::Invalid(errors)) => email_form(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+            &email,
+            &errors,
+        ),
+        Err(AppError::TooManyRequests(message)) => wait_page(&state, &session, message),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn enter_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: CsrfForm<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let CodeForm { email, code } = form.into_inner();
+    let (typed, ip, secret) = (email.clone(), client_ip(&req), state.secret_key.clone());
+    let result = state
+        .db(move |conn| parent_access::enter_code(conn, &secret, &typed, &code, ip.as_deref()))
+        .await;
+    match result {
+        Ok(enrolment_id) => {
+            CurrentParticipant::start(&session, enrolment_id)?;
+            flash(
+                &session,
+                "You're signed in. On a shared phone or computer, please sign out when you're done.",
+            );
+            Ok(see_other("/me"))
+        }
+        // The address is a hidden field: if it is wrong, start again.
+        Err(AppError::Invalid(errors)) if errors.0.contains_key("email") => email_form(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+            &email,
+            &errors,
+        ),
+        Err(AppError::Invalid(errors)) => enter_form(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            email.trim(),
+            errors.0.get("code").cloned(),
+        ),
+        Err(AppError::Unauthorized(message)) => enter_form(
+            &state,
+            &session,
+            StatusCode::UNAUTHORIZED,
+            email.trim(),
+            Some(message),
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailsForm {
+    #[serde(default)]
+    emails: String,
+}
+
+pub async fn update_emails(
+    state: web::Data<AppState>,
+    me: CurrentParticipant,
+    form: CsrfForm<EmailsForm>,
+) -> Result<HttpResponse, AppError> {
+    let on = parent_access::parse_switch(&form.into_inner().emails)?;
+    let id = me.enrolment_id;
+    state
+        .db(move |conn| parent_access::set_emails(conn, id, on))
+        .await?;
+    flash(
+        &me.session,
+        if on {
+            "Emails are on. We'll send you reminders and notes from your group."
+        } else {
+            "Emails are off. We won't send you reminders or notes from your group."
+        },
+    );
+    Ok(see_other("/me#emails"))
 }

@@ -25,10 +25,18 @@ fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
     })
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub struct OpenQuery {
+    /// Where in their space a link from an email leads: `sessions/N`.
+    #[serde(default)]
+    to: String,
+}
+
 pub async fn open_link(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<String>,
+    query: web::Query<OpenQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let enrolment = state
@@ -36,7 +44,13 @@ pub async fn open_link(
         .await?;
     CurrentParticipant::start(&session, enrolment.id)?;
     // Off the address bar: the link is not kept in history or referrers.
-    Ok(see_other("/me"))
+    let to = match query.to.strip_prefix("sessions/") {
+        Some(n) if !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("/me/sessions/{n}")
+        }
+        _ => "/me".to_string(),
+    };
+    Ok(see_other(&to))
 }
 
 pub async fn show_home(

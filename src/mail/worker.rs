@@ -36,6 +36,8 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// How often follow-ups that have come due are queued.
     pub plan_every: Duration,
+    /// Added to the longest a batch can take to make a lease.
+    pub lease_margin: Duration,
     /// Fault drill: abort the process right after this many 250s, before
     /// recording the last one (`ATTUNE_FAULT_CRASH_AFTER_SENDS`).
     pub crash_after_sends: Option<u64>,
@@ -52,6 +54,7 @@ impl Default for WorkerConfig {
             max_attempts: 8,
             poll: Duration::from_secs(1),
             plan_every: Duration::from_secs(60),
+            lease_margin: Duration::from_secs(30),
             crash_after_sends: None,
         }
     }
@@ -61,12 +64,12 @@ impl WorkerConfig {
     /// A lease outlives the longest a lane can take over its batch, so a
     /// live worker never loses a row it is still sending.
     pub fn lease(&self) -> Duration {
-        self.send_timeout * (self.batch.max(1) as u32) + Duration::from_secs(30)
+        self.send_timeout * (self.batch.max(1) as u32) + self.lease_margin
     }
 
     /// `OUTBOX_CONNECTIONS` (1-64), `OUTBOX_SEND_TIMEOUT_SECS` (1-10),
     /// `OUTBOX_RETRY_BASE_MS`, `OUTBOX_MAX_ATTEMPTS` (1-50),
-    /// `OUTBOX_POLL_MS`.
+    /// `OUTBOX_POLL_MS`, `OUTBOX_BATCH` (1-100), `OUTBOX_LEASE_MARGIN_SECS`.
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         fn number(
             get: &impl Fn(&str) -> Option<String>,
@@ -103,6 +106,12 @@ impl WorkerConfig {
         }
         if let Some(n) = number(get, "OUTBOX_POLL_MS", 10..=60_000)? {
             c.poll = Duration::from_millis(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_BATCH", 1..=100)? {
+            c.batch = n as i64;
+        }
+        if let Some(n) = number(get, "OUTBOX_LEASE_MARGIN_SECS", 1..=3600)? {
+            c.lease_margin = Duration::from_secs(n);
         }
         c.crash_after_sends = number(get, "ATTUNE_FAULT_CRASH_AFTER_SENDS", 1..=u64::MAX)?;
         Ok(c)
@@ -275,6 +284,7 @@ impl Worker {
     }
 
     async fn lane(self: Arc<Self>, lane: usize, mode: Mode, mut stop: watch::Receiver<bool>) {
+        let started = now();
         let mut conn: Option<AsyncSmtpConnection> = None;
         let mut last_used = Instant::now();
         loop {
@@ -290,7 +300,8 @@ impl Worker {
             let claimed = self
                 .db(move |c| {
                     let at = now();
-                    OutboxMessage::claim(c, &owner, limit, at, at + lease)
+                    let due_by = if mode == Mode::Drain { started } else { at };
+                    OutboxMessage::claim(c, &owner, limit, at, due_by, at + lease)
                 })
                 .await;
             let batch = match claimed {

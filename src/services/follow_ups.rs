@@ -751,3 +751,59 @@ pub fn resubscribe(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError>
         .execute(conn)?;
     Ok(())
 }
+
+/// What the stop-emails page says about a parent's group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subscription {
+    pub cohort: String,
+    pub stopped: bool,
+}
+
+/// The group and email state a stop link names; 404 for an erased parent.
+pub fn subscription(conn: &mut DbConn, enrolment_id: i64) -> Result<Subscription, AppError> {
+    let row: Option<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = enrolments::table
+        .inner_join(cohorts::table)
+        .inner_join(participants::table)
+        .filter(enrolments::id.eq(enrolment_id))
+        .select((cohorts::title, enrolments::unsubscribed_at, participants::erased_at))
+        .first(conn)
+        .optional()?;
+    match row {
+        Some((cohort, unsubscribed, None)) => Ok(Subscription {
+            cohort,
+            stopped: unsubscribed.is_some(),
+        }),
+        _ => Err(AppError::NotFound(
+            "We could not find these emails any more. You will not get more of them.".into(),
+        )),
+    }
+}
+
+/// The one-click stop: unsubscribes and leaves an audit row (no content).
+pub fn unsubscribe_by_link(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    at: NaiveDateTime,
+) -> Result<bool, AppError> {
+    subscription(conn, enrolment_id)?;
+    let changed = unsubscribe(conn, enrolment_id, at)?;
+    if changed {
+        let cohort_id: i64 = enrolments::table
+            .find(enrolment_id)
+            .select(enrolments::cohort_id)
+            .first(conn)?;
+        crate::db::models::NewAuditEntry {
+            at,
+            actor_kind: "participant",
+            actor_id: None,
+            action: "enrolment.unsubscribe",
+            subject_kind: Some("enrolment"),
+            subject_id: Some(enrolment_id),
+            cohort_id: Some(cohort_id),
+            ip: None,
+            detail: Some("email link"),
+        }
+        .insert(conn)?;
+    }
+    Ok(changed)
+}

@@ -46,6 +46,11 @@ pub struct MeetingPage {
     pub fidelity_recorded: bool,
     pub roll: Vec<RollLine>,
     pub present: usize,
+    /// The facilitators' personal note for this meeting's recap email.
+    pub recap_note: Option<String>,
+    /// When the recap goes out, or `None` if this group sends no recaps.
+    pub recap_due: Option<String>,
+    pub follow_ups_paused: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,6 +175,12 @@ pub fn page(
         fidelity_recorded: !ticks.is_empty(),
         present: roll.iter().filter(|r| r.present).count(),
         roll,
+        recap_note: meeting.recap_note.clone(),
+        recap_due: cohort.send_recap.then(|| {
+            let due = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
+            schedule::format_local(tz, due)
+        }),
+        follow_ups_paused: cohort.follow_ups_paused,
     })
 }
 

@@ -131,10 +131,10 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<Enrolment, AppError> 
             Ok(enrolment)
         }
         Lookup::Retired => Err(AppError::Gone(
-            "This link has been switched off. Please ask your group's facilitator for a new one.".into(),
+            "This link has been switched off. To get a new one by email, go to \"Lost your link?\" at /p/lost, or ask your group's facilitator.".into(),
         )),
         Lookup::Unknown => Err(AppError::Unauthorized(
-            "This link didn't work. Please check that it was copied in full, or ask your group's facilitator for a new one.".into(),
+            "This link didn't work. Please check that it was copied in full. To get a new one by email, go to \"Lost your link?\" at /p/lost.".into(),
         )),
     }
 }
@@ -199,6 +199,8 @@ pub struct HomePage {
     pub needs_consent: bool,
     /// "start" or "end" when that check-in is open and not yet done.
     pub checkin: Option<&'static str>,
+    /// Whether the group's emails (reminders, recaps) still go to them.
+    pub emails_on: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -263,6 +265,7 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
         checkin: crate::services::checkins::offer(conn, me.enrolment.id, &meetings)?
             .filter(|(_, done)| !done)
             .map(|(phase, _)| phase.slug()),
+        emails_on: me.enrolment.unsubscribed_at.is_none(),
     })
 }
 

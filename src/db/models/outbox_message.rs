@@ -128,12 +128,15 @@ impl OutboxMessage {
     /// queued or failed ones whose time has come, and ones another worker
     /// leased but never finished (it crashed). PostgreSQL skips rows other
     /// workers hold; on SQLite the immediate transaction serialises
-    /// claimers. Follow-ups of paused cohorts wait.
+    /// claimers. Follow-ups of paused cohorts wait. Only rows due by
+    /// `due_by` are taken (a drain takes what was due when it began, not
+    /// the retries it caused).
     pub fn claim(
         conn: &mut DbConn,
         owner: &str,
         limit: i64,
         now: NaiveDateTime,
+        due_by: NaiveDateTime,
         lease_until: NaiveDateTime,
     ) -> Result<Vec<OutboxMessage>, AppError> {
         let kinds = FOLLOW_UP_KINDS
@@ -142,7 +145,7 @@ impl OutboxMessage {
             .collect::<Vec<_>>()
             .join(",");
         let due = format!(
-            "((o.status IN ('queued','failed') AND o.next_attempt_at <= $1) \
+            "((o.status IN ('queued','failed') AND o.next_attempt_at <= $5) \
                OR (o.status = 'sending' AND o.leased_until < $1)) \
              AND NOT EXISTS (SELECT 1 FROM cohorts c WHERE c.id = o.cohort_id \
                AND c.follow_ups_paused AND o.kind IN ({kinds}))"
@@ -163,6 +166,7 @@ impl OutboxMessage {
                     .bind::<Text, _>(owner)
                     .bind::<Timestamp, _>(lease_until)
                     .bind::<BigInt, _>(limit)
+                    .bind::<Timestamp, _>(due_by)
                     .load(c)?)
             }
             DbConn::Sqlite(_) => crate::db::write_tx(conn, |conn| {
@@ -182,6 +186,7 @@ impl OutboxMessage {
                     .bind::<Text, _>(owner)
                     .bind::<Timestamp, _>(lease_until)
                     .bind::<BigInt, _>(limit)
+                    .bind::<Timestamp, _>(due_by)
                     .load(c)?)
             }),
         }
@@ -314,6 +319,15 @@ impl OutboxMessage {
         ))
         .execute(conn)?;
         Ok(n == 1)
+    }
+
+    /// How many messages may go now.
+    pub fn due_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, AppError> {
+        Ok(outbox_messages::table
+            .filter(outbox_messages::status.eq_any(["queued", "failed"]))
+            .filter(outbox_messages::next_attempt_at.le(now))
+            .count()
+            .get_result(conn)?)
     }
 
     /// Messages of a cohort, newest first.

@@ -192,6 +192,11 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> Resp {
         self.send(TestRequest::get().uri(path)).await
     }
+
+    /// The test database's URL, for running the real binary on it.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
 }
 
 /// What handlebars makes of text in `{{ }}`.

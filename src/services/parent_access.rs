@@ -1,0 +1,557 @@
+//! A parent's ways back in without asking the facilitator: a fresh personal
+//! link by email ("Lost your link?"), a short-lived code for a shared phone
+//! or computer, and turning the group's emails off or on.
+//!
+//! Nothing here tells a stranger whether an address is in a group: the
+//! pages, the throttles and the wrong-code answers are the same for an
+//! address we know and one we don't.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::auth::token::random_bytes;
+use crate::db::models::{login_attempt, Cohort, CurriculumVersion, Enrolment, NewAuditEntry, Participant};
+use crate::db::schema::{access_tokens, cohort_facilitators, cohorts, enrolments, login_attempts, participants, users};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{AppError, FieldErrors};
+use crate::mail::compose::Envelope;
+use crate::mail::Composer;
+use crate::services::{follow_ups, participants as parents, users as accounts};
+
+pub const CODE_PURPOSE: &str = "signin_code";
+/// How long a sign-in code works.
+pub const CODE_MINUTES: i64 = 15;
+/// Tries per code, the right one included; then the code is dead.
+pub const CODE_TRIES: i32 = 5;
+/// Links, or codes, one address may ask for in the window.
+pub const PER_ADDRESS: i64 = 3;
+/// Requests of each kind from one network address in the window (a family
+/// centre's wifi is one address for everybody there).
+pub const PER_IP: i64 = 20;
+pub const WINDOW_MINUTES: i64 = 60;
+
+const ASK_AGAIN: &str =
+    "This code doesn't work any more. A code works once, for 15 minutes. Please ask for a new code.";
+const DEAD_NOW: &str =
+    "That code isn't right, and it has now stopped working. Please ask for a new code.";
+const TOO_MANY: &str = "You've asked several times in the last hour. For your safety, please wait an hour and try again. If you need your page sooner, your group's facilitator can help.";
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A parent's email address, tidied, or a message beside the field.
+pub fn check_email(raw: &str) -> Result<String, AppError> {
+    let mut errors = FieldErrors::default();
+    if raw.trim().is_empty() {
+        errors.add("email", "Please type the email address you gave your group.");
+    } else if accounts::normalise_email(raw).is_err() {
+        errors.add(
+            "email",
+            "That doesn't look like an email address. It should look like name@example.com.",
+        );
+    }
+    errors.check()?;
+    accounts::normalise_email(raw)
+}
+
+/// The six digits of a typed code (spaces and dashes are fine).
+pub fn check_code(raw: &str) -> Result<String, AppError> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let mut errors = FieldErrors::default();
+    if digits.is_empty() {
+        errors.add("code", "Please type the 6-digit code from the email.");
+    } else if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        errors.add(
+            "code",
+            "The code is 6 numbers, like 123456. Please check the email and type it again.",
+        );
+    }
+    errors.check()?;
+    Ok(digits)
+}
+
+fn ip_part(ip: Option<&str>) -> &str {
+    ip.unwrap_or("unknown")
+}
+
+/// Counts this request against each key, or refuses it (429) when a key
+/// is used up. Refused requests are not counted.
+fn throttle(
+    conn: &mut DbConn,
+    limits: &[(&str, i64)],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let since = at - Duration::minutes(WINDOW_MINUTES);
+    for (key, most) in limits {
+        if login_attempt::count_since(conn, key, since)? >= *most {
+            return Err(AppError::TooManyRequests(TOO_MANY.into()));
+        }
+    }
+    let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
+    login_attempt::record(conn, &keys, at)?;
+    login_attempt::prune(conn, at - Duration::days(1))
+}
+
+fn audit(
+    conn: &mut DbConn,
+    action: &str,
+    enrolment: Option<&Enrolment>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    NewAuditEntry {
+        at: now(),
+        actor_kind: if enrolment.is_some() {
+            "participant"
+        } else {
+            "anonymous"
+        },
+        actor_id: enrolment.map(|e| e.participant_id),
+        action,
+        subject_kind: enrolment.map(|_| "enrolment"),
+        subject_id: enrolment.map(|e| e.id),
+        cohort_id: enrolment.map(|e| e.cohort_id),
+        ip,
+        detail: None,
+    }
+    .insert(conn)
+}
+
+/// The active enrolments of the (not erased) parent with this address,
+/// newest first.
+fn active_enrolments(
+    conn: &mut DbConn,
+    email: &str,
+) -> Result<Vec<(Enrolment, Participant)>, AppError> {
+    Ok(enrolments::table
+        .inner_join(participants::table)
+        .filter(participants::email.eq(email))
+        .filter(participants::erased_at.is_null())
+        .filter(enrolments::status.eq("active"))
+        .order((enrolments::enrolled_at.desc(), enrolments::id.desc()))
+        .select((Enrolment::as_select(), Participant::as_select()))
+        .load(conn)?)
+}
+
+/// What every email about a cohort says (`name`, `cohort`, `course`,
+/// `facilitators`, `can_reply`), and where replies go.
+fn email_context(
+    conn: &mut DbConn,
+    enrolment: &Enrolment,
+    parent: &Participant,
+) -> Result<(serde_json::Map<String, Value>, Option<String>), AppError> {
+    let cohort: Cohort = cohorts::table
+        .find(enrolment.cohort_id)
+        .select(Cohort::as_select())
+        .first(conn)?;
+    let course = CurriculumVersion::find(conn, cohort.curriculum_version_id)?
+        .curriculum()?
+        .title;
+    let people: Vec<(String, String, String)> = cohort_facilitators::table
+        .inner_join(users::table)
+        .filter(cohort_facilitators::cohort_id.eq(cohort.id))
+        .filter(users::disabled_at.is_null())
+        .order((cohort_facilitators::role.desc(), users::name.asc()))
+        .select((users::name, users::email, cohort_facilitators::role))
+        .load(conn)?;
+    let names: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
+    let facilitators = match names.as_slice() {
+        [] => "Your group's facilitators".to_string(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    let reply_to = people
+        .iter()
+        .find(|p| p.2 == "lead")
+        .or(people.first())
+        .map(|p| format!("{} <{}>", p.0.replace(['<', '>', '"', ','], ""), p.1));
+    let mut ctx = serde_json::Map::new();
+    ctx.insert(
+        "name".into(),
+        json!(follow_ups::greeting(&parent.name, parent.preferred_name.as_deref())),
+    );
+    ctx.insert("cohort".into(), json!(cohort.title));
+    ctx.insert("course".into(), json!(course));
+    ctx.insert("facilitators".into(), json!(facilitators));
+    ctx.insert("can_reply".into(), json!(reply_to.is_some()));
+    Ok((ctx, reply_to))
+}
+
+fn envelope(
+    kind: &'static str,
+    key: String,
+    enrolment: &Enrolment,
+    to: &str,
+    parent: &Participant,
+    reply_to: Option<String>,
+    at: NaiveDateTime,
+) -> Envelope {
+    Envelope {
+        kind,
+        dedupe_key: key,
+        to_address: to.to_string(),
+        to_name: Some(parent.name.clone()),
+        cohort_id: Some(enrolment.cohort_id),
+        enrolment_id: Some(enrolment.id),
+        meeting_id: None,
+        send_at: at,
+        reply_to,
+        // The parent asked for this one: no "stop these emails".
+        unsubscribe: false,
+    }
+}
+
+/// "Lost your link?": emails a fresh personal link for each of the
+/// parent's active groups (their old links keep working). Unknown, erased
+/// and withdrawn parents get nothing, and the asker cannot tell.
+pub fn send_link(
+    conn: &mut DbConn,
+    composer: &Composer,
+    raw_email: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let email = check_email(raw_email)?;
+    let at = now();
+    let address_key = format!("lost-link:{email}");
+    let ip_key = format!("lost-link-ip:{}", ip_part(ip));
+    let result = write_tx(conn, |conn| {
+        throttle(conn, &[(&address_key, PER_ADDRESS), (&ip_key, PER_IP)], at)?;
+        let found = active_enrolments(conn, &email)?;
+        for (enrolment, parent) in &found {
+            let token = parents::issue_link(conn, enrolment.id)?;
+            let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
+            ctx.insert("link_url".into(), json!(composer.url(&format!("/p/{token}"))));
+            let key = format!(
+                "new_link:{}:{}",
+                enrolment.id,
+                hex::encode(random_bytes::<8>()?)
+            );
+            let env = envelope("new_link", key, enrolment, &email, parent, reply_to, at);
+            composer.queue(conn, &env, Value::Object(ctx))?;
+            audit(conn, "participant.link_emailed", Some(enrolment), ip)?;
+        }
+        if found.is_empty() {
+            audit(conn, "participant.link_asked", None, ip)?;
+        }
+        Ok(())
+    });
+    if let Err(AppError::TooManyRequests(_)) = &result {
+        audit(conn, "participant.link_throttled", None, ip)?;
+    }
+    result
+}
+
+/// A random six-digit code, every value equally likely.
+fn new_code() -> Result<String, AppError> {
+    // The largest multiple of a million below 2^32: above it, draw again.
+    const LIMIT: u32 = 4_294_000_000;
+    loop {
+        let n = u32::from_be_bytes(random_bytes::<4>()?);
+        if n < LIMIT {
+            return Ok(format!("{:06}", n % 1_000_000));
+        }
+    }
+}
+
+fn code_mac(secret: &[u8], enrolment_id: i64, salt: &str, code: &str) -> Result<HmacSha256, AppError> {
+    let mut mac = HmacSha256::new_from_slice(secret)
+        .map_err(|e| AppError::internal(format!("secret key: {e}")))?;
+    mac.update(format!("{CODE_PURPOSE}:{enrolment_id}:{salt}:{code}").as_bytes());
+    Ok(mac)
+}
+
+/// What is stored for a code: a random salt and a keyed hash bound to the
+/// enrolment, so a code only ever opens its own parent's page and a copy of
+/// the database does not give codes away.
+fn code_hash(secret: &[u8], enrolment_id: i64, code: &str) -> Result<String, AppError> {
+    let salt = hex::encode(random_bytes::<16>()?);
+    let tag = code_mac(secret, enrolment_id, &salt, code)?
+        .finalize()
+        .into_bytes();
+    Ok(format!("{salt}${}", hex::encode(tag)))
+}
+
+fn code_matches(secret: &[u8], enrolment_id: i64, stored: &str, code: &str) -> bool {
+    let Some((salt, tag)) = stored.split_once('$') else {
+        return false;
+    };
+    let Ok(tag) = hex::decode(tag) else {
+        return false;
+    };
+    code_mac(secret, enrolment_id, salt, code)
+        .map(|mac| mac.verify_slice(&tag).is_ok())
+        .unwrap_or(false)
+}
+
+/// Emails a sign-in code for the parent's newest active group, retiring
+/// any earlier unused code. Returns the tidied address for the
+/// enter-the-code form, whether or not we know it.
+pub fn send_code(
+    conn: &mut DbConn,
+    composer: &Composer,
+    secret: &[u8],
+    raw_email: &str,
+    ip: Option<&str>,
+) -> Result<String, AppError> {
+    let email = check_email(raw_email)?;
+    let at = now();
+    let address_key = request_key(&email);
+    let ip_key = format!("signin-code-ip:{}", ip_part(ip));
+    let result = write_tx(conn, |conn| {
+        throttle(conn, &[(&address_key, PER_ADDRESS), (&ip_key, PER_IP)], at)?;
+        let found = active_enrolments(conn, &email)?;
+        let Some((enrolment, parent)) = found.first() else {
+            return audit(conn, "participant.code_asked", None, ip);
+        };
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(CODE_PURPOSE))
+                .filter(access_tokens::enrolment_id.eq(enrolment.id))
+                .filter(access_tokens::used_at.is_null())
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+        let code = new_code()?;
+        let hash = code_hash(secret, enrolment.id, &code)?;
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(CODE_PURPOSE),
+                access_tokens::token_hash.eq(&hash),
+                access_tokens::enrolment_id.eq(Some(enrolment.id)),
+                access_tokens::created_at.eq(at),
+                access_tokens::expires_at.eq(Some(at + Duration::minutes(CODE_MINUTES))),
+            ))
+            .execute(conn)?;
+        let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
+        ctx.insert("code".into(), json!(code));
+        ctx.insert("minutes".into(), json!(CODE_MINUTES));
+        // The salt is unique to this code, so the key is too.
+        let key = format!("signin_code:{}:{}", enrolment.id, &hash[..32]);
+        let env = envelope("signin_code", key, enrolment, &email, parent, reply_to, at);
+        composer.queue(conn, &env, Value::Object(ctx))?;
+        audit(conn, "participant.code_sent", Some(enrolment), ip)
+    });
+    match result {
+        Ok(()) => Ok(email),
+        Err(e @ AppError::TooManyRequests(_)) => {
+            audit(conn, "participant.code_throttled", None, ip)?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn request_key(email: &str) -> String {
+    format!("signin-code:{email}")
+}
+
+fn miss_key(email: &str) -> String {
+    format!("signin-code-miss:{email}")
+}
+
+fn wrong(left: i32) -> String {
+    match left {
+        0 => DEAD_NOW.to_string(),
+        1 => "That code isn't right. Please check the email and try again. You have 1 more try."
+            .to_string(),
+        n => format!(
+            "That code isn't right. Please check the email and try again. You have {n} more tries."
+        ),
+    }
+}
+
+enum Outcome {
+    SignedIn(i64),
+    Refused(String),
+}
+
+/// Checks a typed code. The right one (once, within 15 minutes, within 5
+/// tries) gives the enrolment to start a session for; anything else is a
+/// 401 whose message says what to do.
+pub fn enter_code(
+    conn: &mut DbConn,
+    secret: &[u8],
+    raw_email: &str,
+    raw_code: &str,
+    ip: Option<&str>,
+) -> Result<i64, AppError> {
+    let email = check_email(raw_email)?;
+    let code = check_code(raw_code)?;
+    let at = now();
+    // Tries are counted in the transaction and must stay counted, so a
+    // refusal is a value here and an error only after the commit.
+    let outcome = write_tx(conn, |conn| {
+        let ids: Vec<i64> = active_enrolments(conn, &email)?
+            .into_iter()
+            .map(|(e, _)| e.id)
+            .collect();
+        if ids.is_empty() {
+            return stranger(conn, &email, at, ip);
+        }
+        let live: Option<(i64, i64, String, i32, Option<NaiveDateTime>)> = access_tokens::table
+            .filter(access_tokens::purpose.eq(CODE_PURPOSE))
+            .filter(access_tokens::enrolment_id.eq_any(&ids))
+            .filter(access_tokens::used_at.is_null())
+            .filter(access_tokens::revoked_at.is_null())
+            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+            .select((
+                access_tokens::id,
+                access_tokens::enrolment_id.assume_not_null(),
+                access_tokens::token_hash,
+                access_tokens::attempts,
+                access_tokens::expires_at,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((id, enrolment_id, hash, _, _)) = live.filter(|t| t.4.is_some_and(|e| e > at))
+        else {
+            return Ok(Outcome::Refused(ASK_AGAIN.into()));
+        };
+        // Count the try first, so parallel guesses cannot pass the limit.
+        let counted = diesel::update(
+            access_tokens::table
+                .find(id)
+                .filter(access_tokens::attempts.lt(CODE_TRIES))
+                .filter(access_tokens::used_at.is_null()),
+        )
+        .set(access_tokens::attempts.eq(access_tokens::attempts + 1))
+        .execute(conn)?;
+        if counted != 1 {
+            return Ok(Outcome::Refused(ASK_AGAIN.into()));
+        }
+        let enrolment: Enrolment = enrolments::table
+            .find(enrolment_id)
+            .select(Enrolment::as_select())
+            .first(conn)?;
+        if code_matches(secret, enrolment_id, &hash, &code) {
+            diesel::update(access_tokens::table.find(id))
+                .set(access_tokens::used_at.eq(Some(at)))
+                .execute(conn)?;
+            audit(conn, "participant.code_signed_in", Some(&enrolment), ip)?;
+            return Ok(Outcome::SignedIn(enrolment_id));
+        }
+        let tries: i32 = access_tokens::table
+            .find(id)
+            .select(access_tokens::attempts)
+            .first(conn)?;
+        audit(conn, "participant.code_wrong", Some(&enrolment), ip)?;
+        Ok(Outcome::Refused(wrong(CODE_TRIES - tries)))
+    })?;
+    match outcome {
+        Outcome::SignedIn(id) => Ok(id),
+        Outcome::Refused(message) => Err(AppError::Unauthorized(message)),
+    }
+}
+
+/// An address in no group: answers as a known one would (a code "sent"
+/// at its last request, five tries), so guessing reveals nothing.
+fn stranger(
+    conn: &mut DbConn,
+    email: &str,
+    at: NaiveDateTime,
+    ip: Option<&str>,
+) -> Result<Outcome, AppError> {
+    let asked: Option<NaiveDateTime> = login_attempts::table
+        .filter(login_attempts::key.eq(request_key(email)))
+        .filter(login_attempts::at.gt(at - Duration::minutes(CODE_MINUTES)))
+        .select(diesel::dsl::max(login_attempts::at))
+        .first(conn)?;
+    let Some(asked) = asked else {
+        return Ok(Outcome::Refused(ASK_AGAIN.into()));
+    };
+    let misses = login_attempt::count_since(conn, &miss_key(email), asked)?;
+    if misses >= i64::from(CODE_TRIES) {
+        return Ok(Outcome::Refused(ASK_AGAIN.into()));
+    }
+    login_attempt::record(conn, &[&miss_key(email)], at)?;
+    audit(conn, "participant.code_wrong", None, ip)?;
+    Ok(Outcome::Refused(wrong(CODE_TRIES - misses as i32 - 1)))
+}
+
+/// A parent turns the group's emails off (queued ones are cancelled) or
+/// back on, from their page.
+pub fn set_emails(conn: &mut DbConn, enrolment_id: i64, on: bool) -> Result<(), AppError> {
+    let me = parents::me(conn, enrolment_id)?;
+    if on {
+        follow_ups::resubscribe(conn, enrolment_id)?;
+    } else {
+        follow_ups::unsubscribe(conn, enrolment_id, now())?;
+    }
+    audit(
+        conn,
+        if on {
+            "participant.emails_on"
+        } else {
+            "participant.emails_off"
+        },
+        Some(&me.enrolment),
+        None,
+    )
+}
+
+/// "on" or "off", from the form.
+pub fn parse_switch(raw: &str) -> Result<bool, AppError> {
+    match raw.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(AppError::validation(
+            "Please choose whether to turn emails on or off.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits() {
+        for _ in 0..200 {
+            let c = new_code().unwrap();
+            assert_eq!(c.len(), 6);
+            assert!(c.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn typed_codes_may_have_spaces() {
+        assert_eq!(check_code(" 123 456 ").unwrap(), "123456");
+        assert_eq!(check_code("123-456").unwrap(), "123456");
+        assert!(check_code("12345").is_err());
+        assert!(check_code("12345a").is_err());
+        assert!(check_code("１２３４５６").is_err());
+        assert!(check_code("").is_err());
+    }
+
+    #[test]
+    fn a_code_is_bound_to_its_enrolment_and_secret() {
+        let secret = b"a secret key for the tests".to_vec();
+        let stored = code_hash(&secret, 7, "123456").unwrap();
+        assert!(!stored.contains("123456"));
+        assert!(code_matches(&secret, 7, &stored, "123456"));
+        assert!(!code_matches(&secret, 8, &stored, "123456"));
+        assert!(!code_matches(&secret, 7, &stored, "123457"));
+        assert!(!code_matches(b"another key", 7, &stored, "123456"));
+        // The same code twice is stored differently (the column is unique).
+        assert_ne!(stored, code_hash(&secret, 7, "123456").unwrap());
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert_eq!(check_email(" Ana@Example.org ").unwrap(), "ana@example.org");
+        assert!(matches!(check_email(""), Err(AppError::Invalid(_))));
+        assert!(matches!(check_email("ana"), Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn wrong_code_messages_count_down() {
+        assert!(wrong(4).contains("4 more tries"));
+        assert!(wrong(1).contains("1 more try."));
+        assert_eq!(wrong(0), DEAD_NOW);
+    }
+}
