@@ -303,7 +303,9 @@ fn outbox_run(config: Config, once: bool) -> Result<(), Failure> {
         let _ = std::io::stdout().flush();
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop_tx.send(true);
-        if let Ok(Ok(report)) = tokio::time::timeout(std::time::Duration::from_secs(15), running).await {
+        if let Ok(Ok(report)) =
+            tokio::time::timeout(std::time::Duration::from_secs(15), running).await
+        {
             println!("Stopped. Sent {} while running.", report.sent);
         }
     });

@@ -13,6 +13,15 @@ use crate::services::emails::{self, Resent, SettingsForm};
 use crate::services::meetings;
 use crate::state::AppState;
 
+/// The folder emails are written to when there is no mail server, in
+/// full, so a facilitator can find it on their computer.
+fn mail_dir(state: &AppState) -> String {
+    std::path::absolute(&state.config.mail_dir)
+        .unwrap_or_else(|_| state.config.mail_dir.clone())
+        .display()
+        .to_string()
+}
+
 fn emails_url(cohort_id: i64) -> String {
     format!("/cohorts/{cohort_id}/emails")
 }
@@ -44,7 +53,7 @@ async fn emails_page(
             "errors": errors.0,
             "problem": problem,
             "smtp": state.config.smtp.is_some(),
-            "mail_dir": state.config.mail_dir.display().to_string(),
+            "mail_dir": mail_dir(state),
             "limits": {
                 "reminder": emails::REMINDER_HOURS,
                 "recap": emails::RECAP_HOURS,
@@ -169,7 +178,15 @@ async fn load_preview(
     let mail = state.mail.clone();
     current
         .db(state, move |conn, user| {
-            emails::preview(conn, &mail, user, cohort_id, &kind, meeting, crate::db::now())
+            emails::preview(
+                conn,
+                &mail,
+                user,
+                cohort_id,
+                &kind,
+                meeting,
+                crate::db::now(),
+            )
         })
         .await
 }
@@ -314,7 +331,7 @@ pub async fn update_recap_note(
                 json!({
                     "title": format!("Session {}: {}", page.session_number, page.session_title),
                     "meeting": page,
-                    "error": null,
+                    "error": "Your note for the recap email wasn't saved: it is longer than 2,000 characters. What you wrote is still in the box under Recap email, further down.",
                     "recap_error": errors.0.get("recap_note"),
                 }),
             )
@@ -339,7 +356,7 @@ async fn outbox_page(
             "page": page,
             "problem": problem,
             "smtp": state.config.smtp.is_some(),
-            "mail_dir": state.config.mail_dir.display().to_string(),
+            "mail_dir": mail_dir(state),
         }),
     )
 }
@@ -359,7 +376,9 @@ pub async fn admin_resend(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let result = current
-        .db(&state, move |conn, user| emails::admin_resend(conn, user, id))
+        .db(&state, move |conn, user| {
+            emails::admin_resend(conn, user, id)
+        })
         .await;
     match result {
         Ok(r) => {

@@ -82,7 +82,11 @@ fn enter_form(
 }
 
 /// 429, kindly, the same for every address.
-fn wait_page(state: &AppState, session: &Session, message: String) -> Result<HttpResponse, AppError> {
+fn wait_page(
+    state: &AppState,
+    session: &Session,
+    message: String,
+) -> Result<HttpResponse, AppError> {
     let mut res = page(
         state,
         session,
@@ -105,7 +109,14 @@ pub async fn show_lost(
     state: web::Data<AppState>,
     session: Session,
 ) -> Result<HttpResponse, AppError> {
-    email_form(&state, &session, StatusCode::OK, false, "", &FieldErrors::default())
+    email_form(
+        &state,
+        &session,
+        StatusCode::OK,
+        false,
+        "",
+        &FieldErrors::default(),
+    )
 }
 
 pub async fn send_link(
@@ -144,7 +155,14 @@ pub async fn show_code(
     state: web::Data<AppState>,
     session: Session,
 ) -> Result<HttpResponse, AppError> {
-    email_form(&state, &session, StatusCode::OK, true, "", &FieldErrors::default())
+    email_form(
+        &state,
+        &session,
+        StatusCode::OK,
+        true,
+        "",
+        &FieldErrors::default(),
+    )
 }
 
 pub async fn send_code(

@@ -101,7 +101,10 @@ impl Composer {
         if let Value::Object(map) = &mut ctx {
             map.insert("app_url".into(), Value::String(self.base_url.clone()));
             if let (true, Some(id)) = (envelope.unsubscribe, envelope.enrolment_id) {
-                map.insert("unsubscribe_url".into(), Value::String(self.unsubscribe_url(id)?));
+                map.insert(
+                    "unsubscribe_url".into(),
+                    Value::String(self.unsubscribe_url(id)?),
+                );
             }
         }
         self.templates.render(envelope.kind, &ctx)
@@ -109,12 +112,19 @@ impl Composer {
 
     /// Renders and queues a message in the caller's transaction. Returns
     /// false when its dedupe key was queued before (nothing is added).
-    pub fn queue(&self, conn: &mut DbConn, envelope: &Envelope, ctx: Value) -> Result<bool, AppError> {
+    pub fn queue(
+        &self,
+        conn: &mut DbConn,
+        envelope: &Envelope,
+        ctx: Value,
+    ) -> Result<bool, AppError> {
         let address: lettre::Address = envelope.to_address.parse().map_err(|_| {
             AppError::BadRequest(format!("{:?} is not an email address", envelope.to_address))
         })?;
         if !header_safe(&envelope.to_address) {
-            return Err(AppError::BadRequest("an email address holds a line break".into()));
+            return Err(AppError::BadRequest(
+                "an email address holds a line break".into(),
+            ));
         }
         let rendered = self.render(envelope, ctx)?;
         let mut headers = BTreeMap::new();

@@ -58,7 +58,11 @@ impl SmtpSettings {
         let implicit = match parsed.scheme() {
             "smtp" => false,
             "smtps" => true,
-            other => return Err(format!("unsupported scheme '{other}'; use smtp:// or smtps://")),
+            other => {
+                return Err(format!(
+                    "unsupported scheme '{other}'; use smtp:// or smtps://"
+                ))
+            }
         };
         let host = parsed
             .host_str()
@@ -91,7 +95,8 @@ impl SmtpSettings {
             None
         } else {
             let decode = |s: &str| {
-                percent_decode(s).ok_or_else(|| "the user or password is not valid UTF-8".to_string())
+                percent_decode(s)
+                    .ok_or_else(|| "the user or password is not valid UTF-8".to_string())
             };
             Some((
                 decode(parsed.username())?,
@@ -196,7 +201,9 @@ impl SmtpClient {
         let s = &self.settings;
         let tcp = TcpStream::connect((s.host.as_str(), s.port))
             .await
-            .map_err(|e| SendError::Transient(format!("cannot connect to {}:{}: {e}", s.host, s.port)))?;
+            .map_err(|e| {
+                SendError::Transient(format!("cannot connect to {}:{}: {e}", s.host, s.port))
+            })?;
         tcp.set_nodelay(true)
             .map_err(|e| SendError::Transient(format!("cannot set TCP_NODELAY: {e}")))?;
         let mut conn = match &self.tls_config {
@@ -219,7 +226,8 @@ impl SmtpClient {
             Security::None | Security::Implicit => false,
         };
         if starttls {
-            let params = TlsParameters::new(s.host.clone()).map_err(|e| SendError::from_smtp(&e))?;
+            let params =
+                TlsParameters::new(s.host.clone()).map_err(|e| SendError::from_smtp(&e))?;
             conn.starttls(params, &self.hello)
                 .await
                 .map_err(|e| SendError::from_smtp(&e))?;
@@ -302,7 +310,10 @@ mod tests {
     #[test]
     fn parses_smtp_urls() {
         let s = SmtpSettings::parse("smtp://127.0.0.1:2525?tls=none").unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.security), ("127.0.0.1", 2525, Security::None));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.security),
+            ("127.0.0.1", 2525, Security::None)
+        );
         let s = SmtpSettings::parse("smtps://me%40x.org:p%3Ass@mail.example.org").unwrap();
         assert_eq!((s.port, s.security), (465, Security::Implicit));
         assert_eq!(

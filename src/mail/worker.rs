@@ -376,8 +376,7 @@ impl Worker {
         conn: &mut Option<AsyncSmtpConnection>,
         row: &OutboxMessage,
     ) -> Result<(), SendError> {
-        let outgoing =
-            build_message(row, &self.composer.from).map_err(SendError::Permanent)?;
+        let outgoing = build_message(row, &self.composer.from).map_err(SendError::Permanent)?;
         match &self.transport {
             Transport::Smtp(client) => {
                 let attempt = async {
@@ -427,7 +426,12 @@ impl Worker {
         }
     }
 
-    fn outcome(&self, row: &OutboxMessage, result: Result<(), SendError>, at: NaiveDateTime) -> Outcome {
+    fn outcome(
+        &self,
+        row: &OutboxMessage,
+        result: Result<(), SendError>,
+        at: NaiveDateTime,
+    ) -> Outcome {
         match result {
             Ok(()) => Outcome::Sent,
             Err(SendError::Permanent(error)) => Outcome::Dead { error },
@@ -505,7 +509,10 @@ mod tests {
         };
         for (attempts, centre) in [(1, 10.0), (2, 20.0), (3, 40.0), (5, 100.0), (40, 100.0)] {
             let d = c.backoff(attempts).as_secs_f64();
-            assert!(d >= centre * 0.8 - 1e-9 && d <= centre * 1.2 + 1e-9, "{attempts}: {d}");
+            assert!(
+                d >= centre * 0.8 - 1e-9 && d <= centre * 1.2 + 1e-9,
+                "{attempts}: {d}"
+            );
         }
     }
 

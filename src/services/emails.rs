@@ -11,8 +11,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::models::{Cohort, Meeting, NewAuditEntry, OutboxMessage, User};
 use crate::db::models::outbox_message::StatusCounts;
+use crate::db::models::{Cohort, Meeting, NewAuditEntry, OutboxMessage, User};
 use crate::db::schema::{cohorts, enrolments, meetings, outbox_messages, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -190,7 +190,14 @@ pub fn update_settings(
                 cohorts::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        audit(conn, user, "emails.settings", "cohort", cohort.id, Some(cohort.id))
+        audit(
+            conn,
+            user,
+            "emails.settings",
+            "cohort",
+            cohort.id,
+            Some(cohort.id),
+        )
     })
 }
 
@@ -214,7 +221,11 @@ pub fn set_paused(
         audit(
             conn,
             user,
-            if paused { "emails.pause" } else { "emails.resume" },
+            if paused {
+                "emails.pause"
+            } else {
+                "emails.resume"
+            },
             "cohort",
             cohort.id,
             Some(cohort.id),
@@ -294,11 +305,7 @@ pub struct EmailsPage {
     pub next_meeting_id: Option<i64>,
 }
 
-fn message_line(
-    m: &OutboxMessage,
-    tz: chrono_tz::Tz,
-    sessions: &HashMap<i64, i32>,
-) -> MessageLine {
+fn message_line(m: &OutboxMessage, tz: chrono_tz::Tz, sessions: &HashMap<i64, i32>) -> MessageLine {
     let (when_label, at) = match m.status.as_str() {
         "sent" => ("Sent", m.sent_at.unwrap_or(m.updated_at)),
         "queued" => ("Due to go", m.next_attempt_at),
@@ -362,10 +369,7 @@ pub fn page(
         })
         .collect();
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
-    let sessions: HashMap<i64, i32> = meetings
-        .iter()
-        .map(|m| (m.id, m.session_number))
-        .collect();
+    let sessions: HashMap<i64, i32> = meetings.iter().map(|m| (m.id, m.session_number)).collect();
     let next_meeting_id = meetings
         .iter()
         .find(|m| m.status != "cancelled" && m.starts_at > at)
@@ -426,7 +430,9 @@ pub fn preview(
     let (kind, needs_meeting) = match kind {
         "welcome" => ("welcome", false),
         other => (
-            follow_ups::FollowUp::parse(other).ok_or_else(no_such)?.kind(),
+            follow_ups::FollowUp::parse(other)
+                .ok_or_else(no_such)?
+                .kind(),
             true,
         ),
     };
@@ -446,7 +452,14 @@ pub fn preview(
     } else {
         None
     };
-    let (RenderedEmail { subject, text, html }, to) = follow_ups::preview(
+    let (
+        RenderedEmail {
+            subject,
+            text,
+            html,
+        },
+        to,
+    ) = follow_ups::preview(
         conn,
         composer,
         &cohort,
@@ -534,15 +547,21 @@ fn resend(conn: &mut DbConn, user: &User, m: OutboxMessage) -> Result<Resent, Ap
             return Err(AppError::Conflict(why));
         }
         OutboxMessage::requeue(conn, m.id, now())?;
-        audit(conn, user, "outbox.resend", "outbox_message", m.id, m.cohort_id)?;
+        audit(
+            conn,
+            user,
+            "outbox.resend",
+            "outbox_message",
+            m.id,
+            m.cohort_id,
+        )?;
         let held = match m.cohort_id {
             Some(id) => {
                 cohorts::table
                     .find(id)
                     .select(cohorts::follow_ups_paused)
                     .first::<bool>(conn)?
-                    && crate::db::models::outbox_message::FOLLOW_UP_KINDS
-                        .contains(&m.kind.as_str())
+                    && crate::db::models::outbox_message::FOLLOW_UP_KINDS.contains(&m.kind.as_str())
             }
             None => false,
         };
@@ -582,11 +601,7 @@ fn require_admin(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
 }
 
 /// An administrator sends any stuck message again (same rules).
-pub fn admin_resend(
-    conn: &mut DbConn,
-    user: &User,
-    message_id: i64,
-) -> Result<Resent, AppError> {
+pub fn admin_resend(conn: &mut DbConn, user: &User, message_id: i64) -> Result<Resent, AppError> {
     require_admin(conn, user)?;
     let m = find_message(conn, message_id)?
         .ok_or_else(|| AppError::not_found("We couldn't find that email."))?;
@@ -677,7 +692,18 @@ pub fn set_recap_note(
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let mut errors = FieldErrors::default();
     let note = forms::optional_text(&mut errors, "recap_note", note, RECAP_NOTE_MAX);
-    errors.check()?;
+    if let (false, Some(n)) = (errors.is_empty(), note.as_deref()) {
+        let mut long = FieldErrors::default();
+        long.add(
+            "recap_note",
+            format!(
+                "Please keep the note to {} characters. It has {} now.",
+                RECAP_NOTE_MAX,
+                n.chars().count()
+            ),
+        );
+        return Err(AppError::Invalid(long));
+    }
     write_tx(conn, |conn| {
         diesel::update(meetings::table.find(meeting.id))
             .set((
@@ -715,7 +741,11 @@ mod tests {
         let s = check_settings(&form("24", "0", "72")).unwrap();
         assert!(s.send_recap && !s.send_welcome && !s.send_reminder && !s.send_nudge);
         assert_eq!(
-            (s.reminder_hours_before, s.recap_hours_after, s.nudge_hours_after),
+            (
+                s.reminder_hours_before,
+                s.recap_hours_after,
+                s.nudge_hours_after
+            ),
             (24, 0, 72)
         );
         assert!(check_settings(&form("1", "48", "12")).is_ok());

@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 use crate::curriculum::{markdown, Curriculum};
 use crate::db::models::{Cohort, CurriculumVersion, Meeting, OutboxMessage};
 use crate::db::schema::{
-    cohort_facilitators, cohorts, enrolments, meetings, outbox_messages, participants,
-    reflections, users,
+    cohort_facilitators, cohorts, enrolments, meetings, outbox_messages, participants, reflections,
+    users,
 };
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
@@ -45,23 +45,22 @@ pub struct Recipient {
 
 /// Active parents with an email address who have not said stop.
 pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, AppError> {
-    let rows: Vec<(i64, String, Option<String>, Option<String>, NaiveDateTime)> =
-        enrolments::table
-            .inner_join(participants::table)
-            .filter(enrolments::cohort_id.eq(cohort_id))
-            .filter(enrolments::status.eq("active"))
-            .filter(enrolments::unsubscribed_at.is_null())
-            .filter(participants::erased_at.is_null())
-            .filter(participants::email.is_not_null())
-            .order(enrolments::id)
-            .select((
-                enrolments::id,
-                participants::name,
-                participants::preferred_name,
-                participants::email,
-                enrolments::enrolled_at,
-            ))
-            .load(conn)?;
+    let rows: Vec<(i64, String, Option<String>, Option<String>, NaiveDateTime)> = enrolments::table
+        .inner_join(participants::table)
+        .filter(enrolments::cohort_id.eq(cohort_id))
+        .filter(enrolments::status.eq("active"))
+        .filter(enrolments::unsubscribed_at.is_null())
+        .filter(participants::erased_at.is_null())
+        .filter(participants::email.is_not_null())
+        .order(enrolments::id)
+        .select((
+            enrolments::id,
+            participants::name,
+            participants::preferred_name,
+            participants::email,
+            enrolments::enrolled_at,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, name, preferred, email, enrolled_at)| {
@@ -95,7 +94,12 @@ pub fn greeting(name: &str, preferred: Option<&str>) -> String {
     preferred
         .filter(|p| !p.trim().is_empty())
         .map(str::to_string)
-        .unwrap_or_else(|| name.split_whitespace().next().unwrap_or("there").to_string())
+        .unwrap_or_else(|| {
+            name.split_whitespace()
+                .next()
+                .unwrap_or("there")
+                .to_string()
+        })
 }
 
 /// What every email about a cohort says about it.
@@ -359,12 +363,7 @@ impl FollowUp {
     }
 
     /// Whether this parent should get it at all.
-    fn applies(
-        self,
-        conn: &mut DbConn,
-        r: &Recipient,
-        m: &Meeting,
-    ) -> Result<bool, AppError> {
+    fn applies(self, conn: &mut DbConn, r: &Recipient, m: &Meeting) -> Result<bool, AppError> {
         Ok(match self {
             Self::Reminder => true,
             // Only meetings they were in the group for.
@@ -486,9 +485,7 @@ pub fn queue_due(
         let due: Vec<(FollowUp, &Meeting)> = meetings
             .iter()
             .filter(|m| m.status != "cancelled")
-            .flat_map(|m| {
-                [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m))
-            })
+            .flat_map(|m| [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m)))
             .filter(|(w, m)| {
                 w.enabled(&f.cohort)
                     && w.due_at(&f.cohort, m) <= now
@@ -520,7 +517,8 @@ pub fn queue_due(
                     if !which.applies(conn, r, m)? {
                         continue;
                     }
-                    let ctx = follow_up_ctx(conn, composer, &f, r, which, m, &meetings, now, false)?;
+                    let ctx =
+                        follow_up_ctx(conn, composer, &f, r, which, m, &meetings, now, false)?;
                     let env = envelope(
                         which.kind(),
                         which.key(r.enrolment_id, m),
@@ -730,7 +728,11 @@ pub fn preview(
 
 /// A parent stops follow-ups (one click in an email, or on their page):
 /// what is queued for them is cancelled. Returns false if already stopped.
-pub fn unsubscribe(conn: &mut DbConn, enrolment_id: i64, at: NaiveDateTime) -> Result<bool, AppError> {
+pub fn unsubscribe(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    at: NaiveDateTime,
+) -> Result<bool, AppError> {
     write_tx(conn, |conn| {
         let n = diesel::update(
             enrolments::table
@@ -739,7 +741,12 @@ pub fn unsubscribe(conn: &mut DbConn, enrolment_id: i64, at: NaiveDateTime) -> R
         )
         .set(enrolments::unsubscribed_at.eq(Some(at)))
         .execute(conn)?;
-        OutboxMessage::cancel_for_enrolment(conn, enrolment_id, "They asked for no more emails.", at)?;
+        OutboxMessage::cancel_for_enrolment(
+            conn,
+            enrolment_id,
+            "They asked for no more emails.",
+            at,
+        )?;
         Ok(n == 1)
     })
 }
@@ -765,7 +772,11 @@ pub fn subscription(conn: &mut DbConn, enrolment_id: i64) -> Result<Subscription
         .inner_join(cohorts::table)
         .inner_join(participants::table)
         .filter(enrolments::id.eq(enrolment_id))
-        .select((cohorts::title, enrolments::unsubscribed_at, participants::erased_at))
+        .select((
+            cohorts::title,
+            enrolments::unsubscribed_at,
+            participants::erased_at,
+        ))
         .first(conn)
         .optional()?;
     match row {

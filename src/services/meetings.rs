@@ -50,6 +50,8 @@ pub struct MeetingPage {
     pub recap_note: Option<String>,
     /// When the recap goes out, or `None` if this group sends no recaps.
     pub recap_due: Option<String>,
+    /// The recap's time has passed (it went, or goes any minute).
+    pub recap_due_past: bool,
     pub follow_ups_paused: bool,
 }
 
@@ -145,6 +147,7 @@ pub fn page(
             }
         })
         .collect();
+    let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
     Ok(MeetingPage {
         cohort_id: cohort.id,
         cohort_title: cohort.title.clone(),
@@ -176,10 +179,10 @@ pub fn page(
         present: roll.iter().filter(|r| r.present).count(),
         roll,
         recap_note: meeting.recap_note.clone(),
-        recap_due: cohort.send_recap.then(|| {
-            let due = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
-            schedule::format_local(tz, due)
-        }),
+        recap_due: cohort
+            .send_recap
+            .then(|| schedule::format_local(tz, recap_at)),
+        recap_due_past: recap_at <= now(),
         follow_ups_paused: cohort.follow_ups_paused,
     })
 }
@@ -351,7 +354,13 @@ pub fn reschedule(
         Meeting::reschedule(conn, meeting.id, utc, note.as_deref())?;
         if utc != meeting.starts_at && meeting.status != "cancelled" {
             let moved = Meeting::find_in_cohort(conn, cohort.id, meeting.id)?;
-            crate::services::follow_ups::meeting_moved(conn, mail, &moved, meeting.starts_at, now())?;
+            crate::services::follow_ups::meeting_moved(
+                conn,
+                mail,
+                &moved,
+                meeting.starts_at,
+                now(),
+            )?;
         }
         audit(
             conn,

@@ -13,8 +13,12 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::auth::token::random_bytes;
-use crate::db::models::{login_attempt, Cohort, CurriculumVersion, Enrolment, NewAuditEntry, Participant};
-use crate::db::schema::{access_tokens, cohort_facilitators, cohorts, enrolments, login_attempts, participants, users};
+use crate::db::models::{
+    login_attempt, Cohort, CurriculumVersion, Enrolment, NewAuditEntry, Participant,
+};
+use crate::db::schema::{
+    access_tokens, cohort_facilitators, cohorts, enrolments, login_attempts, participants, users,
+};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::compose::Envelope;
@@ -45,7 +49,10 @@ type HmacSha256 = Hmac<Sha256>;
 pub fn check_email(raw: &str) -> Result<String, AppError> {
     let mut errors = FieldErrors::default();
     if raw.trim().is_empty() {
-        errors.add("email", "Please type the email address you gave your group.");
+        errors.add(
+            "email",
+            "Please type the email address you gave your group.",
+        );
     } else if accounts::normalise_email(raw).is_err() {
         errors.add(
             "email",
@@ -81,11 +88,7 @@ fn ip_part(ip: Option<&str>) -> &str {
 
 /// Counts this request against each key, or refuses it (429) when a key
 /// is used up. Refused requests are not counted.
-fn throttle(
-    conn: &mut DbConn,
-    limits: &[(&str, i64)],
-    at: NaiveDateTime,
-) -> Result<(), AppError> {
+fn throttle(conn: &mut DbConn, limits: &[(&str, i64)], at: NaiveDateTime) -> Result<(), AppError> {
     let since = at - Duration::minutes(WINDOW_MINUTES);
     for (key, most) in limits {
         if login_attempt::count_since(conn, key, since)? >= *most {
@@ -172,7 +175,10 @@ fn email_context(
     let mut ctx = serde_json::Map::new();
     ctx.insert(
         "name".into(),
-        json!(follow_ups::greeting(&parent.name, parent.preferred_name.as_deref())),
+        json!(follow_ups::greeting(
+            &parent.name,
+            parent.preferred_name.as_deref()
+        )),
     );
     ctx.insert("cohort".into(), json!(cohort.title));
     ctx.insert("course".into(), json!(course));
@@ -224,7 +230,10 @@ pub fn send_link(
         for (enrolment, parent) in &found {
             let token = parents::issue_link(conn, enrolment.id)?;
             let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
-            ctx.insert("link_url".into(), json!(composer.url(&format!("/p/{token}"))));
+            ctx.insert(
+                "link_url".into(),
+                json!(composer.url(&format!("/p/{token}"))),
+            );
             let key = format!(
                 "new_link:{}:{}",
                 enrolment.id,
@@ -257,7 +266,12 @@ fn new_code() -> Result<String, AppError> {
     }
 }
 
-fn code_mac(secret: &[u8], enrolment_id: i64, salt: &str, code: &str) -> Result<HmacSha256, AppError> {
+fn code_mac(
+    secret: &[u8],
+    enrolment_id: i64,
+    salt: &str,
+    code: &str,
+) -> Result<HmacSha256, AppError> {
     let mut mac = HmacSha256::new_from_slice(secret)
         .map_err(|e| AppError::internal(format!("secret key: {e}")))?;
     mac.update(format!("{CODE_PURPOSE}:{enrolment_id}:{salt}:{code}").as_bytes());

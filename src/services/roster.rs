@@ -192,12 +192,7 @@ pub fn set_active(
             // A parent admitted from the waiting list hears now.
             follow_ups::queue_welcome(conn, mail, enrolment.id, now())?;
         } else {
-            OutboxMessage::cancel_for_enrolment(
-                conn,
-                enrolment.id,
-                "They left the group.",
-                now(),
-            )?;
+            OutboxMessage::cancel_for_enrolment(conn, enrolment.id, "They left the group.", now())?;
         }
         NewAuditEntry {
             at: now(),

@@ -116,7 +116,10 @@ fn memory_worker(
     std::sync::Arc<std::sync::Mutex<Vec<attune::mail::KeptMessage>>>,
 ) {
     let (transport, kept) = attune::mail::Transport::memory();
-    (std::sync::Arc::new(app.state.worker(transport).unwrap()), kept)
+    (
+        std::sync::Arc::new(app.state.worker(transport).unwrap()),
+        kept,
+    )
 }
 
 #[actix_web::test]
@@ -130,9 +133,9 @@ async fn the_page_says_how_email_is_set_up_and_never_shows_bodies() {
     assert_eq!(page.header("cache-control"), "no-store");
     // No SMTP in tests: emails go to the folder, and the page says so.
     assert!(page.body.contains("not connected to a mail server"));
-    assert!(page
-        .body
-        .contains(&html_escape(&w.app.state.config.mail_dir.display().to_string())));
+    assert!(page.body.contains(&html_escape(
+        &w.app.state.config.mail_dir.display().to_string()
+    )));
     assert!(page.body.contains("Pause all emails"));
     assert!(page.body.contains("Follow-up emails go to 1 parent "));
     assert!(page.body.contains("1 parent in the group gets"));
@@ -185,16 +188,26 @@ async fn settings_are_saved_and_bad_numbers_change_nothing() {
     let c = cohort_row(&w.app, w.cohort);
     assert!(!c.send_welcome && c.send_reminder && !c.send_recap && c.send_nudge);
     assert_eq!(
-        (c.reminder_hours_before, c.recap_hours_after, c.nudge_hours_after),
+        (
+            c.reminder_hours_before,
+            c.recap_hours_after,
+            c.nudge_hours_after
+        ),
         (12, 0, 336)
     );
     assert_eq!(audited(&w.app, "emails.settings"), vec![Some(w.cohort)]);
     // The form shows what was saved.
     let page = b.get(&url).await;
     assert!(page.body.contains("Email settings saved."));
-    assert!(page.body.contains("name=\"reminder_hours_before\"") && page.body.contains("value=\"12\""));
-    assert!(!page.body.contains("name=\"send_welcome\" value=\"1\" checked"));
-    assert!(page.body.contains("name=\"send_nudge\" value=\"1\" checked"));
+    assert!(
+        page.body.contains("name=\"reminder_hours_before\"") && page.body.contains("value=\"12\"")
+    );
+    assert!(!page
+        .body
+        .contains("name=\"send_welcome\" value=\"1\" checked"));
+    assert!(page
+        .body
+        .contains("name=\"send_nudge\" value=\"1\" checked"));
 
     // Out of range, and not a number: shown again, nothing saved.
     let res = b
@@ -213,8 +226,13 @@ async fn settings_are_saved_and_bad_numbers_change_nothing() {
     assert!(res.body.contains("from 1 to 72"));
     assert!(res.body.contains("from 0 to 48"));
     assert!(res.body.contains("from 12 to 336"));
-    assert!(res.body.contains("value=\"three days\""), "the typed text is kept");
-    assert!(res.body.contains("name=\"send_welcome\" value=\"1\" checked"));
+    assert!(
+        res.body.contains("value=\"three days\""),
+        "the typed text is kept"
+    );
+    assert!(res
+        .body
+        .contains("name=\"send_welcome\" value=\"1\" checked"));
     assert_eq!(res.body.matches("aria-invalid=\"true\"").count(), 3);
     let after = cohort_row(&w.app, w.cohort);
     assert_eq!(
@@ -288,10 +306,14 @@ async fn previews_show_each_email_and_write_nothing() {
         assert_eq!(page.status, StatusCode::OK, "{kind}: {}", page.body);
         assert!(page.body.contains(&html_escape(&title)), "{kind}");
         assert!(page.body.contains("To</dt><dd>pat@example.org"), "{kind}");
-        assert!(page.body.contains("<pre class=\"email-text\">Hi Pat,"), "{kind}");
+        assert!(
+            page.body.contains("<pre class=\"email-text\">Hi Pat,"),
+            "{kind}"
+        );
         let frame = format!("{base}/{kind}/html?meeting={}", m.id);
         assert!(
-            page.body.contains(&format!("sandbox src=\"{}\"", html_escape(&frame))),
+            page.body
+                .contains(&format!("sandbox src=\"{}\"", html_escape(&frame))),
             "{kind}"
         );
         let html = b.get(&frame).await;
@@ -304,21 +326,28 @@ async fn previews_show_each_email_and_write_nothing() {
         assert_eq!(html.header("cache-control"), "no-store");
         assert!(html.body.starts_with("<!DOCTYPE html>"));
         assert!(html.body.contains(&html_escape(&title)), "{kind}");
-        assert!(!html.body.contains("attune</a>"), "the body alone, no page around it");
+        assert!(
+            !html.body.contains("attune</a>"),
+            "the body alone, no page around it"
+        );
         // A placeholder instead of anyone's real link.
         assert!(html.body.contains("(their-personal-link)"), "{kind}");
     }
     let welcome = b.get(&format!("{base}/welcome")).await;
     assert_eq!(welcome.status, StatusCode::OK);
     assert!(welcome.body.contains("Welcome"));
-    assert!(welcome.body.contains(&html_escape(&session_title(&w.app, 1))));
+    assert!(welcome
+        .body
+        .contains(&html_escape(&session_title(&w.app, 1))));
     let html = b.get(&format!("{base}/welcome/html")).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(html.body.contains("(their-personal-link)"));
     // A meeting's email without a meeting: the next one.
     let next = b.get(&format!("{base}/recap")).await;
     assert_eq!(next.status, StatusCode::OK);
-    assert!(next.body.contains(&format!("?meeting={}", w.meetings[0].id)));
+    assert!(next
+        .body
+        .contains(&format!("?meeting={}", w.meetings[0].id)));
     assert_eq!(row_counts(&w.app), before, "a preview writes nothing");
 
     for bad in [
@@ -378,7 +407,11 @@ async fn a_dead_email_can_go_again_unless_the_parent_left_or_said_stop() {
     b.get(&url).await;
     let res = b.post(&format!("{url}/{sam_w}/resend"), &[]).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
-    assert!(res.body.contains("Sam Stop has asked for no more emails"), "{}", res.body);
+    assert!(
+        res.body.contains("Sam Stop has asked for no more emails"),
+        "{}",
+        res.body
+    );
     assert_eq!(message(&w.app, sam_w).status, "dead");
     let res = b.post(&format!("{url}/{lou_w}/resend"), &[]).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
@@ -434,7 +467,10 @@ async fn the_recap_note_goes_into_the_recap() {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains(&long));
-    assert!(res.body.contains("Please keep this to 2000 characters."));
+    assert!(res
+        .body
+        .contains("Please keep the note to 2000 characters. It has 2001 now."));
+    assert!(res.body.contains("wasn&#x27;t saved"));
     {
         let mut conn = w.app.state.pool.get().unwrap();
         let saved = Meeting::find_in_cohort(&mut conn, w.cohort, m.id).unwrap();
@@ -463,7 +499,9 @@ async fn the_recap_note_goes_into_the_recap() {
         .find(|r| r.kind == "recap")
         .expect("a recap is queued");
     assert!(recap.text_body.contains("Thank you all for coming <3"));
-    assert!(recap.text_body.contains("Bring a photo of your child next week."));
+    assert!(recap
+        .text_body
+        .contains("Bring a photo of your child next week."));
     assert!(recap
         .html_body
         .unwrap()
@@ -560,7 +598,10 @@ async fn the_outbox_is_for_administrators() {
     make_dead(&w.app, sam_w, "550 5.1.1 no such mailbox");
 
     let mut lead = signed_in(&w.app, "lead@example.org").await;
-    assert_eq!(lead.get("/admin/outbox").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        lead.get("/admin/outbox").await.status,
+        StatusCode::FORBIDDEN
+    );
     lead.get("/dashboard").await;
     let res = lead
         .post(&format!("/admin/outbox/{pat_w}/resend"), &[])
@@ -606,18 +647,31 @@ async fn the_outbox_is_for_administrators() {
 #[actix_web::test]
 async fn zz_throwaway_screens() {
     let w = world(-8);
-    let names = [("Ana Ruiz", "ana@example.org"), ("Bo Lind", "bo@example.org"), ("Cam Obi", "cam@example.org"), ("Dee Park", "")];
+    let names = [
+        ("Ana Ruiz", "ana@example.org"),
+        ("Bo Lind", "bo@example.org"),
+        ("Cam Obi", "cam@example.org"),
+        ("Dee Park", ""),
+    ];
     let mut ids = vec![];
-    for (n, e) in names { ids.push(enrol(&w.app, &w.lead, w.cohort, n, e)); }
+    for (n, e) in names {
+        ids.push(enrol(&w.app, &w.lead, w.cohort, n, e));
+    }
     let (worker, _kept) = memory_worker(&w.app);
     worker.drain().await.unwrap();
     enrol(&w.app, &w.lead, w.cohort, "Eli Moss", "eli@example.org");
     let ana_w = welcome_of(&w.app, ids[0]).id;
-    make_dead(&w.app, ana_w, "The mail server said the address does not exist (550 5.1.1).");
+    make_dead(
+        &w.app,
+        ana_w,
+        "The mail server said the address does not exist (550 5.1.1).",
+    );
     add_user(&w.app, "admin@example.org", true);
     let dir = std::path::Path::new("/tmp/shots");
     std::fs::create_dir_all(dir).unwrap();
-    let css = crate::common::repo_path("templates/assets/app.css").display().to_string();
+    let css = crate::common::repo_path("templates/assets/app.css")
+        .display()
+        .to_string();
     let save = |name: &str, body: &str| {
         let _ = &css;
         let body = body.to_string();
@@ -625,22 +679,51 @@ async fn zz_throwaway_screens() {
     };
     let mut b = signed_in(&w.app, "lead@example.org").await;
     let url = format!("/cohorts/{}/emails", w.cohort);
-    let p = b.get(&url).await; save("emails", &p.body);
+    let p = b.get(&url).await;
+    save("emails", &p.body);
     let m = &w.meetings[1];
     b.post(&format!("/cohorts/{}/meetings/{}/recap-note", w.cohort, m.id), &[("recap_note", "Thank you all for such an open evening.\n\nNext week, bring a photo of your child if you like.")]).await;
-    let p = b.get(&format!("{url}/preview/recap?meeting={}", m.id)).await;
-    let html = b.get(&format!("{url}/preview/recap/html?meeting={}", m.id)).await;
+    let p = b
+        .get(&format!("{url}/preview/recap?meeting={}", m.id))
+        .await;
+    let html = b
+        .get(&format!("{url}/preview/recap/html?meeting={}", m.id))
+        .await;
     std::fs::write(dir.join("frame.html"), &html.body).unwrap();
     let frame_src = format!("{url}/preview/recap/html?meeting&#x3D;{}", m.id);
     save("preview", &p.body.replace(&frame_src, "/frame.html"));
-    let p = b.get(&format!("/cohorts/{}/meetings/{}", w.cohort, m.id)).await; save("meeting", &p.body);
-    let p = b.post(&format!("/cohorts/{}/meetings/{}/recap-note", w.cohort, m.id), &[("recap_note", &"too long ".repeat(300))]).await; save("meeting422", &p.body);
+    let p = b
+        .get(&format!("/cohorts/{}/meetings/{}", w.cohort, m.id))
+        .await;
+    save("meeting", &p.body);
+    let p = b
+        .post(
+            &format!("/cohorts/{}/meetings/{}/recap-note", w.cohort, m.id),
+            &[("recap_note", &"too long ".repeat(300))],
+        )
+        .await;
+    save("meeting422", &p.body);
     b.get(&url).await;
-    let p = b.post(&format!("{url}/settings"), &[("send_welcome","1"),("reminder_hours_before", "0"), ("recap_hours_after", "2"), ("nudge_hours_after", "5")]).await; save("settings422", &p.body);
+    let p = b
+        .post(
+            &format!("{url}/settings"),
+            &[
+                ("send_welcome", "1"),
+                ("reminder_hours_before", "0"),
+                ("recap_hours_after", "2"),
+                ("nudge_hours_after", "5"),
+            ],
+        )
+        .await;
+    save("settings422", &p.body);
     b.post(&format!("{url}/pause"), &[]).await;
-    let p = b.get(&url).await; save("paused", &p.body);
-    let p = b.get(&format!("/cohorts/{}", w.cohort)).await; save("cohort", &p.body);
+    let p = b.get(&url).await;
+    save("paused", &p.body);
+    let p = b.get(&format!("/cohorts/{}", w.cohort)).await;
+    save("cohort", &p.body);
     let mut a = signed_in(&w.app, "admin@example.org").await;
-    let p = a.get("/admin/outbox").await; save("outbox", &p.body);
-    let p = a.get("/admin/users").await; save("users", &p.body);
+    let p = a.get("/admin/outbox").await;
+    save("outbox", &p.body);
+    let p = a.get("/admin/users").await;
+    save("users", &p.body);
 }

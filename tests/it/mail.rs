@@ -263,7 +263,10 @@ async fn a_permanent_refusal_is_dead_at_once_with_the_reason() {
         assert_eq!(row.status, "dead");
         assert_eq!(row.attempts, 1, "no retries for a 5xx");
         let error = row.last_error.unwrap();
-        assert!(error.contains("550") || error.contains("mailbox unavailable"), "{error}");
+        assert!(
+            error.contains("550") || error.contains("mailbox unavailable"),
+            "{error}"
+        );
     }
     assert!(sink.received().is_empty());
 }
@@ -282,7 +285,11 @@ async fn a_server_that_is_down_for_a_while_is_caught_up_when_it_returns() {
     queue_many(&app, "down", 20);
     worker.drain().await.unwrap();
     let c = counts(&app);
-    assert_eq!((c.failed, c.sent), (20, 0), "refused connections wait for a retry");
+    assert_eq!(
+        (c.failed, c.sent),
+        (20, 0),
+        "refused connections wait for a retry"
+    );
     let error = rows(&app)[0].last_error.clone().unwrap();
     assert!(error.contains("cannot connect"), "{error}");
 
@@ -298,8 +305,8 @@ async fn a_hanging_server_holds_a_message_no_longer_than_the_timeout() {
     for hang_at in ["data", "greeting"] {
         let app = TestApp::new();
         let Some(sink) = Sink::start(&["--mode", "hang", "--hang-at", hang_at]) else {
-        return;
-    };
+            return;
+        };
         queue_many(&app, "hang", 3);
         let worker = smtp_worker(
             &app,
@@ -319,7 +326,10 @@ async fn a_hanging_server_holds_a_message_no_longer_than_the_timeout() {
         for row in rows(&app) {
             assert_eq!(row.status, "failed");
             assert!(
-                row.last_error.as_deref().unwrap().contains("did not answer within 1 s"),
+                row.last_error
+                    .as_deref()
+                    .unwrap()
+                    .contains("did not answer within 1 s"),
                 "{:?}",
                 row.last_error
             );
@@ -401,14 +411,23 @@ async fn header_injection_is_refused_and_dot_lines_arrive_whole() {
     let got = sink.received();
     assert_eq!(got.len(), 1);
     let m = &got[0];
-    assert_eq!(m["rcpt_tos"], json!(["pat@example.org"]), "no extra recipients");
+    assert_eq!(
+        m["rcpt_tos"],
+        json!(["pat@example.org"]),
+        "no extra recipients"
+    );
     let data = m["data"].as_str().unwrap();
     let headers = &data[..data.find("\r\n\r\n").unwrap()];
     assert!(
-        !headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        !headers
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
         "{headers}"
     );
-    assert!(data.contains("after the dot"), "the message went on after the dot");
+    assert!(
+        data.contains("after the dot"),
+        "the message went on after the dot"
+    );
     assert!(data.contains("the end"));
 }
 
@@ -445,14 +464,21 @@ async fn a_crash_between_the_250_and_the_record_sends_that_one_message_twice_at_
     // The lease (1 s timeout x 1 message + 1 s) lapses; a new run reclaims.
     std::thread::sleep(Duration::from_millis(2500));
     let again = run(false);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert_eq!(counts(&app).sent, 10);
     let seen = arrivals(&sink);
     assert_eq!(seen.len(), 10, "nothing lost");
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert_eq!(twice.len(), 1, "exactly the one in flight went twice");
     assert_eq!(*twice[0].1, 2);
-    assert_eq!(sink.received()[0]["message_id"].as_str(), Some(twice[0].0.as_str()));
+    assert_eq!(
+        sink.received()[0]["message_id"].as_str(),
+        Some(twice[0].0.as_str())
+    );
 }
 
 /// The binary with a clean environment on the test's database and sink.
@@ -522,6 +548,9 @@ async fn two_servers_on_one_database_send_each_message_exactly_once() {
     let seen = arrivals(&sink);
     assert_eq!(seen.len(), total, "none lost");
     assert_eq!(sink.received().len(), total, "none twice");
-    let owners: HashSet<String> = rows(&app).into_iter().filter_map(|r| r.lease_owner).collect();
+    let owners: HashSet<String> = rows(&app)
+        .into_iter()
+        .filter_map(|r| r.lease_owner)
+        .collect();
     assert_eq!(owners.len(), 2, "both servers sent: {owners:?}");
 }

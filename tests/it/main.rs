@@ -13,6 +13,7 @@ mod common;
 mod curricula;
 mod db;
 mod emails;
+mod follow_ups;
 mod links;
 mod mail;
 mod meetings;

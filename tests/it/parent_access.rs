@@ -219,16 +219,24 @@ async fn bad_input_is_422_and_queues_nothing() {
     ask_code(&mut b, "ana@example.org").await;
     for code in ["", "12345", "1234567", "12345x"] {
         let res = b
-            .post("/p/code/enter", &[("email", "ana@example.org"), ("code", code)])
+            .post(
+                "/p/code/enter",
+                &[("email", "ana@example.org"), ("code", code)],
+            )
             .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{code:?}");
         assert!(res.body.contains("6-digit code") || res.body.contains("6 numbers"));
-        assert!(res.body.contains("name=\"email\" value=\"ana@example.org\""));
+        assert!(res
+            .body
+            .contains("name=\"email\" value=\"ana@example.org\""));
     }
     // Malformed codes are not tries.
     let code = code_in(&queued(&g.app, "signin_code")[0].2);
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &code)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
@@ -252,7 +260,9 @@ async fn a_code_signs_a_parent_in_once() {
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains("autocomplete=\"one-time-code\""));
     assert!(res.body.contains("inputmode=\"numeric\""));
-    assert!(res.body.contains("name=\"email\" value=\"ana@example.org\""));
+    assert!(res
+        .body
+        .contains("name=\"email\" value=\"ana@example.org\""));
     assert_eq!(res.header("cache-control"), "no-store");
 
     let mails = queued(&g.app, "signin_code");
@@ -274,7 +284,10 @@ async fn a_code_signs_a_parent_in_once() {
 
     let typed = format!("{} {}", &code[..3], &code[3..]);
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &typed)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &typed)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.header("location"), "/me");
@@ -295,7 +308,10 @@ async fn a_code_signs_a_parent_in_once() {
     let mut again = Browser::new(&g.app);
     again.get("/p/code").await;
     let res = again
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &code)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.body.contains("Please ask for a new code"));
@@ -311,21 +327,36 @@ async fn five_wrong_codes_kill_the_code() {
     let wrong = not(&code);
     for left in (1..=4).rev() {
         let res = b
-            .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &wrong)])
+            .post(
+                "/p/code/enter",
+                &[("email", "ana@example.org"), ("code", &wrong)],
+            )
             .await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-        let tries = if left == 1 { "1 more try." } else { "more tries." };
+        let tries = if left == 1 {
+            "1 more try."
+        } else {
+            "more tries."
+        };
         assert!(res.body.contains(tries), "{left}: {}", res.body);
         assert!(res.body.contains(&format!("You have {left} more")));
-        assert!(res.body.contains("name=\"email\" value=\"ana@example.org\""));
+        assert!(res
+            .body
+            .contains("name=\"email\" value=\"ana@example.org\""));
     }
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &wrong)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &wrong)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.body.contains("it has now stopped working"));
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &code)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.body.contains("Please ask for a new code"));
@@ -340,15 +371,15 @@ async fn an_expired_code_is_refused() {
     let code = code_in(&queued(&g.app, "signin_code")[0].2);
     let mut conn = g.app.state.pool.get().unwrap();
     diesel::update(access_tokens::table.filter(access_tokens::purpose.eq("signin_code")))
-        .set(
-            access_tokens::expires_at
-                .eq(Some(attune::db::now() - chrono::Duration::minutes(1))),
-        )
+        .set(access_tokens::expires_at.eq(Some(attune::db::now() - chrono::Duration::minutes(1))))
         .execute(&mut *conn)
         .unwrap();
     drop(conn);
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &code)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.body.contains("15 minutes"));
@@ -366,12 +397,18 @@ async fn a_new_code_retires_the_old_one() {
     let (first, second) = (code_in(&mails[0].2), code_in(&mails[1].2));
     if first != second {
         let res = b
-            .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &first)])
+            .post(
+                "/p/code/enter",
+                &[("email", "ana@example.org"), ("code", &first)],
+            )
             .await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &second)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &second)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 }
@@ -384,7 +421,10 @@ async fn one_parents_code_never_opens_another_parent() {
     let ana_code = code_in(&queued(&g.app, "signin_code")[0].2);
     // Bo has no code yet, then one of his own.
     let res = b
-        .post("/p/code/enter", &[("email", "bo@example.org"), ("code", &ana_code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "bo@example.org"), ("code", &ana_code)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     ask_code(&mut b, "bo@example.org").await;
@@ -392,14 +432,20 @@ async fn one_parents_code_never_opens_another_parent() {
     assert_eq!(queued(&g.app, "signin_code")[1].0, Some(g.bo));
     if bo_code != ana_code {
         let res = b
-            .post("/p/code/enter", &[("email", "bo@example.org"), ("code", &ana_code)])
+            .post(
+                "/p/code/enter",
+                &[("email", "bo@example.org"), ("code", &ana_code)],
+            )
             .await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
         assert_eq!(b.get("/me").await.status, StatusCode::UNAUTHORIZED);
     }
     // Ana's code still opens Ana's page only.
     let res = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &ana_code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &ana_code)],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let me = b.get("/me").await;
@@ -414,17 +460,25 @@ async fn an_unknown_address_sees_the_same_code_pages() {
     let unknown = ask_code(&mut b, "nobody@example.org").await;
     assert_eq!(unknown.status, StatusCode::OK);
     assert_eq!(
-        unknown.body.replace("nobody@example.org", "ana@example.org"),
+        unknown
+            .body
+            .replace("nobody@example.org", "ana@example.org"),
         known.body
     );
     assert_eq!(queued(&g.app, "signin_code").len(), 1);
 
     let code = code_in(&queued(&g.app, "signin_code")[0].2);
     let wrong_known = b
-        .post("/p/code/enter", &[("email", "ana@example.org"), ("code", &not(&code))])
+        .post(
+            "/p/code/enter",
+            &[("email", "ana@example.org"), ("code", &not(&code))],
+        )
         .await;
     let wrong_unknown = b
-        .post("/p/code/enter", &[("email", "nobody@example.org"), ("code", &code)])
+        .post(
+            "/p/code/enter",
+            &[("email", "nobody@example.org"), ("code", &code)],
+        )
         .await;
     assert_eq!(wrong_unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -435,11 +489,17 @@ async fn an_unknown_address_sees_the_same_code_pages() {
     );
     assert!(wrong_unknown.body.contains("You have 4 more tries."));
     for _ in 0..4 {
-        b.post("/p/code/enter", &[("email", "nobody@example.org"), ("code", "000000")])
-            .await;
+        b.post(
+            "/p/code/enter",
+            &[("email", "nobody@example.org"), ("code", "000000")],
+        )
+        .await;
     }
     let res = b
-        .post("/p/code/enter", &[("email", "nobody@example.org"), ("code", "000000")])
+        .post(
+            "/p/code/enter",
+            &[("email", "nobody@example.org"), ("code", "000000")],
+        )
         .await;
     assert!(res.body.contains("Please ask for a new code"));
     assert_eq!(b.get("/me").await.status, StatusCode::UNAUTHORIZED);

@@ -114,7 +114,15 @@ async fn people_already_known_are_merged_not_doubled() {
     enrol(&s.app, &lead, s.cohort, "Rosa Diaz", "rosa@example.org");
     {
         let mut conn = s.app.state.pool.get().unwrap();
-        attune::services::roster::set_active(&mut conn, &s.app.state.mail, &lead, s.cohort, withdrawn, false).unwrap();
+        attune::services::roster::set_active(
+            &mut conn,
+            &s.app.state.mail,
+            &lead,
+            s.cohort,
+            withdrawn,
+            false,
+        )
+        .unwrap();
     }
     let mut b = signed_in(&s.app).await;
     b.get(&format!("/cohorts/{}/import", s.cohort)).await;

@@ -112,8 +112,13 @@ impl NewOutboxMessage {
 pub enum Outcome {
     Sent,
     /// Try again at the given time.
-    Retry { at: NaiveDateTime, error: String },
-    Dead { error: String },
+    Retry {
+        at: NaiveDateTime,
+        error: String,
+    },
+    Dead {
+        error: String,
+    },
 }
 
 impl OutboxMessage {
@@ -338,7 +343,10 @@ impl OutboxMessage {
     ) -> Result<Vec<OutboxMessage>, AppError> {
         Ok(outbox_messages::table
             .filter(outbox_messages::cohort_id.eq(cohort_id))
-            .order((outbox_messages::created_at.desc(), outbox_messages::id.desc()))
+            .order((
+                outbox_messages::created_at.desc(),
+                outbox_messages::id.desc(),
+            ))
             .limit(limit)
             .select(OutboxMessage::as_select())
             .load(conn)?)
