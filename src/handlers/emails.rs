@@ -129,9 +129,9 @@ async fn set_paused(
     flash(
         &current.session,
         if paused {
-            "Emails to parents are paused. Nothing goes out until you resume them."
+            "Follow-up emails for this group are paused. None go out until you resume them."
         } else {
-            "Emails to parents are back on. Anything waiting will go out shortly."
+            "Follow-up emails for this group are back on. Anything waiting goes out within a few minutes."
         },
     );
     Ok(see_other(&emails_url(cohort_id)))

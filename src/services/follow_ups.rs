@@ -700,6 +700,32 @@ pub fn preview(
     };
     let (env_kind, ctx): (&'static str, Value) = match kind {
         "welcome" => ("welcome", welcome_ctx(conn, composer, &f, &r, now, true)?),
+        // What parents are told when this meeting is moved (shown with its
+        // present time as both old and new) or cancelled.
+        "meeting_moved" => {
+            let m = find_meeting()?;
+            let mut ctx = base_ctx(&f, &r);
+            ctx.insert("meeting".into(), json!(meeting_facts(&f, m)));
+            ctx.insert("old_when".into(), json!(when(f.tz, m.starts_at)));
+            ctx.insert(
+                "link_url".into(),
+                json!(composer.url("/p/(their-personal-link)")),
+            );
+            ("meeting_moved", Value::Object(ctx))
+        }
+        "meeting_cancelled" => {
+            let m = find_meeting()?;
+            let mut ctx = base_ctx(&f, &r);
+            ctx.insert("meeting".into(), json!(meeting_facts(&f, m)));
+            if let Some(next) = meetings
+                .iter()
+                .filter(|n| n.id != m.id && n.status != "cancelled" && n.starts_at > m.starts_at)
+                .min_by_key(|n| n.starts_at)
+            {
+                ctx.insert("next_meeting".into(), json!(meeting_facts(&f, next)));
+            }
+            ("meeting_cancelled", Value::Object(ctx))
+        }
         other => match FollowUp::parse(other) {
             Some(which) => {
                 let m = find_meeting()?;

@@ -40,6 +40,9 @@ const ADMIN: [Expect; 8] = [
     Login, Forbidden, Forbidden, Forbidden, Ok, Login, Login, Login,
 ];
 const PUBLIC: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok];
+/// Anyone, through a form: the switched-off account's form token died with
+/// its sessions.
+const PUBLIC_FORM: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok];
 /// Parents' pages: only a parent's own session opens them; everyone else
 /// is asked for their link (401). That each sees only their own data:
 /// tests/it/participants.rs.
@@ -69,6 +72,35 @@ fn matrix() -> Vec<Row> {
             &[("name", "Jo Joiner"), ("email", "jo.joiner@example.org")],
         ),
         ("get", "/calendar/{file}", PUBLIC, &[]),
+        ("get", "/u/{token}", PUBLIC, &[]),
+        // One-click unsubscribe: no cookie, no form token (RFC 8058).
+        (
+            "post",
+            "/u/{token}",
+            PUBLIC,
+            &[("List-Unsubscribe", "One-Click")],
+        ),
+        ("get", "/p/lost", PUBLIC, &[]),
+        (
+            "post",
+            "/p/lost",
+            PUBLIC_FORM,
+            &[("email", "pat@example.org")],
+        ),
+        ("get", "/p/code", PUBLIC, &[]),
+        (
+            "post",
+            "/p/code",
+            PUBLIC_FORM,
+            &[("email", "pat@example.org")],
+        ),
+        // No code was sent, so none opens anything.
+        (
+            "post",
+            "/p/code/enter",
+            [Login, Login, Login, Login, Login, Forbidden, Login, Login],
+            &[("email", "pat@example.org"), ("code", "000000")],
+        ),
         ("get", "/p/{token}", PUBLIC, &[]),
         ("get", "/me", PARENT, &[]),
         ("post", "/me/consent", PARENT, &[]),
@@ -80,6 +112,7 @@ fn matrix() -> Vec<Row> {
             &[("answer_0", "x")],
         ),
         ("post", "/me/sign-out", PARENT, &[]),
+        ("post", "/me/emails", PARENT, &[("emails", "off")]),
         ("get", "/me/checkin/{phase}", PARENT, &[]),
         ("post", "/me/checkin/{phase}", PARENT, &[("item_0", "3")]),
         ("get", "/me/data", PARENT, &[]),
@@ -156,6 +189,30 @@ fn matrix() -> Vec<Row> {
         ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
         ("get", "/cohorts/{id}/import", COHORT, &[]),
         ("get", "/cohorts/{id}/checkins", COHORT, &[]),
+        ("get", "/cohorts/{id}/emails", COHORT, &[]),
+        (
+            "post",
+            "/cohorts/{id}/emails/settings",
+            COHORT,
+            &[
+                ("send_welcome", "on"),
+                ("send_reminder", "on"),
+                ("reminder_hours_before", "24"),
+                ("recap_hours_after", "3"),
+                ("nudge_hours_after", "72"),
+            ],
+        ),
+        ("post", "/cohorts/{id}/emails/pause", COHORT, &[]),
+        ("post", "/cohorts/{id}/emails/resume", COHORT, &[]),
+        ("get", "/cohorts/{id}/emails/preview/{kind}", COHORT, &[]),
+        ("get", "/cohorts/{id}/emails/preview/{kind}/html", COHORT, &[]),
+        ("post", "/cohorts/{id}/emails/{message}/resend", COHORT, &[]),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/recap-note",
+            COHORT,
+            &[("recap_note", "See you next week.")],
+        ),
         (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/link",
@@ -219,6 +276,8 @@ fn matrix() -> Vec<Row> {
         ("post", "/admin/users/{user}/reset-password", ADMIN, &[]),
         ("post", "/admin/users/{user}/disable", ADMIN, &[]),
         ("post", "/admin/users/{user}/enable", ADMIN, &[]),
+        ("get", "/admin/outbox", ADMIN, &[]),
+        ("post", "/admin/outbox/{message}/resend", ADMIN, &[]),
     ]
 }
 
@@ -260,6 +319,9 @@ pub struct Fixture {
     pub parent_link_a: String,
     pub parent_link_b: String,
     pub reflection_a: i64,
+    /// A's parent's stop-emails token, and an email queued for them.
+    pub unsubscribe_a: String,
+    pub message_a: i64,
 }
 
 pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
@@ -380,6 +442,19 @@ impl Fixture {
                 .first(&mut *conn)
                 .unwrap()
         };
+        let unsubscribe_a = {
+            let url = app.state.mail.unsubscribe_url(enrolment_a).unwrap();
+            url.rsplit('/').next().unwrap().to_string()
+        };
+        let message_a: i64 = {
+            use attune::db::schema::outbox_messages;
+            use diesel::prelude::*;
+            outbox_messages::table
+                .filter(outbox_messages::enrolment_id.eq(enrolment_a))
+                .select(outbox_messages::id)
+                .first(&mut *conn)
+                .unwrap()
+        };
         drop(conn);
         Fixture {
             app,
@@ -397,6 +472,8 @@ impl Fixture {
             parent_link_a,
             parent_link_b,
             reflection_a,
+            unsubscribe_a,
+            message_a,
         }
     }
 
@@ -424,10 +501,14 @@ impl Fixture {
                 "{token}",
                 if path.starts_with("/p/") {
                     &self.parent_link_a
+                } else if path.starts_with("/u/") {
+                    &self.unsubscribe_a
                 } else {
                     &self.invite_a
                 },
             )
+            .replace("{message}", &self.message_a.to_string())
+            .replace("{kind}", "welcome")
             .replace("{reflection}", &self.reflection_a.to_string())
             .replace("{phase}", "start")
             .replace("{user}", &user.to_string())
