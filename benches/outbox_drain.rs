@@ -84,7 +84,11 @@ fn run() -> Result<(), String> {
     let url = format!("smtp://127.0.0.1:{port}?tls=none");
     println!(
         "outbox_drain: {n} messages, database {}, SMTP sink on 127.0.0.1:{port}",
-        if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }
+        if db_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
 
     let mut results = Vec::new();
@@ -106,7 +110,12 @@ fn run() -> Result<(), String> {
                 .split("rate=")
                 .nth(1)
                 .and_then(|r| r.trim().parse::<f64>().ok())
-                .ok_or_else(|| format!("smtplib said: {text} {}", String::from_utf8_lossy(&out.stderr)))?;
+                .ok_or_else(|| {
+                    format!(
+                        "smtplib said: {text} {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                })?;
             results.push(("python smtplib, 1 connection".to_string(), rate));
             first_round = false;
         }

@@ -271,5 +271,5 @@ pub async fn update_emails(
             "Emails are off. We won't send you reminders or notes from your group."
         },
     );
-    Ok(see_other("/me#emails"))
+    Ok(see_other("/me"))
 }

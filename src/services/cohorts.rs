@@ -397,6 +397,8 @@ pub fn create(conn: &mut DbConn, user: &User, plan: &CohortPlan) -> Result<Cohor
 pub struct CohortPage {
     pub id: i64,
     pub title: String,
+    /// The group's follow-up emails are on hold.
+    pub follow_ups_paused: bool,
     pub curriculum_title: String,
     pub curriculum_slug: String,
     pub version: String,
@@ -589,6 +591,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
     let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
     Ok(CohortPage {
         id: cohort.id,
+        follow_ups_paused: cohort.follow_ups_paused,
         title: cohort.title,
         curriculum_title: curriculum.title.clone(),
         curriculum_slug: curriculum.slug.clone(),

@@ -429,6 +429,8 @@ pub fn preview(
     let no_such = || AppError::not_found("There is no such email.");
     let (kind, needs_meeting) = match kind {
         "welcome" => ("welcome", false),
+        "meeting_moved" => ("meeting_moved", true),
+        "meeting_cancelled" => ("meeting_cancelled", true),
         other => (
             follow_ups::FollowUp::parse(other)
                 .ok_or_else(no_such)?

@@ -45,7 +45,8 @@ pub struct Recipient {
 
 /// Active parents with an email address who have not said stop.
 pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, AppError> {
-    let rows: Vec<(i64, String, Option<String>, Option<String>, NaiveDateTime)> = enrolments::table
+    type Row = (i64, String, Option<String>, Option<String>, NaiveDateTime);
+    let rows: Vec<Row> = enrolments::table
         .inner_join(participants::table)
         .filter(enrolments::cohort_id.eq(cohort_id))
         .filter(enrolments::status.eq("active"))
@@ -382,6 +383,9 @@ impl FollowUp {
     }
 }
 
+/// The values of a reminder, recap or nudge. `preview` puts placeholders
+/// where personal links go, and writes nothing.
+#[allow(clippy::too_many_arguments)]
 fn follow_up_ctx(
     conn: &mut DbConn,
     composer: &Composer,

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::auth::token::random_bytes;
+use crate::db::models::access_token::AccessToken;
 use crate::db::models::{
     login_attempt, Cohort, CurriculumVersion, Enrolment, NewAuditEntry, Participant,
 };
@@ -41,7 +42,7 @@ const ASK_AGAIN: &str =
     "This code doesn't work any more. A code works once, for 15 minutes. Please ask for a new code.";
 const DEAD_NOW: &str =
     "That code isn't right, and it has now stopped working. Please ask for a new code.";
-const TOO_MANY: &str = "You've asked several times in the last hour. For your safety, please wait an hour and try again. If you need your page sooner, your group's facilitator can help.";
+const TOO_MANY: &str = "We've had several requests like this in the last hour. For your safety, please wait an hour and try again. If you need your page sooner, your group's facilitator can help.";
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -407,25 +408,22 @@ pub fn enter_code(
         if ids.is_empty() {
             return stranger(conn, &email, at, ip);
         }
-        let live: Option<(i64, i64, String, i32, Option<NaiveDateTime>)> = access_tokens::table
+        let live: Option<AccessToken> = access_tokens::table
             .filter(access_tokens::purpose.eq(CODE_PURPOSE))
             .filter(access_tokens::enrolment_id.eq_any(&ids))
             .filter(access_tokens::used_at.is_null())
             .filter(access_tokens::revoked_at.is_null())
             .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
-            .select((
-                access_tokens::id,
-                access_tokens::enrolment_id.assume_not_null(),
-                access_tokens::token_hash,
-                access_tokens::attempts,
-                access_tokens::expires_at,
-            ))
+            .select(AccessToken::as_select())
             .first(conn)
             .optional()?;
-        let Some((id, enrolment_id, hash, _, _)) = live.filter(|t| t.4.is_some_and(|e| e > at))
-        else {
+        let Some(token) = live.filter(|t| t.expires_at.is_some_and(|e| e > at)) else {
             return Ok(Outcome::Refused(ASK_AGAIN.into()));
         };
+        let Some(enrolment_id) = token.enrolment_id else {
+            return Err(AppError::internal("sign-in code without enrolment"));
+        };
+        let (id, hash) = (token.id, token.token_hash);
         // Count the try first, so parallel guesses cannot pass the limit.
         let counted = diesel::update(
             access_tokens::table

@@ -205,7 +205,12 @@ fn matrix() -> Vec<Row> {
         ("post", "/cohorts/{id}/emails/pause", COHORT, &[]),
         ("post", "/cohorts/{id}/emails/resume", COHORT, &[]),
         ("get", "/cohorts/{id}/emails/preview/{kind}", COHORT, &[]),
-        ("get", "/cohorts/{id}/emails/preview/{kind}/html", COHORT, &[]),
+        (
+            "get",
+            "/cohorts/{id}/emails/preview/{kind}/html",
+            COHORT,
+            &[],
+        ),
         ("post", "/cohorts/{id}/emails/{message}/resend", COHORT, &[]),
         (
             "post",

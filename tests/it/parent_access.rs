@@ -545,7 +545,7 @@ async fn a_parent_turns_emails_off_and_on() {
 
     let res = ana.post("/me/emails", &[("emails", "off")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(res.header("location"), "/me#emails");
+    assert_eq!(res.header("location"), "/me");
     assert!(unsubscribed(&g.app, g.ana));
     assert!(!unsubscribed(&g.app, g.bo));
     assert_eq!(status_of_welcome(&g.app), "cancelled");
