@@ -238,25 +238,11 @@ fn parse_smtp_url(url: &str) -> Result<crate::mail::smtp::SmtpSettings, String> 
     if !ok {
         return Err(format!(
             "'{}' must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.org:587)",
-            redact_userinfo(url)
+            crate::db::redact_password(url)
         ));
     }
     crate::mail::smtp::SmtpSettings::parse(url)
-        .map_err(|e| format!("'{}': {e}", redact_userinfo(url)))
-}
-
-/// The URL without its password, for messages.
-fn redact_userinfo(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or("");
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+        .map_err(|e| format!("'{}': {e}", crate::db::redact_password(url)))
 }
 
 /// "attune <attune@HOST>" for the host of BASE_URL (or localhost).

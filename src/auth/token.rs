@@ -16,6 +16,17 @@ pub fn new_token() -> Result<String, AppError> {
     Ok(hex::encode(random_bytes::<32>()?))
 }
 
+/// An HMAC-SHA256 keyed with the app's secret over `message`: for values
+/// that must be recognised later without being stored (stop-email links)
+/// or must not be guessable from a copy of the database (sign-in codes).
+pub fn keyed_mac(secret: &[u8], message: &str) -> Result<hmac::Hmac<Sha256>, AppError> {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .map_err(|e| AppError::internal(format!("secret key: {e}")))?;
+    mac.update(message.as_bytes());
+    Ok(mac)
+}
+
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -36,6 +36,19 @@ pub struct PageContext {
     pub private: bool,
 }
 
+impl PageContext {
+    /// A page for someone not signed in. `private` pages (about one person)
+    /// are never cached.
+    pub fn anonymous(private: bool) -> Self {
+        Self {
+            user: None,
+            csrf: None,
+            notice: None,
+            private,
+        }
+    }
+}
+
 const NOTICE_KEY: &str = "notice";
 
 /// Leaves a message for the next page this browser shows.
@@ -99,12 +112,7 @@ impl Viewer {
                 notice: take_notice(&self.session),
                 private: true,
             },
-            None => PageContext {
-                user: None,
-                csrf: None,
-                notice: None,
-                private: false,
-            },
+            None => PageContext::anonymous(false),
         })
     }
 }

@@ -103,7 +103,8 @@ impl DatabaseTarget {
     }
 }
 
-fn redact_password(url: &str) -> String {
+/// A URL with its password left out, for messages and logs.
+pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

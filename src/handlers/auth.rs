@@ -39,16 +39,10 @@ fn login_page(
     error: Option<String>,
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = PageContext {
-        user: None,
-        csrf: None,
-        notice: None,
-        private: false,
-    };
     state.templates.view_with_status(
         status,
         "pages/auth/login",
-        &ctx,
+        &PageContext::anonymous(false),
         json!({
             "title": "Sign in",
             "form_token": csrf::token(session)?,

@@ -112,15 +112,7 @@ fn greeting_name(form: &JoinForm) -> String {
 }
 
 fn anonymous(session: &Session) -> Result<(PageContext, String), AppError> {
-    Ok((
-        PageContext {
-            user: None,
-            csrf: None,
-            notice: None,
-            private: false,
-        },
-        csrf::token(session)?,
-    ))
+    Ok((PageContext::anonymous(false), csrf::token(session)?))
 }
 
 async fn join_form(

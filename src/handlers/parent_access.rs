@@ -24,12 +24,7 @@ fn page(
     template: &str,
     mut data: Value,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = PageContext {
-        user: None,
-        csrf: None,
-        notice: None,
-        private: true,
-    };
+    let ctx = PageContext::anonymous(true);
     if let Value::Object(map) = &mut data {
         map.insert("form_token".into(), json!(csrf::token(session)?));
     }
@@ -99,6 +94,29 @@ fn wait_page(
     Ok(res)
 }
 
+/// A link or code request that did not go: the form again with its
+/// mistakes (422), or the wait page (429).
+fn refused(
+    state: &AppState,
+    session: &Session,
+    code: bool,
+    email: &str,
+    e: AppError,
+) -> Result<HttpResponse, AppError> {
+    match e {
+        AppError::Invalid(errors) => email_form(
+            state,
+            session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            email,
+            &errors,
+        ),
+        AppError::TooManyRequests(message) => wait_page(state, session, message),
+        e => Err(e),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct EmailForm {
     #[serde(default)]
@@ -138,16 +156,7 @@ pub async fn send_link(
             "pages/access/link_sent",
             json!({ "title": "Check your email" }),
         ),
-        Err(AppError::Invalid(errors)) => email_form(
-            &state,
-            &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            false,
-            &email,
-            &errors,
-        ),
-        Err(AppError::TooManyRequests(message)) => wait_page(&state, &session, message),
-        Err(e) => Err(e),
+        Err(e) => refused(&state, &session, false, &email, e),
     }
 }
 
@@ -179,16 +188,7 @@ pub async fn send_code(
         .await;
     match result {
         Ok(email) => enter_form(&state, &session, StatusCode::OK, &email, None),
-        Err(AppError::Invalid(errors)) => email_form(
-            &state,
-            &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-            &email,
-            &errors,
-        ),
-        Err(AppError::TooManyRequests(message)) => wait_page(&state, &session, message),
-        Err(e) => Err(e),
+        Err(e) => refused(&state, &session, true, &email, e),
     }
 }
 

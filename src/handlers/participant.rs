@@ -247,12 +247,7 @@ pub async fn delete_data(
     me.session.purge();
     state.templates.view(
         "pages/me/deleted",
-        &PageContext {
-            user: None,
-            csrf: None,
-            notice: None,
-            private: false,
-        },
+        &PageContext::anonymous(false),
         json!({ "title": "Your information is deleted" }),
     )
 }

@@ -10,15 +10,6 @@ use crate::error::AppError;
 use crate::services::follow_ups;
 use crate::state::AppState;
 
-fn context() -> PageContext {
-    PageContext {
-        user: None,
-        csrf: None,
-        notice: None,
-        private: true,
-    }
-}
-
 fn enrolment_of(state: &AppState, token: &str) -> Result<i64, AppError> {
     state.mail.verify_unsubscribe(token).ok_or_else(|| {
         AppError::NotFound(
@@ -39,7 +30,7 @@ pub async fn show_unsubscribe(
         .await?;
     state.templates.view(
         "pages/unsubscribe/confirm",
-        &context(),
+        &PageContext::anonymous(true),
         json!({ "title": "Stop emails", "facts": facts, "token": token.into_inner() }),
     )
 }
@@ -59,7 +50,7 @@ pub async fn create_unsubscribe(
         .await?;
     state.templates.view(
         "pages/unsubscribe/done",
-        &context(),
+        &PageContext::anonymous(true),
         json!({ "title": "Emails stopped", "facts": facts }),
     )
 }

@@ -11,7 +11,7 @@ use lettre::message::Mailbox;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::auth::token::random_bytes;
+use crate::auth::token::{keyed_mac, random_bytes};
 use crate::db::models::{NewOutboxMessage, OutboxStatus};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -70,10 +70,7 @@ impl Composer {
     }
 
     fn unsubscribe_mac(&self, enrolment_id: i64) -> Result<HmacSha256, AppError> {
-        let mut mac = HmacSha256::new_from_slice(&self.secret)
-            .map_err(|e| AppError::internal(format!("secret key: {e}")))?;
-        mac.update(format!("unsubscribe:{enrolment_id}").as_bytes());
-        Ok(mac)
+        keyed_mac(&self.secret, &format!("unsubscribe:{enrolment_id}"))
     }
 
     /// The one-click unsubscribe address for a parent's follow-ups: signed,

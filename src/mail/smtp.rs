@@ -95,8 +95,10 @@ impl SmtpSettings {
             None
         } else {
             let decode = |s: &str| {
-                percent_decode(s)
-                    .ok_or_else(|| "the user or password is not valid UTF-8".to_string())
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .map(|d| d.into_owned())
+                    .map_err(|_| "the user or password is not valid UTF-8".to_string())
             };
             Some((
                 decode(parsed.username())?,
@@ -110,23 +112,6 @@ impl SmtpSettings {
             credentials,
         })
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Why a send did not end in a 250.

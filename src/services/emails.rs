@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::models::outbox_message::StatusCounts;
 use crate::db::models::{Cohort, Meeting, NewAuditEntry, OutboxMessage, User};
-use crate::db::schema::{cohorts, enrolments, meetings, outbox_messages, participants};
+use crate::db::schema::{cohorts, enrolments, meetings, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{Composer, RenderedEmail};
@@ -305,6 +305,14 @@ pub struct EmailsPage {
     pub next_meeting_id: Option<i64>,
 }
 
+/// Who a message is for, as a list shows it.
+fn shown_name(m: &OutboxMessage) -> String {
+    m.to_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "A parent".into())
+}
+
 fn message_line(m: &OutboxMessage, tz: chrono_tz::Tz, sessions: &HashMap<i64, i32>) -> MessageLine {
     let (when_label, at) = match m.status.as_str() {
         "sent" => ("Sent", m.sent_at.unwrap_or(m.updated_at)),
@@ -318,11 +326,7 @@ fn message_line(m: &OutboxMessage, tz: chrono_tz::Tz, sessions: &HashMap<i64, i3
         id: m.id,
         kind_label: kind_label(&m.kind),
         session_number: m.meeting_id.and_then(|id| sessions.get(&id).copied()),
-        to_name: m
-            .to_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "A parent".into()),
+        to_name: shown_name(m),
         status: m.status.clone(),
         status_label: status_label(&m.status),
         when_label,
@@ -486,14 +490,6 @@ pub fn preview(
 // ---------------------------------------------------------------------
 // Sending again
 
-fn find_message(conn: &mut DbConn, id: i64) -> Result<Option<OutboxMessage>, AppError> {
-    Ok(outbox_messages::table
-        .find(id)
-        .select(OutboxMessage::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 /// Why a parent no longer gets this message, if they don't.
 fn refusal(conn: &mut DbConn, m: &OutboxMessage) -> Result<Option<String>, AppError> {
     let Some(enrolment_id) = m.enrolment_id else {
@@ -537,7 +533,7 @@ pub struct Resent {
 fn resend(conn: &mut DbConn, user: &User, m: OutboxMessage) -> Result<Resent, AppError> {
     write_tx(conn, |conn| {
         // Read again inside the transaction: the worker may have moved it.
-        let m = find_message(conn, m.id)?
+        let m = OutboxMessage::find(conn, m.id)?
             .ok_or_else(|| AppError::not_found("We couldn't find that email."))?;
         if !matches!(m.status.as_str(), "dead" | "failed" | "cancelled") {
             return Err(AppError::Conflict(match m.status.as_str() {
@@ -585,7 +581,7 @@ pub fn resend_in_cohort(
     message_id: i64,
 ) -> Result<Resent, AppError> {
     let cohort = groups::find_visible(conn, user, cohort_id)?;
-    let m = find_message(conn, message_id)?
+    let m = OutboxMessage::find(conn, message_id)?
         .filter(|m| m.cohort_id == Some(cohort.id))
         .ok_or_else(|| AppError::not_found("We couldn't find that email in this group."))?;
     resend(conn, user, m)
@@ -605,7 +601,7 @@ fn require_admin(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
 /// An administrator sends any stuck message again (same rules).
 pub fn admin_resend(conn: &mut DbConn, user: &User, message_id: i64) -> Result<Resent, AppError> {
     require_admin(conn, user)?;
-    let m = find_message(conn, message_id)?
+    let m = OutboxMessage::find(conn, message_id)?
         .ok_or_else(|| AppError::not_found("We couldn't find that email."))?;
     resend(conn, user, m)
 }
@@ -660,11 +656,7 @@ pub fn outbox(conn: &mut DbConn, user: &User) -> Result<OutboxPage, AppError> {
                 cohort_id: m.cohort_id,
                 cohort_title: group.map(|g| g.0.clone()),
                 kind_label: kind_label(&m.kind),
-                to_name: m
-                    .to_name
-                    .clone()
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| "A parent".into()),
+                to_name: shown_name(&m),
                 status_label: status_label(&m.status),
                 dead: m.status == "dead",
                 reason: m.last_error.clone(),

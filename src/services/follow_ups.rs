@@ -179,8 +179,25 @@ fn meeting_facts(f: &CohortFacts, m: &Meeting) -> MeetingFacts {
 }
 
 fn base_ctx(f: &CohortFacts, r: &Recipient) -> serde_json::Map<String, Value> {
+    greeting_ctx(f, &r.greeting)
+}
+
+/// What every email to a parent of a cohort starts from (`name`, `cohort`,
+/// `course`, `facilitators`, `can_reply`), and where replies go: for
+/// emails a parent asks for (a fresh link, a sign-in code).
+pub fn parent_context(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    name: &str,
+    preferred: Option<&str>,
+) -> Result<(serde_json::Map<String, Value>, Option<String>), AppError> {
+    let f = facts(conn, cohort_id)?;
+    Ok((greeting_ctx(&f, &greeting(name, preferred)), f.reply_to))
+}
+
+fn greeting_ctx(f: &CohortFacts, greeting: &str) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::new();
-    map.insert("name".into(), json!(r.greeting));
+    map.insert("name".into(), json!(greeting));
     map.insert("cohort".into(), json!(f.cohort.title));
     map.insert("course".into(), json!(f.curriculum.title));
     map.insert("facilitators".into(), json!(f.facilitators));

@@ -12,14 +12,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::auth::token::random_bytes;
+use crate::auth::token::{keyed_mac, random_bytes};
 use crate::db::models::access_token::AccessToken;
-use crate::db::models::{
-    login_attempt, Cohort, CurriculumVersion, Enrolment, NewAuditEntry, Participant,
-};
-use crate::db::schema::{
-    access_tokens, cohort_facilitators, cohorts, enrolments, login_attempts, participants, users,
-};
+use crate::db::models::{login_attempt, Enrolment, NewAuditEntry, Participant};
+use crate::db::schema::{access_tokens, enrolments, login_attempts, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::compose::Envelope;
@@ -141,51 +137,18 @@ fn active_enrolments(
         .load(conn)?)
 }
 
-/// What every email about a cohort says (`name`, `cohort`, `course`,
-/// `facilitators`, `can_reply`), and where replies go.
+/// What every email about a cohort says, and where replies go.
 fn email_context(
     conn: &mut DbConn,
     enrolment: &Enrolment,
     parent: &Participant,
 ) -> Result<(serde_json::Map<String, Value>, Option<String>), AppError> {
-    let cohort: Cohort = cohorts::table
-        .find(enrolment.cohort_id)
-        .select(Cohort::as_select())
-        .first(conn)?;
-    let course = CurriculumVersion::find(conn, cohort.curriculum_version_id)?
-        .curriculum()?
-        .title;
-    let people: Vec<(String, String, String)> = cohort_facilitators::table
-        .inner_join(users::table)
-        .filter(cohort_facilitators::cohort_id.eq(cohort.id))
-        .filter(users::disabled_at.is_null())
-        .order((cohort_facilitators::role.desc(), users::name.asc()))
-        .select((users::name, users::email, cohort_facilitators::role))
-        .load(conn)?;
-    let names: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
-    let facilitators = match names.as_slice() {
-        [] => "Your group's facilitators".to_string(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    };
-    let reply_to = people
-        .iter()
-        .find(|p| p.2 == "lead")
-        .or(people.first())
-        .map(|p| format!("{} <{}>", p.0.replace(['<', '>', '"', ','], ""), p.1));
-    let mut ctx = serde_json::Map::new();
-    ctx.insert(
-        "name".into(),
-        json!(follow_ups::greeting(
-            &parent.name,
-            parent.preferred_name.as_deref()
-        )),
-    );
-    ctx.insert("cohort".into(), json!(cohort.title));
-    ctx.insert("course".into(), json!(course));
-    ctx.insert("facilitators".into(), json!(facilitators));
-    ctx.insert("can_reply".into(), json!(reply_to.is_some()));
-    Ok((ctx, reply_to))
+    follow_ups::parent_context(
+        conn,
+        enrolment.cohort_id,
+        &parent.name,
+        parent.preferred_name.as_deref(),
+    )
 }
 
 fn envelope(
@@ -273,10 +236,10 @@ fn code_mac(
     salt: &str,
     code: &str,
 ) -> Result<HmacSha256, AppError> {
-    let mut mac = HmacSha256::new_from_slice(secret)
-        .map_err(|e| AppError::internal(format!("secret key: {e}")))?;
-    mac.update(format!("{CODE_PURPOSE}:{enrolment_id}:{salt}:{code}").as_bytes());
-    Ok(mac)
+    keyed_mac(
+        secret,
+        &format!("{CODE_PURPOSE}:{enrolment_id}:{salt}:{code}"),
+    )
 }
 
 /// What is stored for a code: a random salt and a keyed hash bound to the

@@ -57,7 +57,7 @@ fn messages(app: &TestApp, cohort: i64) -> Vec<OutboxMessage> {
 
 fn message(app: &TestApp, id: i64) -> OutboxMessage {
     let mut conn = app.state.pool.get().unwrap();
-    OutboxMessage::find(&mut conn, id).unwrap()
+    OutboxMessage::find(&mut conn, id).unwrap().unwrap()
 }
 
 /// The welcome queued for an enrolment.

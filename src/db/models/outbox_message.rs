@@ -122,11 +122,12 @@ pub enum Outcome {
 }
 
 impl OutboxMessage {
-    pub fn find(conn: &mut DbConn, id: i64) -> Result<OutboxMessage, AppError> {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<OutboxMessage>, AppError> {
         Ok(outbox_messages::table
             .find(id)
             .select(OutboxMessage::as_select())
-            .first(conn)?)
+            .first(conn)
+            .optional()?)
     }
 
     /// Leases up to `limit` due messages to `owner` until `lease_until`:
