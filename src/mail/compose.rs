@@ -94,14 +94,29 @@ impl Composer {
 
     /// Renders a message as it will go out, with the values every email
     /// gets (`app_url`, and `unsubscribe_url` on follow-ups).
-    pub fn render(&self, envelope: &Envelope, mut ctx: Value) -> Result<RenderedEmail, AppError> {
+    pub fn render(&self, envelope: &Envelope, ctx: Value) -> Result<RenderedEmail, AppError> {
+        let stop = self.stop_url(envelope)?;
+        self.render_with(envelope, ctx, stop.as_deref())
+    }
+
+    /// The stop link a follow-up carries, if it is one.
+    fn stop_url(&self, envelope: &Envelope) -> Result<Option<String>, AppError> {
+        match (envelope.unsubscribe, envelope.enrolment_id) {
+            (true, Some(id)) => self.unsubscribe_url(id).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    fn render_with(
+        &self,
+        envelope: &Envelope,
+        mut ctx: Value,
+        stop: Option<&str>,
+    ) -> Result<RenderedEmail, AppError> {
         if let Value::Object(map) = &mut ctx {
             map.insert("app_url".into(), Value::String(self.base_url.clone()));
-            if let (true, Some(id)) = (envelope.unsubscribe, envelope.enrolment_id) {
-                map.insert(
-                    "unsubscribe_url".into(),
-                    Value::String(self.unsubscribe_url(id)?),
-                );
+            if let Some(stop) = stop {
+                map.insert("unsubscribe_url".into(), Value::String(stop.to_string()));
             }
         }
         self.templates.render(envelope.kind, &ctx)
@@ -123,13 +138,11 @@ impl Composer {
                 "an email address holds a line break".into(),
             ));
         }
-        let rendered = self.render(envelope, ctx)?;
+        let stop = self.stop_url(envelope)?;
+        let rendered = self.render_with(envelope, ctx, stop.as_deref())?;
         let mut headers = BTreeMap::new();
-        if let (true, Some(id)) = (envelope.unsubscribe, envelope.enrolment_id) {
-            headers.insert(
-                "List-Unsubscribe",
-                format!("<{}>", self.unsubscribe_url(id)?),
-            );
+        if let Some(stop) = &stop {
+            headers.insert("List-Unsubscribe", format!("<{stop}>"));
             headers.insert("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into());
         }
         if let Some(reply_to) = envelope

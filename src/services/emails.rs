@@ -430,57 +430,20 @@ pub fn preview(
     at: NaiveDateTime,
 ) -> Result<Preview, AppError> {
     let cohort = groups::find_visible(conn, user, cohort_id)?;
-    let no_such = || AppError::not_found("There is no such email.");
-    let (kind, needs_meeting) = match kind {
-        "welcome" => ("welcome", false),
-        "meeting_moved" => ("meeting_moved", true),
-        "meeting_cancelled" => ("meeting_cancelled", true),
-        other => (
-            follow_ups::FollowUp::parse(other)
-                .ok_or_else(no_such)?
-                .kind(),
-            true,
-        ),
-    };
-    let meeting = if needs_meeting {
-        let meetings = Meeting::for_cohort(conn, cohort.id)?;
-        let found = match meeting_id {
-            Some(id) => meetings.into_iter().find(|m| m.id == id),
-            None => {
-                let next = meetings
-                    .iter()
-                    .find(|m| m.status != "cancelled" && m.starts_at > at)
-                    .cloned();
-                next.or_else(|| meetings.into_iter().next())
-            }
-        };
-        Some(found.ok_or_else(|| AppError::not_found("That meeting is not in this group."))?)
-    } else {
-        None
-    };
-    let (
-        RenderedEmail {
-            subject,
-            text,
-            html,
-        },
-        to,
-    ) = follow_ups::preview(
-        conn,
-        composer,
-        &cohort,
-        kind,
-        meeting.as_ref().map(|m| m.id),
-        at,
-    )?;
+    let shown = follow_ups::preview(conn, composer, &cohort, kind, meeting_id, at)?;
+    let RenderedEmail {
+        subject,
+        text,
+        html,
+    } = shown.email;
     Ok(Preview {
         cohort_id: cohort.id,
         cohort_title: cohort.title,
         kind: kind.to_string(),
         kind_label: kind_label(kind),
-        meeting_id: meeting.as_ref().map(|m| m.id),
-        session_number: meeting.as_ref().map(|m| m.session_number),
-        to,
+        meeting_id: shown.meeting.as_ref().map(|m| m.id),
+        session_number: shown.meeting.as_ref().map(|m| m.session_number),
+        to: shown.to,
         subject,
         text,
         html,

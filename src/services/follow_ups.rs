@@ -76,21 +76,6 @@ pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, A
         .collect())
 }
 
-fn recipient(conn: &mut DbConn, enrolment_id: i64) -> Result<Option<(i64, Recipient)>, AppError> {
-    let cohort_id: Option<i64> = enrolments::table
-        .find(enrolment_id)
-        .select(enrolments::cohort_id)
-        .first(conn)
-        .optional()?;
-    let Some(cohort_id) = cohort_id else {
-        return Ok(None);
-    };
-    Ok(recipients(conn, cohort_id)?
-        .into_iter()
-        .find(|r| r.enrolment_id == enrolment_id)
-        .map(|r| (cohort_id, r)))
-}
-
 pub fn greeting(name: &str, preferred: Option<&str>) -> String {
     preferred
         .filter(|p| !p.trim().is_empty())
@@ -112,11 +97,22 @@ struct CohortFacts {
     reply_to: Option<String>,
 }
 
-fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
-    let cohort: Cohort = cohorts::table
+fn cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Cohort, AppError> {
+    Ok(cohorts::table
         .find(cohort_id)
         .select(Cohort::as_select())
-        .first(conn)?;
+        .first(conn)?)
+}
+
+fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
+    let cohort = cohort(conn, cohort_id)?;
+    facts_for(conn, cohort)
+}
+
+/// Reads the curriculum and the facilitators: only when an email is
+/// actually to be written.
+fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError> {
+    let cohort_id = cohort.id;
     let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let people: Vec<(String, String, String)> = cohort_facilitators::table
@@ -259,27 +255,58 @@ pub fn queue_welcome(
     enrolment_id: i64,
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let Some((cohort_id, r)) = recipient(conn, enrolment_id)? else {
-        return Ok(false);
-    };
-    let f = facts(conn, cohort_id)?;
-    if !f.cohort.send_welcome {
-        return Ok(false);
-    }
-    let key = format!("welcome:{enrolment_id}");
-    if already_queued(conn, &key)? {
-        return Ok(false);
-    }
-    let ctx = welcome_ctx(conn, composer, &f, &r, at, false)?;
-    composer.queue(conn, &envelope("welcome", key, &f, &r, None, at), ctx)
+    let cohort_id: Option<i64> = enrolments::table
+        .find(enrolment_id)
+        .select(enrolments::cohort_id)
+        .first(conn)
+        .optional()?;
+    Ok(match cohort_id {
+        Some(id) => queue_welcomes(conn, composer, id, &[enrolment_id], at)? == 1,
+        None => false,
+    })
 }
 
-fn already_queued(conn: &mut DbConn, key: &str) -> Result<bool, AppError> {
-    Ok(outbox_messages::table
-        .filter(outbox_messages::dedupe_key.eq(key))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
+/// The welcomes of several parents of one cohort (a CSV import), with the
+/// curriculum, facilitators and meetings looked up once. Returns how many
+/// were queued.
+pub fn queue_welcomes(
+    conn: &mut DbConn,
+    composer: &Composer,
+    cohort_id: i64,
+    enrolment_ids: &[i64],
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let cohort = cohort(conn, cohort_id)?;
+    if !cohort.send_welcome {
+        return Ok(0);
+    }
+    let wanted: HashSet<i64> = enrolment_ids.iter().copied().collect();
+    let people: Vec<Recipient> = recipients(conn, cohort_id)?
+        .into_iter()
+        .filter(|r| wanted.contains(&r.enrolment_id))
+        .collect();
+    if people.is_empty() {
+        return Ok(0);
+    }
+    let key = |r: &Recipient| format!("welcome:{}", r.enrolment_id);
+    // Welcomed before (left and came back): no second welcome, and no
+    // personal link made for nothing.
+    let done: HashSet<String> = outbox_messages::table
+        .filter(outbox_messages::dedupe_key.eq_any(people.iter().map(key).collect::<Vec<_>>()))
+        .select(outbox_messages::dedupe_key)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let f = facts_for(conn, cohort)?;
+    let meetings = Meeting::for_cohort(conn, cohort_id)?;
+    let mut queued = 0;
+    for r in people.iter().filter(|r| !done.contains(&key(r))) {
+        let ctx = welcome_ctx(conn, composer, &f, r, &meetings, at, false)?;
+        if composer.queue(conn, &envelope("welcome", key(r), &f, r, None, at), ctx)? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }
 
 fn welcome_ctx(
@@ -287,11 +314,12 @@ fn welcome_ctx(
     composer: &Composer,
     f: &CohortFacts,
     r: &Recipient,
+    meetings: &[Meeting],
     at: NaiveDateTime,
     preview: bool,
 ) -> Result<Value, AppError> {
-    let meetings: Vec<Meeting> = Meeting::for_cohort(conn, f.cohort.id)?
-        .into_iter()
+    let meetings: Vec<&Meeting> = meetings
+        .iter()
         .filter(|m| m.status != "cancelled")
         .collect();
     let mut ctx = base_ctx(f, r);
@@ -494,28 +522,27 @@ pub fn queue_due(
         .select((meetings::cohort_id, meetings::id))
         .load(conn)?;
     let mut queued = 0;
-    let mut cohort_ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
-    cohort_ids.dedup();
     let mut seen = HashSet::new();
-    for cohort_id in cohort_ids {
+    for (cohort_id, _) in candidates {
         if !seen.insert(cohort_id) {
             continue;
         }
-        let f = facts(conn, cohort_id)?;
+        let cohort = cohort(conn, cohort_id)?;
         let meetings = Meeting::for_cohort(conn, cohort_id)?;
         let due: Vec<(FollowUp, &Meeting)> = meetings
             .iter()
             .filter(|m| m.status != "cancelled")
             .flat_map(|m| [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m)))
             .filter(|(w, m)| {
-                w.enabled(&f.cohort)
-                    && w.due_at(&f.cohort, m) <= now
-                    && now < w.stale_at(&f.cohort, m, &meetings)
+                w.enabled(&cohort)
+                    && w.due_at(&cohort, m) <= now
+                    && now < w.stale_at(&cohort, m, &meetings)
             })
             .collect();
         if due.is_empty() {
             continue;
         }
+        let f = facts_for(conn, cohort)?;
         let people = recipients(conn, cohort_id)?;
         for (which, m) in due {
             let done: HashSet<String> = outbox_messages::table
@@ -575,19 +602,14 @@ pub fn meeting_moved(
     let f = facts(conn, meeting.cohort_id)?;
     let mut n = 0;
     for r in recipients(conn, meeting.cohort_id)? {
-        let mut ctx = base_ctx(&f, &r);
-        ctx.insert("meeting".into(), json!(meeting_facts(&f, meeting)));
-        ctx.insert("old_when".into(), json!(when(f.tz, old_starts_at)));
-        ctx.insert(
-            "link_url".into(),
-            json!(personal_link(
-                conn,
-                composer,
-                r.enrolment_id,
-                None,
-                Some(at + Duration::days(EMAIL_LINK_DAYS))
-            )?),
-        );
+        let link = personal_link(
+            conn,
+            composer,
+            r.enrolment_id,
+            None,
+            Some(at + Duration::days(EMAIL_LINK_DAYS)),
+        )?;
+        let ctx = moved_ctx(&f, &r, meeting, old_starts_at, link);
         let key = format!(
             "meeting_moved:{}:{}:{}",
             r.enrolment_id,
@@ -595,7 +617,7 @@ pub fn meeting_moved(
             meeting.starts_at.and_utc().timestamp()
         );
         let env = envelope("meeting_moved", key, &f, &r, Some(meeting.id), at);
-        if composer.queue(conn, &env, Value::Object(ctx))? {
+        if composer.queue(conn, &env, ctx)? {
             n += 1;
         }
     }
@@ -621,24 +643,51 @@ pub fn meeting_cancelled(
     }
     let f = facts(conn, meeting.cohort_id)?;
     let meetings = Meeting::for_cohort(conn, meeting.cohort_id)?;
-    let next = meetings
-        .iter()
-        .filter(|n| n.id != meeting.id && n.status != "cancelled" && n.starts_at > at)
-        .min_by_key(|n| n.starts_at);
     let mut n = 0;
     for r in recipients(conn, meeting.cohort_id)? {
-        let mut ctx = base_ctx(&f, &r);
-        ctx.insert("meeting".into(), json!(meeting_facts(&f, meeting)));
-        if let Some(next) = next {
-            ctx.insert("next_meeting".into(), json!(meeting_facts(&f, next)));
-        }
+        let ctx = cancelled_ctx(&f, &r, meeting, &meetings, at);
         let key = format!("meeting_cancelled:{}:{}", r.enrolment_id, meeting.id);
         let env = envelope("meeting_cancelled", key, &f, &r, Some(meeting.id), at);
-        if composer.queue(conn, &env, Value::Object(ctx))? {
+        if composer.queue(conn, &env, ctx)? {
             n += 1;
         }
     }
     Ok(n)
+}
+
+/// "Session N has moved": the new time and place, and when it was.
+fn moved_ctx(
+    f: &CohortFacts,
+    r: &Recipient,
+    meeting: &Meeting,
+    old_starts_at: NaiveDateTime,
+    link_url: String,
+) -> Value {
+    let mut ctx = base_ctx(f, r);
+    ctx.insert("meeting".into(), json!(meeting_facts(f, meeting)));
+    ctx.insert("old_when".into(), json!(when(f.tz, old_starts_at)));
+    ctx.insert("link_url".into(), json!(link_url));
+    Value::Object(ctx)
+}
+
+/// "Cancelled": the meeting that is off, and the next one still on.
+fn cancelled_ctx(
+    f: &CohortFacts,
+    r: &Recipient,
+    meeting: &Meeting,
+    meetings: &[Meeting],
+    at: NaiveDateTime,
+) -> Value {
+    let mut ctx = base_ctx(f, r);
+    ctx.insert("meeting".into(), json!(meeting_facts(f, meeting)));
+    if let Some(next) = meetings
+        .iter()
+        .filter(|n| n.id != meeting.id && n.status != "cancelled" && n.starts_at > at)
+        .min_by_key(|n| n.starts_at)
+    {
+        ctx.insert("next_meeting".into(), json!(meeting_facts(f, next)));
+    }
+    Value::Object(ctx)
 }
 
 /// A follow-up still to come for a cohort, for the facilitator's list.
@@ -692,8 +741,16 @@ pub fn planned(
 }
 
 /// An email as a parent of this cohort would get it, for the facilitator
-/// to read first. Uses the first parent on the roster (or a sample parent)
-/// and a placeholder instead of a real personal link; writes nothing.
+/// to read first, and the meeting it is about. Uses the first parent on the
+/// roster (or a sample parent) and placeholders instead of real personal
+/// and stop links; writes nothing. A meeting's email without a meeting
+/// given is shown for the next meeting.
+pub struct Previewed {
+    pub email: RenderedEmail,
+    pub to: String,
+    pub meeting: Option<Meeting>,
+}
+
 pub fn preview(
     conn: &mut DbConn,
     composer: &Composer,
@@ -701,7 +758,29 @@ pub fn preview(
     kind: &str,
     meeting_id: Option<i64>,
     now: NaiveDateTime,
-) -> Result<(RenderedEmail, String), AppError> {
+) -> Result<Previewed, AppError> {
+    let which = FollowUp::parse(kind);
+    let env_kind: &'static str = match kind {
+        "welcome" => "welcome",
+        "meeting_moved" => "meeting_moved",
+        "meeting_cancelled" => "meeting_cancelled",
+        _ => which
+            .map(FollowUp::kind)
+            .ok_or_else(|| AppError::NotFound("There is no such email.".into()))?,
+    };
+    let meetings = Meeting::for_cohort(conn, cohort.id)?;
+    let meeting = match (env_kind, meeting_id) {
+        ("welcome", _) => None,
+        (_, Some(id)) => Some(meetings.iter().find(|m| m.id == id)),
+        (_, None) => Some(
+            meetings
+                .iter()
+                .find(|m| m.status != "cancelled" && m.starts_at > now)
+                .or(meetings.first()),
+        ),
+    }
+    .map(|m| m.ok_or_else(|| AppError::NotFound("That meeting is not in this group.".into())))
+    .transpose()?;
     let f = facts(conn, cohort.id)?;
     let r = recipients(conn, cohort.id)?
         .into_iter()
@@ -713,53 +792,21 @@ pub fn preview(
             email: "sam@example.org".into(),
             enrolled_at: now,
         });
-    let meetings = Meeting::for_cohort(conn, cohort.id)?;
-    let find_meeting = || {
-        meeting_id
-            .and_then(|id| meetings.iter().find(|m| m.id == id))
-            .ok_or_else(|| AppError::NotFound("That meeting is not in this group.".into()))
-    };
-    let (env_kind, ctx): (&'static str, Value) = match kind {
-        "welcome" => ("welcome", welcome_ctx(conn, composer, &f, &r, now, true)?),
+    let placeholder = composer.url("/p/(their-personal-link)");
+    let mut ctx = match (meeting, which) {
+        (None, _) => welcome_ctx(conn, composer, &f, &r, &meetings, now, true)?,
         // What parents are told when this meeting is moved (shown with its
         // present time as both old and new) or cancelled.
-        "meeting_moved" => {
-            let m = find_meeting()?;
-            let mut ctx = base_ctx(&f, &r);
-            ctx.insert("meeting".into(), json!(meeting_facts(&f, m)));
-            ctx.insert("old_when".into(), json!(when(f.tz, m.starts_at)));
-            ctx.insert(
-                "link_url".into(),
-                json!(composer.url("/p/(their-personal-link)")),
-            );
-            ("meeting_moved", Value::Object(ctx))
+        (Some(m), _) if env_kind == "meeting_moved" => {
+            moved_ctx(&f, &r, m, m.starts_at, placeholder)
         }
-        "meeting_cancelled" => {
-            let m = find_meeting()?;
-            let mut ctx = base_ctx(&f, &r);
-            ctx.insert("meeting".into(), json!(meeting_facts(&f, m)));
-            if let Some(next) = meetings
-                .iter()
-                .filter(|n| n.id != m.id && n.status != "cancelled" && n.starts_at > m.starts_at)
-                .min_by_key(|n| n.starts_at)
-            {
-                ctx.insert("next_meeting".into(), json!(meeting_facts(&f, next)));
-            }
-            ("meeting_cancelled", Value::Object(ctx))
+        (Some(m), _) if env_kind == "meeting_cancelled" => cancelled_ctx(&f, &r, m, &meetings, now),
+        (Some(m), Some(which)) => {
+            follow_up_ctx(conn, composer, &f, &r, which, m, &meetings, now, true)?
         }
-        other => match FollowUp::parse(other) {
-            Some(which) => {
-                let m = find_meeting()?;
-                (
-                    which.kind(),
-                    follow_up_ctx(conn, composer, &f, &r, which, m, &meetings, now, true)?,
-                )
-            }
-            None => return Err(AppError::NotFound("There is no such email.".into())),
-        },
+        (Some(_), None) => return Err(AppError::NotFound("There is no such email.".into())),
     };
     // A placeholder, not a working stop link for whoever is first.
-    let mut ctx = ctx;
     if let Value::Object(map) = &mut ctx {
         map.insert(
             "unsubscribe_url".into(),
@@ -768,9 +815,13 @@ pub fn preview(
     }
     let env = Envelope {
         unsubscribe: false,
-        ..envelope(env_kind, String::new(), &f, &r, meeting_id, now)
+        ..envelope(env_kind, String::new(), &f, &r, meeting.map(|m| m.id), now)
     };
-    Ok((composer.render(&env, ctx)?, r.email))
+    Ok(Previewed {
+        email: composer.render(&env, ctx)?,
+        to: r.email,
+        meeting: meeting.cloned(),
+    })
 }
 
 /// A parent stops follow-ups (one click in an email, or on their page):

@@ -439,17 +439,13 @@ pub fn confirm(
             readmitted: 0,
             skipped: 0,
         };
+        let mut welcome = Vec::new();
         for (row, p) in planned {
             match (p, row.result) {
                 (Plan::Add | Plan::Readmit, Ok(input)) => {
                     let (enrolment, added) =
                         roster::add_in_tx(conn, Some(user), cohort.id, &input, "csv")?;
-                    crate::services::follow_ups::queue_welcome(
-                        conn,
-                        mail,
-                        enrolment.id,
-                        crate::db::now(),
-                    )?;
+                    welcome.push(enrolment.id);
                     match added {
                         Added::New => result.added += 1,
                         Added::Readmitted => result.readmitted += 1,
@@ -458,6 +454,13 @@ pub fn confirm(
                 _ => result.skipped += 1,
             }
         }
+        crate::services::follow_ups::queue_welcomes(
+            conn,
+            mail,
+            cohort.id,
+            &welcome,
+            crate::db::now(),
+        )?;
         diesel::delete(roster_imports::table.find(import_id)).execute(conn)?;
         Ok(result)
     })

@@ -373,3 +373,32 @@ async fn a_paused_group_holds_its_follow_ups() {
     assert!(kept.lock().unwrap().is_empty(), "welcomes wait too");
     assert!(g.rows("welcome").iter().all(|w| w.status == "queued"));
 }
+
+#[actix_web::test]
+async fn a_spreadsheet_import_welcomes_each_new_parent_once() {
+    let g = group();
+    let mut conn = g.app.state.pool.get().unwrap();
+    let staged = attune::services::roster_import::stage(
+        &mut conn,
+        &g.lead,
+        g.cohort,
+        b"name,email\nAna Ruiz,ana@example.org\nNo Email,\nPat Parent,pat@example.org\n",
+    )
+    .unwrap();
+    attune::services::roster_import::confirm(
+        &mut conn,
+        &g.app.state.mail,
+        &g.lead,
+        g.cohort,
+        staged.import_id,
+    )
+    .unwrap();
+    drop(conn);
+    let to: Vec<String> = g
+        .rows("welcome")
+        .into_iter()
+        .map(|w| w.to_address)
+        .collect();
+    // Pat and Bo were welcomed when added by hand; Ana now; no address, no email.
+    assert_eq!(to, ["pat@example.org", "bo@example.org", "ana@example.org"]);
+}
