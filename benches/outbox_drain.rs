@@ -122,7 +122,7 @@ fn run() -> Result<(), String> {
         let client = SmtpClient::new(
             SmtpSettings::parse(&url).map_err(|e| e.to_string())?,
             "bench.attune",
-        );
+        )?;
         let worker = Arc::new(
             Worker::new(
                 state.pool.clone(),

@@ -206,7 +206,7 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
     let bind = state.config.bind;
     let base_url = state.config.base_url.clone();
     let worker = if state.config.outbox_worker {
-        let transport = announce_transport(&state);
+        let transport = announce_transport(&state)?;
         Some(std::sync::Arc::new(
             state
                 .worker(transport)
@@ -245,8 +245,8 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
 }
 
 /// Where the worker sends email, said once at start.
-fn announce_transport(state: &AppState) -> crate::mail::Transport {
-    let transport = state.transport();
+fn announce_transport(state: &AppState) -> Result<crate::mail::Transport, Failure> {
+    let transport = state.transport()?;
     match &transport {
         crate::mail::Transport::Folder(dir) => tracing::warn!(
             folder = %dir.display(),
@@ -254,12 +254,12 @@ fn announce_transport(state: &AppState) -> crate::mail::Transport {
         ),
         other => tracing::info!(to = %other.describe(), "sending email"),
     }
-    transport
+    Ok(transport)
 }
 
 fn outbox_run(config: Config, once: bool) -> Result<(), Failure> {
     let state = AppState::init(config)?;
-    let transport = announce_transport(&state);
+    let transport = announce_transport(&state)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -128,14 +128,14 @@ impl AppState {
     }
 
     /// Where the worker sends email, as configured.
-    pub fn transport(&self) -> Transport {
-        match &self.config.smtp {
-            Some(settings) => Transport::Smtp(Arc::new(crate::mail::smtp::SmtpClient::new(
-                settings.clone(),
-                self.mail.from.email.domain(),
-            ))),
+    pub fn transport(&self) -> Result<Transport, ConfigError> {
+        Ok(match &self.config.smtp {
+            Some(settings) => Transport::Smtp(Arc::new(
+                crate::mail::smtp::SmtpClient::new(settings.clone(), self.mail.from.email.domain())
+                    .map_err(|e| ConfigError::new("SMTP_URL", e))?,
+            )),
             None => Transport::Folder(self.config.mail_dir.clone()),
-        }
+        })
     }
 
     /// A mailer worker on this state's database.

@@ -150,31 +150,27 @@ pub struct SmtpClient {
 }
 
 impl SmtpClient {
-    pub fn new(settings: SmtpSettings, hello_name: &str) -> Self {
-        let tls_config = (settings.security == Security::Implicit).then(|| {
+    pub fn new(settings: SmtpSettings, hello_name: &str) -> Result<Self, String> {
+        let tls_config = if settings.security == Security::Implicit {
             let roots = tokio_rustls::rustls::RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
             };
-            Arc::new(
-                tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
-                    tokio_rustls::rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map(|b| b.with_root_certificates(roots).with_no_client_auth())
-                .unwrap_or_else(|_| {
-                    // The ring provider always supports the default
-                    // versions; this branch is unreachable in practice.
-                    tokio_rustls::rustls::ClientConfig::builder()
-                        .with_root_certificates(tokio_rustls::rustls::RootCertStore::empty())
-                        .with_no_client_auth()
-                }),
-            )
-        });
-        Self {
+            let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
+                tokio_rustls::rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("cannot set up TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            Some(Arc::new(config))
+        } else {
+            None
+        };
+        Ok(Self {
             settings,
             hello: ClientId::Domain(hello_name.to_string()),
             tls_config,
-        }
+        })
     }
 
     pub fn settings(&self) -> &SmtpSettings {
@@ -312,5 +308,12 @@ mod tests {
         assert!(SmtpSettings::parse("smtps://h?tls=none").is_err());
         assert!(SmtpSettings::parse("http://h").is_err());
         assert!(SmtpSettings::parse("smtp://").is_err());
+    }
+
+    #[test]
+    fn implicit_tls_is_set_up_with_the_web_roots() {
+        let s = SmtpSettings::parse("smtps://mail.example.org").unwrap();
+        let client = SmtpClient::new(s, "attune.example").unwrap();
+        assert!(client.tls_config.is_some());
     }
 }

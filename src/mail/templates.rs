@@ -21,7 +21,6 @@ pub struct RenderedEmail {
 pub struct EmailTemplates {
     text: Handlebars<'static>,
     html: Handlebars<'static>,
-    names: Vec<String>,
 }
 
 impl EmailTemplates {
@@ -33,6 +32,7 @@ impl EmailTemplates {
         text.register_escape_fn(handlebars::no_escape);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
+        // Every email with a subject must have both bodies.
         let mut names = Vec::new();
         for (path, source) in embedded_templates("emails/", override_dir)? {
             let Some(name) = path.strip_suffix(".hbs") else {
@@ -75,13 +75,7 @@ impl EmailTemplates {
                 }
             }
         }
-        names.sort();
-        Ok(Self { text, html, names })
-    }
-
-    /// The kinds of email there are templates for.
-    pub fn kinds(&self) -> &[String] {
-        &self.names
+        Ok(Self { text, html })
     }
 
     pub fn render(&self, kind: &str, data: &impl Serialize) -> Result<RenderedEmail, AppError> {

@@ -197,10 +197,6 @@ impl Worker {
         self
     }
 
-    pub fn owner(&self) -> &str {
-        &self.owner
-    }
-
     fn report(&self, planned: u64) -> Report {
         Report {
             sent: self.tally.sent.load(Ordering::Relaxed),

@@ -596,7 +596,7 @@ pub struct OutboxPage {
 pub fn outbox(conn: &mut DbConn, user: &User) -> Result<OutboxPage, AppError> {
     require_admin(conn, user)?;
     let counts = StatusCounts::from_rows(&OutboxMessage::counts(conn, None)?);
-    let rows = OutboxMessage::troubled(conn, None, TROUBLED)?;
+    let rows = OutboxMessage::troubled(conn, TROUBLED)?;
     let mut ids: Vec<i64> = rows.iter().filter_map(|m| m.cohort_id).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -135,7 +135,7 @@ pub fn fast_config() -> WorkerConfig {
 }
 
 pub fn smtp_worker(app: &TestApp, sink_url: &str, config: WorkerConfig) -> Arc<Worker> {
-    let client = SmtpClient::new(SmtpSettings::parse(sink_url).unwrap(), "attune.test");
+    let client = SmtpClient::new(SmtpSettings::parse(sink_url).unwrap(), "attune.test").unwrap();
     Arc::new(
         Worker::new(
             app.state.pool.clone(),

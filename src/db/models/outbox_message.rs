@@ -354,18 +354,10 @@ impl OutboxMessage {
     }
 
     /// Messages that need someone to look: dead, or failing and retrying.
-    pub fn troubled(
-        conn: &mut DbConn,
-        cohort_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<OutboxMessage>, AppError> {
-        let mut q = outbox_messages::table
+    pub fn troubled(conn: &mut DbConn, limit: i64) -> Result<Vec<OutboxMessage>, AppError> {
+        Ok(outbox_messages::table
             .filter(outbox_messages::status.eq_any(["dead", "failed"]))
-            .into_boxed();
-        if let Some(id) = cohort_id {
-            q = q.filter(outbox_messages::cohort_id.eq(id));
-        }
-        Ok(q.order(outbox_messages::updated_at.desc())
+            .order(outbox_messages::updated_at.desc())
             .limit(limit)
             .select(OutboxMessage::as_select())
             .load(conn)?)
@@ -412,10 +404,5 @@ impl StatusCounts {
             }
         }
         c
-    }
-
-    /// Not yet sent and not given up on.
-    pub fn waiting(&self) -> i64 {
-        self.queued + self.sending + self.failed
     }
 }
