@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::curriculum::model::SegmentKind;
 use crate::curriculum::{markdown, Curriculum};
 use crate::db::models::{Cohort, CurriculumVersion, Meeting, OutboxMessage};
 use crate::db::schema::{
@@ -463,7 +464,14 @@ fn follow_up_ctx(
         FollowUp::Recap => {
             let session = f.curriculum.session(m.session_number as u32);
             let covered: Vec<String> = session
-                .map(|s| s.agenda.iter().map(|seg| seg.title.clone()).collect())
+                .map(|s| {
+                    // What was covered, not the tea break.
+                    s.agenda
+                        .iter()
+                        .filter(|seg| seg.kind != SegmentKind::Break)
+                        .map(|seg| seg.title.clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             let practice: Vec<String> = session
                 .map(|s| paragraphs(&markdown::plain_text(&s.home_practice.text)))

@@ -218,6 +218,10 @@ async fn recap_carries_the_note_and_the_nudge_skips_who_already_wrote() {
     let recap = &g.rows("recap")[0];
     assert!(recap.text_body.contains("Bring a photo next week!"));
     assert!(
+        !recap.text_body.contains("  - Break\n"),
+        "breaks are not content"
+    );
+    assert!(
         recap.text_body.contains("?to=sessions/1"),
         "the reflection link"
     );
