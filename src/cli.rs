@@ -56,6 +56,47 @@ pub enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Copy a live SQLite database to FILE, consistently (VACUUM INTO) and
+    /// checked. For PostgreSQL use pg_dump.
+    Backup {
+        /// The new file to write (never overwritten).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Print a session's handout to a PDF, straight from the curriculum
+    /// files (no database needed).
+    Handout {
+        /// The course, as its folder name (see `attune curriculum list`).
+        #[arg(long)]
+        curriculum: String,
+        #[arg(long)]
+        session: u32,
+        /// a4 (the default) or letter.
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        /// Where to write the PDF.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// A folder of curricula (default: CURRICULA_DIR, or the ones built in).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Print every parent's own handout for a group, each with a new
+    /// personal link and QR code, ready to print double-sided.
+    Packet {
+        /// The group's number (in its address: /cohorts/N).
+        #[arg(long)]
+        cohort: i64,
+        /// One session; leave out for the whole course.
+        #[arg(long)]
+        session: Option<u32>,
+        /// a4 (the default) or letter.
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        /// Where to write the PDF.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Manage facilitator and admin accounts.
     User {
         #[command(subcommand)]
@@ -112,6 +153,25 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Outbox {
             command: OutboxCommand::Run { once },
         } => with_config(true, |config| outbox_run(config, once)),
+        Command::Backup { output } => with_config(false, |config| backup(config, &output)),
+        Command::Handout {
+            curriculum,
+            session,
+            paper,
+            output,
+            dir,
+        } => {
+            init_logging(&std::env::var("LOG").unwrap_or_else(|_| "warn".into()));
+            finish(handout(&curriculum, session, &paper, &output, dir))
+        }
+        Command::Packet {
+            cohort,
+            session,
+            paper,
+            output,
+        } => with_config(false, |config| {
+            packet(config, cohort, session, &paper, &output)
+        }),
         Command::User {
             command:
                 UserCommand::Add {
@@ -149,6 +209,140 @@ impl From<StartError> for Failure {
     }
 }
 
+fn finish(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Setting(e)) => {
+            eprintln!("attune: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Work(m)) => {
+            eprintln!("attune: {m}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn backup(config: Config, output: &std::path::Path) -> Result<(), Failure> {
+    match &config.database {
+        db::DatabaseTarget::Sqlite { path } => {
+            let bytes = db::backup_sqlite(path, output).map_err(Failure::Work)?;
+            println!(
+                "Backed up {} to {} ({} kB); its integrity check says ok.",
+                path.display(),
+                output.display(),
+                bytes.div_ceil(1024)
+            );
+            Ok(())
+        }
+        db::DatabaseTarget::Postgres { .. } => Err(Failure::Setting(ConfigError::new(
+            "DATABASE_URL",
+            "attune backup copies SQLite databases; for PostgreSQL use pg_dump \
+             (pg_dump --format=custom --file=attune.dump \"$DATABASE_URL\")",
+        ))),
+    }
+}
+
+fn paper_arg(paper: &str) -> Result<crate::pdf::Paper, Failure> {
+    crate::pdf::Paper::parse(paper).ok_or_else(|| {
+        Failure::Setting(ConfigError::new(
+            "--paper",
+            format!("\"{paper}\" is not a paper size; use a4 or letter"),
+        ))
+    })
+}
+
+fn write_pdf(output: &std::path::Path, pdf: &services::print::Pdf) -> Result<(), Failure> {
+    std::fs::write(output, &pdf.bytes)
+        .map_err(|e| Failure::Work(format!("cannot write {}: {e}", output.display())))?;
+    println!(
+        "Wrote {} ({} page{}, {} kB).",
+        output.display(),
+        pdf.pages,
+        if pdf.pages == 1 { "" } else { "s" },
+        pdf.bytes.len().div_ceil(1024)
+    );
+    Ok(())
+}
+
+fn handout(
+    slug: &str,
+    session: u32,
+    paper: &str,
+    output: &std::path::Path,
+    dir: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let paper = paper_arg(paper)?;
+    let dir = dir.or_else(|| std::env::var_os("CURRICULA_DIR").map(PathBuf::from));
+    let loaded = curriculum::load(&Source::from_config(dir.as_deref()));
+    let pdf = services::print::curriculum_handout(&loaded.library, slug, session, paper).map_err(
+        |e| {
+            let known: Vec<String> = loaded
+                .library
+                .all()
+                .iter()
+                .map(|c| c.slug.clone())
+                .collect();
+            Failure::Setting(ConfigError::new(
+                "--curriculum/--session",
+                format!("{e} (courses here: {})", known.join(", ")),
+            ))
+        },
+    )?;
+    write_pdf(output, &pdf)
+}
+
+fn packet(
+    config: Config,
+    cohort_id: i64,
+    session: Option<u32>,
+    paper: &str,
+    output: &std::path::Path,
+) -> Result<(), Failure> {
+    let paper = paper_arg(paper)?;
+    let state = AppState::init(config)?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+    let cohort = services::cohorts::by_id(&mut conn, cohort_id).map_err(|_| {
+        Failure::Setting(ConfigError::new(
+            "--cohort",
+            format!("there is no group number {cohort_id}"),
+        ))
+    })?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} handouts")
+                .map_err(|e| Failure::Work(e.to_string()))?,
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let pdf = services::print::packet(
+        &mut conn,
+        &cohort,
+        None,
+        &state.config.base_url,
+        session,
+        paper,
+        &progress,
+    )
+    .map_err(|e| Failure::Work(e.to_string()))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    write_pdf(output, &pdf)
+}
+
 /// Loads the configuration and runs `f`. One-shot verbs log only warnings
 /// unless `LOG` asks for more; the server logs at `LOG` (default info).
 fn with_config(server: bool, f: impl FnOnce(Config) -> Result<(), Failure>) -> ExitCode {
@@ -163,17 +357,7 @@ fn with_config(server: bool, f: impl FnOnce(Config) -> Result<(), Failure>) -> E
             });
             f(config)
         });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Setting(e)) => {
-            eprintln!("attune: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Work(m)) => {
-            eprintln!("attune: {m}");
-            ExitCode::FAILURE
-        }
-    }
+    finish(result)
 }
 
 fn init_logging(filter: &str) {
@@ -220,7 +404,13 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
     system.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mailer = worker.map(|w| tokio::spawn(w.run(stop_rx)));
+        // Slow clients: 5 s to send a request's head, 2 s to close, and idle
+        // keep-alive connections dropped after 15 s, so a trickle of slow
+        // connections cannot hold the workers.
         let server = HttpServer::new(move || crate::build_app(data.clone()))
+            .client_request_timeout(std::time::Duration::from_secs(5))
+            .client_disconnect_timeout(std::time::Duration::from_secs(2))
+            .keep_alive(std::time::Duration::from_secs(15))
             .bind(bind)
             .map_err(|e| {
                 Failure::Setting(ConfigError::new(

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod handlers;
 pub mod mail;
+pub mod pdf;
 pub mod render;
 pub mod routes;
 pub mod services;
@@ -40,6 +41,9 @@ pub fn build_app(
         .app_data(state)
         .configure(routes::configure)
         .default_service(web::to(handlers::errors::not_found))
+        .wrap(actix_web::middleware::from_fn(
+            handlers::errors::refuse_encoded_bodies,
+        ))
         .wrap(ErrorHandlers::new().default_handler(handlers::errors::render_error))
         .wrap(sessions)
         .wrap(

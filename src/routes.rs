@@ -5,7 +5,7 @@ use actix_web::web;
 
 use crate::handlers::{
     admin, assets, auth, cohorts, dashboard, emails, health, links, meetings, parent_access,
-    participant, public, reflections, roster, roster_import, unsubscribe,
+    participant, print, public, reflections, roster, roster_import, unsubscribe,
 };
 
 macro_rules! route_table {
@@ -27,6 +27,7 @@ route_table! {
     get "/curricula" => public::list_curricula;
     get "/curricula/{slug}" => public::show_curriculum;
     get "/curricula/{slug}/sessions/{number}" => public::show_session_handout;
+    get "/curricula/{slug}/sessions/{number}/handout.pdf" => print::curriculum_handout;
     get "/join/{token}" => links::show_join;
     post "/join/{token}" => links::create_join;
     get "/calendar/{file}" => links::show_calendar;
@@ -45,6 +46,7 @@ route_table! {
     get "/me" => participant::show_home;
     post "/me/consent" => participant::give_consent;
     get "/me/sessions/{number}" => participant::show_session;
+    get "/me/sessions/{number}/handout.pdf" => print::my_handout;
     post "/me/sessions/{number}/reflection" => participant::save_reflection;
     post "/me/sign-out" => participant::sign_out;
     post "/me/emails" => parent_access::update_emails;
@@ -73,6 +75,11 @@ route_table! {
     post "/cohorts/{id}/meetings/{meeting}/fidelity" => meetings::update_fidelity;
     post "/cohorts/{id}/meetings/{meeting}/reschedule" => meetings::reschedule_meeting;
     post "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::cancel_meeting;
+    get "/cohorts/{id}/meetings/{meeting}/handout.pdf" => print::meeting_handout;
+    get "/cohorts/{id}/meetings/{meeting}/plan.pdf" => print::meeting_plan;
+    get "/cohorts/{id}/meetings/{meeting}/sign-in.pdf" => print::meeting_sign_in;
+    post "/cohorts/{id}/packet" => print::create_packet;
+    get "/cohorts/{id}/certificates.pdf" => print::certificates;
     get "/cohorts/{id}/participants/new" => roster::new_participant;
     post "/cohorts/{id}/participants" => roster::create_participant;
     get "/cohorts/{id}/import" => roster_import::new_import;

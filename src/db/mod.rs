@@ -356,6 +356,60 @@ pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 
+/// Copies a live SQLite database to `dest` with `VACUUM INTO`: one
+/// consistent snapshot, taken while the server keeps running, then checked
+/// with `PRAGMA integrity_check`. Returns the copy's size in bytes.
+pub fn backup_sqlite(source: &std::path::Path, dest: &std::path::Path) -> Result<u64, String> {
+    use diesel::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+
+    if dest.exists() {
+        return Err(format!(
+            "{} already exists; choose a new file name (a backup never overwrites)",
+            dest.display()
+        ));
+    }
+    let Some(dest_str) = dest.to_str() else {
+        return Err("the backup file name must be valid UTF-8".into());
+    };
+    let DbConn::Sqlite(mut conn) = connect(&DatabaseTarget::Sqlite {
+        path: source.to_path_buf(),
+    })
+    .map_err(|e| e.0)?
+    else {
+        return Err("not a SQLite database".into());
+    };
+    diesel::sql_query(format!("VACUUM INTO '{}'", dest_str.replace('\'', "''")))
+        .execute(&mut conn)
+        .map_err(|e| {
+            format!(
+                "cannot write {}: {}",
+                dest.display(),
+                one_line(&e.to_string())
+            )
+        })?;
+    let mut copy = SqliteConnection::establish(dest_str)
+        .map_err(|e| format!("cannot open the copy: {}", one_line(&e.to_string())))?;
+    let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(&mut copy)
+        .map_err(|e| format!("cannot check the copy: {}", one_line(&e.to_string())))?;
+    let verdict: Vec<String> = checks.into_iter().map(|c| c.integrity_check).collect();
+    if verdict != ["ok"] {
+        return Err(format!(
+            "the copy failed its integrity check: {}",
+            verdict.join("; ")
+        ));
+    }
+    std::fs::metadata(dest)
+        .map(|m| m.len())
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,32 @@ use serde_json::json;
 use crate::error::{title_for, AppError, ErrorPage};
 use crate::state::AppState;
 
+/// Refuses any request body sent compressed (`Content-Encoding` other than
+/// `identity`) with 415 before a handler reads it. attune is built without
+/// actix-web's decompression, so nothing here could inflate a small body
+/// into a large one; refusing says so plainly instead of failing later as
+/// an unreadable form.
+pub async fn refuse_encoded_bodies(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let encoded = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    if encoded {
+        let err = AppError::UnsupportedMediaType(
+            "We accept forms and uploads as they are, not compressed. Please send it again \
+             without Content-Encoding."
+                .into(),
+        );
+        return Ok(req.error_response(err).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
 /// The default service: any path no route matched.
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::not_found(

@@ -13,6 +13,7 @@ pub mod links;
 pub mod meetings;
 pub mod parent_access;
 pub mod participant;
+pub mod print;
 pub mod public;
 pub mod reflections;
 pub mod roster;

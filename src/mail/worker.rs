@@ -41,6 +41,9 @@ pub struct WorkerConfig {
     /// Fault drill: abort the process right after this many 250s, before
     /// recording the last one (`ATTUNE_FAULT_CRASH_AFTER_SENDS`).
     pub crash_after_sends: Option<u64>,
+    /// How long a sent email keeps its body (which holds a personal link)
+    /// before it is blanked (`OUTBOX_KEEP_DAYS`).
+    pub keep_sent: chrono::Duration,
 }
 
 impl Default for WorkerConfig {
@@ -56,6 +59,7 @@ impl Default for WorkerConfig {
             plan_every: Duration::from_secs(60),
             lease_margin: Duration::from_secs(30),
             crash_after_sends: None,
+            keep_sent: chrono::Duration::days(30),
         }
     }
 }
@@ -113,6 +117,9 @@ impl WorkerConfig {
         if let Some(n) = number(get, "OUTBOX_LEASE_MARGIN_SECS", 1..=3600)? {
             c.lease_margin = Duration::from_secs(n);
         }
+        if let Some(n) = number(get, "OUTBOX_KEEP_DAYS", 1..=3650)? {
+            c.keep_sent = chrono::Duration::days(n as i64);
+        }
         c.crash_after_sends = number(get, "ATTUNE_FAULT_CRASH_AFTER_SENDS", 1..=u64::MAX)?;
         Ok(c)
     }
@@ -165,6 +172,8 @@ pub struct Worker {
     /// Wakes idle lanes when one finds a full batch.
     more: Notify,
     progress: Option<indicatif::ProgressBar>,
+    /// When sent bodies were last blanked (once an hour is plenty).
+    last_forget: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Worker {
@@ -188,6 +197,7 @@ impl Worker {
             tally: Tally::default(),
             more: Notify::new(),
             progress: None,
+            last_forget: std::sync::Mutex::new(None),
         })
     }
 
@@ -220,10 +230,25 @@ impl Worker {
         .map_err(|e| AppError::internal(format!("database task: {e}")))?
     }
 
-    /// Queues the follow-ups that have come due.
+    /// Queues the follow-ups that have come due, and once an hour blanks
+    /// the bodies of emails sent longer ago than `keep_sent`.
     pub async fn plan(&self) -> Result<u64, AppError> {
         let composer = self.composer.clone();
+        let forget = self.last_forget.lock().is_ok_and(|mut last| {
+            let due = last.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        });
+        let keep = self.config.keep_sent;
         self.db(move |conn| {
+            if forget {
+                let n = OutboxMessage::forget_sent_bodies(conn, now() - keep)?;
+                if n > 0 {
+                    tracing::info!(emails = n, "blanked the bodies of old sent emails");
+                }
+            }
             crate::services::follow_ups::queue_due(conn, &composer, now()).map(|n| n as u64)
         })
         .await

@@ -418,6 +418,9 @@ pub struct CohortPage {
     pub fidelity_percent: Option<u32>,
     pub fidelity_meetings: usize,
     pub sessions: Vec<SessionChoice>,
+    /// Meetings a parent needs for a certificate, unless the facilitator
+    /// picks another number.
+    pub certificate_minimum: u32,
     /// When the live invite link was made, if there is one.
     pub invite_since: Option<String>,
     pub calendar_since: Option<String>,
@@ -625,6 +628,9 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
         invite_since,
         calendar_since,
         waitlisted,
+        certificate_minimum: crate::services::print::default_certificate_minimum(
+            curriculum.sessions.len(),
+        ),
         sessions: curriculum
             .sessions
             .iter()

@@ -110,12 +110,14 @@ fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
     facts_for(conn, cohort)
 }
 
-/// Reads the curriculum and the facilitators: only when an email is
-/// actually to be written.
-fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError> {
-    let cohort_id = cohort.id;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
-    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+pub struct Facilitator {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// A group's facilitators who can still sign in, the lead first.
+pub fn facilitators(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Facilitator>, AppError> {
     let people: Vec<(String, String, String)> = cohort_facilitators::table
         .inner_join(users::table)
         .filter(cohort_facilitators::cohort_id.eq(cohort_id))
@@ -123,7 +125,20 @@ fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError>
         .order((cohort_facilitators::role.desc(), users::name.asc()))
         .select((users::name, users::email, cohort_facilitators::role))
         .load(conn)?;
-    let names: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
+    Ok(people
+        .into_iter()
+        .map(|(name, email, role)| Facilitator { name, email, role })
+        .collect())
+}
+
+/// Reads the curriculum and the facilitators: only when an email is
+/// actually to be written.
+fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError> {
+    let cohort_id = cohort.id;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let people = facilitators(conn, cohort_id)?;
+    let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
     let facilitators = match names.as_slice() {
         [] => "Your group's facilitators".to_string(),
         [one] => one.to_string(),
@@ -131,9 +146,9 @@ fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError>
     };
     let reply_to = people
         .iter()
-        .find(|p| p.2 == "lead")
+        .find(|p| p.role == "lead")
         .or(people.first())
-        .map(|p| format!("{} <{}>", p.0.replace(['<', '>', '"', ','], ""), p.1));
+        .map(|p| format!("{} <{}>", p.name.replace(['<', '>', '"', ','], ""), p.email));
     Ok(CohortFacts {
         cohort,
         curriculum,

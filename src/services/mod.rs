@@ -15,6 +15,7 @@ pub mod invites;
 pub mod meetings;
 pub mod parent_access;
 pub mod participants;
+pub mod print;
 pub mod privacy;
 pub mod reflections;
 pub mod roster;

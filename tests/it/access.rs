@@ -18,6 +18,8 @@ enum Expect {
     NotFound,
     /// Refused outright.
     Forbidden,
+    /// A server error: never expected, so any 5xx fails the matrix.
+    ServerError,
 }
 use Expect::*;
 
@@ -64,6 +66,12 @@ fn matrix() -> Vec<Row> {
         ("get", "/curricula", PUBLIC, &[]),
         ("get", "/curricula/{slug}", PUBLIC, &[]),
         ("get", "/curricula/{slug}/sessions/{number}", PUBLIC, &[]),
+        (
+            "get",
+            "/curricula/{slug}/sessions/{number}/handout.pdf",
+            PUBLIC,
+            &[],
+        ),
         ("get", "/join/{token}", PUBLIC, &[]),
         (
             "post",
@@ -105,6 +113,7 @@ fn matrix() -> Vec<Row> {
         ("get", "/me", PARENT, &[]),
         ("post", "/me/consent", PARENT, &[]),
         ("get", "/me/sessions/{number}", PARENT, &[]),
+        ("get", "/me/sessions/{number}/handout.pdf", PARENT, &[]),
         (
             "post",
             "/me/sessions/{number}/reflection",
@@ -162,6 +171,28 @@ fn matrix() -> Vec<Row> {
             ],
         ),
         ("get", "/cohorts/{id}/meetings/{meeting}", COHORT, &[]),
+        (
+            "get",
+            "/cohorts/{id}/meetings/{meeting}/handout.pdf",
+            COHORT,
+            &[],
+        ),
+        (
+            "get",
+            "/cohorts/{id}/meetings/{meeting}/plan.pdf",
+            COHORT,
+            &[],
+        ),
+        (
+            "get",
+            "/cohorts/{id}/meetings/{meeting}/sign-in.pdf",
+            COHORT,
+            &[],
+        ),
+        // Makes a new personal link for every parent of the group.
+        ("post", "/cohorts/{id}/packet", COHORT, &[("session", "1")]),
+        // The fixture's parent came to enough meetings for a certificate.
+        ("get", "/cohorts/{id}/certificates.pdf", COHORT, &[]),
         (
             "post",
             "/cohorts/{id}/meetings/{meeting}/attendance",
@@ -408,7 +439,20 @@ impl Fixture {
         let enrolment_a = enrol(&app, &lead, cohort_a, "Pat Parent", "pat@example.org");
         let enrolment_b = enrol(&app, &other, cohort_b, "Bo Parent", "bo@example.org");
         let mut conn = app.state.pool.get().unwrap();
-        let meeting_a = Meeting::for_cohort(&mut conn, cohort_a).unwrap()[0].id;
+        let meetings_a = Meeting::for_cohort(&mut conn, cohort_a).unwrap();
+        let meeting_a = meetings_a[0].id;
+        // Pat came to enough meetings for a certificate (three in four).
+        let enough = attune::services::print::default_certificate_minimum(meetings_a.len());
+        for m in meetings_a.iter().take(enough as usize) {
+            attune::services::meetings::record_attendance(
+                &mut conn,
+                &lead,
+                cohort_a,
+                m.id,
+                &[(enrolment_a, attune::db::models::AttendanceStatus::Present)],
+            )
+            .unwrap();
+        }
         let meeting_b = Meeting::for_cohort(&mut conn, cohort_b).unwrap()[0].id;
         let import_a = attune::services::roster_import::stage(
             &mut conn,
@@ -567,6 +611,7 @@ fn category(status: StatusCode, location: &str) -> Expect {
         401 => Login,
         403 => Forbidden,
         404 => NotFound,
+        500..=599 => ServerError,
         _ => Ok,
     }
 }
@@ -671,6 +716,10 @@ async fn another_groups_ids_are_not_found_even_in_my_own_group_path() {
         .first(&mut *conn)
         .unwrap();
     assert_eq!(status, "active");
-    let marks: i64 = attendance::table.count().get_result(&mut *conn).unwrap();
+    let marks: i64 = attendance::table
+        .filter(attendance::enrolment_id.eq(f.enrolment_b))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
     assert_eq!(marks, 0);
 }

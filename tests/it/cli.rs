@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{repo_path, TestDb};
 
-const VARS: [&str; 10] = [
+pub(crate) const VARS: [&str; 10] = [
     "DATABASE_URL",
     "BIND",
     "BASE_URL",
@@ -23,7 +23,7 @@ const VARS: [&str; 10] = [
 ];
 
 /// The binary with a clean environment, run from `dir`.
-fn attune(dir: &Path) -> Command {
+pub(crate) fn attune(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_attune"));
     for v in VARS {
         cmd.env_remove(v);
@@ -360,6 +360,27 @@ fn the_readme_start_works_and_the_server_answers() {
     let (status, response) = http_get(port, &parent_link).unwrap();
     assert_eq!(status, 303, "{response}");
     assert!(response.contains("location: /me") || response.contains("Location: /me"));
+
+    // A client that never finishes its request is answered 408 and dropped
+    // after the 5 s allowed for a request's head; the server goes on.
+    let mut slow = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(slow, "GET /curricula HTTP/1.1\r\nHost: local").unwrap();
+    let waited = Instant::now();
+    let mut answer = String::new();
+    let _ = slow.read_to_string(&mut answer);
+    let waited = waited.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(15),
+        "dropped after {waited:?}: {answer:?}"
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    let (status, _) = http_get(port, "/healthz").unwrap();
+    assert_eq!(status, 200);
 }
 
 #[test]
@@ -375,4 +396,65 @@ fn a_busy_port_is_one_line_and_exit_2() {
         .output()
         .unwrap();
     assert_setting_error(&out, "BIND", "cannot listen on");
+}
+
+#[test]
+fn backup_copies_a_sqlite_database_and_points_postgres_to_pg_dump() {
+    use diesel::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |path: &Path| -> i64 {
+        let target = attune::db::DatabaseTarget::Sqlite {
+            path: path.to_path_buf(),
+        };
+        let attune::db::DbConn::Sqlite(mut c) = attune::db::connect(&target).unwrap() else {
+            panic!("not SQLite")
+        };
+        diesel::sql_query("SELECT COUNT(*) AS n FROM participants")
+            .get_result::<Count>(&mut c)
+            .unwrap()
+            .n
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.db");
+    let url = format!("sqlite://{}", live.display());
+    let out = attune(dir.path())
+        .arg("demo")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let copy = dir.path().join("copy of live.db");
+    let out = attune(dir.path())
+        .args(["backup", "-o"])
+        .arg(&copy)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("integrity check says ok"));
+    assert!(count(&live) > 0);
+    assert_eq!(count(&copy), count(&live));
+
+    // A backup never overwrites.
+    let out = attune(dir.path())
+        .args(["backup", "-o"])
+        .arg(&copy)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already exists"));
+
+    let out = attune(dir.path())
+        .args(["backup", "-o", "x.db"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert_setting_error(&out, "DATABASE_URL", "pg_dump");
 }

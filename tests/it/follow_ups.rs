@@ -406,3 +406,47 @@ async fn a_spreadsheet_import_welcomes_each_new_parent_once() {
     // Pat and Bo were welcomed when added by hand; Ana now; no address, no email.
     assert_eq!(to, ["pat@example.org", "bo@example.org", "ana@example.org"]);
 }
+
+#[actix_web::test]
+async fn sent_bodies_are_blanked_after_the_keeping_time() {
+    use attune::db::schema::outbox_messages;
+    let g = group();
+    // Both welcomes go out; then pretend Pat's went 40 days ago.
+    let (transport, _kept) = attune::mail::Transport::memory();
+    let worker = Arc::new(g.app.state.worker(transport).unwrap());
+    assert_eq!(worker.drain().await.unwrap().sent, 2);
+    let now = attune::db::now();
+    {
+        let mut conn = g.app.state.pool.get().unwrap();
+        diesel::update(outbox_messages::table.filter(outbox_messages::enrolment_id.eq(g.pat)))
+            .set(outbox_messages::sent_at.eq(Some(now - Duration::days(40))))
+            .execute(&mut *conn)
+            .unwrap();
+        let n = OutboxMessage::forget_sent_bodies(&mut conn, now - Duration::days(30)).unwrap();
+        assert_eq!(n, 1);
+        // Again: nothing left to blank.
+        let n = OutboxMessage::forget_sent_bodies(&mut conn, now - Duration::days(30)).unwrap();
+        assert_eq!(n, 0);
+    }
+    let welcomes = g.rows("welcome");
+    let pat = welcomes
+        .iter()
+        .find(|w| w.enrolment_id == Some(g.pat))
+        .unwrap();
+    let bo = welcomes
+        .iter()
+        .find(|w| w.enrolment_id == Some(g.bo))
+        .unwrap();
+    assert_eq!(pat.text_body, "");
+    assert_eq!(pat.html_body, None);
+    assert!(
+        pat.subject.contains("Pat"),
+        "the record stays: {}",
+        pat.subject
+    );
+    assert_eq!(pat.status, "sent");
+    assert!(
+        bo.text_body.contains("/p/"),
+        "a recent email keeps its body"
+    );
+}

@@ -19,6 +19,7 @@ mod mail;
 mod meetings;
 mod parent_access;
 mod participants;
+mod pdf;
 mod privacy;
 mod roster;
 mod web;

@@ -133,6 +133,65 @@ async fn programs_get_json_errors() {
 }
 
 #[actix_web::test]
+async fn compressed_bodies_are_refused_with_415_and_change_nothing() {
+    let app = TestApp::new();
+    // A gzip bomb's first bytes would do; nothing may try to inflate them.
+    let gzip: &[u8] = &[0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03];
+    for (method, path) in [("post", "/login"), ("post", "/p/lost"), ("get", "/")] {
+        let req = if method == "post" {
+            TestRequest::post()
+        } else {
+            TestRequest::get()
+        };
+        let res = app
+            .send(
+                req.uri(path)
+                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .insert_header(("Content-Encoding", "gzip"))
+                    .set_payload(gzip.to_vec()),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{method} {path}"
+        );
+        assert!(res.body.contains("not compressed"), "{}", res.body);
+        assert_eq!(res.header("x-content-type-options"), "nosniff");
+    }
+    // Programs get JSON; `identity` is no encoding at all.
+    let res = app
+        .send(
+            TestRequest::post()
+                .uri("/login")
+                .insert_header(("Accept", "application/json"))
+                .insert_header(("Content-Encoding", "br")),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let json: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(json["error"]["status"], 415);
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri("/")
+                .insert_header(("Content-Encoding", "identity")),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    // Nothing was queued for the address-less lost-link post.
+    {
+        use diesel::prelude::*;
+        let mut conn = app.state.pool.get().unwrap();
+        let n: i64 = attune::db::schema::outbox_messages::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
+
+#[actix_web::test]
 async fn pages_carry_security_headers() {
     let app = TestApp::new();
     for path in ["/", "/curricula", "/nope"] {

@@ -286,6 +286,23 @@ impl OutboxMessage {
         .execute(conn)?)
     }
 
+    /// Blanks the text and HTML of emails sent before `before`: they hold
+    /// personal links and words about a family, and nobody needs them once
+    /// delivered. Subject, addressee, times and status stay for the record.
+    pub fn forget_sent_bodies(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::status.eq(OutboxStatus::Sent.as_str()))
+                .filter(outbox_messages::sent_at.lt(before))
+                .filter(outbox_messages::text_body.ne("")),
+        )
+        .set((
+            outbox_messages::text_body.eq(""),
+            outbox_messages::html_body.eq(None::<String>),
+        ))
+        .execute(conn)?)
+    }
+
     /// Cancels the follow-ups still waiting for a parent (they unsubscribed
     /// or left the group).
     pub fn cancel_for_enrolment(

@@ -182,10 +182,18 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let body = test::read_body(res).await;
+        // PDF downloads are binary; every other answer must be UTF-8.
+        let pdf = headers
+            .get("content-type")
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
         Resp {
             status,
             headers,
-            body: String::from_utf8(body.to_vec()).unwrap(),
+            body: if pdf {
+                String::from_utf8_lossy(&body).into_owned()
+            } else {
+                String::from_utf8(body.to_vec()).unwrap()
+            },
         }
     }
 

@@ -1,0 +1,538 @@
+//! The printed documents: what each holds and in which order. Inputs are
+//! plain data (dates already in the group's local time), so every document
+//! can be made without a database: `attune handout` does exactly that.
+
+use crate::curriculum::{Curriculum, SegmentKind, Session};
+
+use super::{
+    markdown, style, Align, Block, Column, Document, Paper, Paragraph, Part, Span, Table, Tone,
+};
+
+/// Who a handout is for, when it is for one parent.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub name: String,
+    /// Their personal link, printed and as a QR code. `None` prints where
+    /// to ask for one instead.
+    pub link: Option<String>,
+}
+
+/// A session handout for parents.
+#[derive(Debug, Clone)]
+pub struct Handout<'a> {
+    pub curriculum: &'a Curriculum,
+    pub session: &'a Session,
+    /// The group's name, if printed for a group.
+    pub group: Option<String>,
+    /// "Tue 24 Nov 2026, 18:30", if printed for a meeting.
+    pub when: Option<String>,
+    pub recipient: Option<Recipient>,
+    /// Where a parent can ask for a new link ("https://…/p/lost").
+    pub lost_link_url: Option<String>,
+}
+
+impl Handout<'_> {
+    fn title(&self) -> String {
+        format!("Session {}: {}", self.session.number, self.session.title)
+    }
+
+    /// The handout as one part of a document (a packet holds many).
+    pub fn part(&self) -> Part {
+        let s = self.session;
+        let mut blocks = Vec::new();
+        blocks.push(Block::heading(1, self.title()));
+        let mut meta = Vec::new();
+        if let Some(r) = &self.recipient {
+            meta.push(format!("For {}", r.name));
+        }
+        if let Some(g) = &self.group {
+            meta.push(g.clone());
+        }
+        if let Some(w) = &self.when {
+            meta.push(w.clone());
+        }
+        if !meta.is_empty() {
+            blocks.push(Block::para(
+                Paragraph::new(vec![Span::regular(meta.join("  \u{00B7}  "))]).tone(Tone::Muted),
+            ));
+        }
+        if let Some(Recipient {
+            name,
+            link: Some(link),
+        }) = &self.recipient
+        {
+            blocks.push(Block::Qr {
+                data: link.clone(),
+                size: 96.0,
+                beside: vec![
+                    Block::para(Paragraph::new(vec![Span::bold(format!(
+                        "{name}, your own page for this class"
+                    ))])),
+                    Block::para(
+                        Paragraph::new(vec![Span::regular(
+                            "Point your phone's camera at the square to open it. You can \
+                             read the handouts and write your reflections there too. Or \
+                             type this address:",
+                        )])
+                        .size(style::BODY - 1.0),
+                    ),
+                    Block::para(
+                        Paragraph::new(vec![Span::regular(typeable(link))])
+                            .size(style::SMALL)
+                            .tone(Tone::Accent),
+                    ),
+                    Block::para(
+                        Paragraph::new(vec![Span::italic(
+                            "This link is just for you. Please keep this page somewhere safe.",
+                        )])
+                        .size(style::SMALL)
+                        .tone(Tone::Muted),
+                    ),
+                ],
+            });
+        }
+        blocks.push(Block::Spacer { pt: 4.0 });
+        blocks.extend(markdown::to_blocks(&s.parent_handout, 1));
+
+        blocks.push(Block::Boxed {
+            title: Some(format!("Try this at home: {}", s.home_practice.title)),
+            blocks: markdown::to_blocks(&s.home_practice.text, 2),
+        });
+
+        if !s.reflection_prompts.is_empty() {
+            blocks.push(Block::heading(2, "Your reflections"));
+            blocks.push(Block::para(
+                Paragraph::new(vec![Span::regular(
+                    "Take a few quiet minutes. Write as much or as little as you like. \
+                     This page is yours: nobody sees it unless you show them.",
+                )])
+                .tone(Tone::Muted),
+            ));
+            for (i, prompt) in s.reflection_prompts.iter().enumerate() {
+                blocks.push(Block::para(
+                    Paragraph::new(vec![Span::bold(format!("{}. {}", i + 1, prompt))])
+                        .space_before(6.0),
+                ));
+                blocks.push(Block::WritingLines { count: 5 });
+            }
+        }
+
+        let has_link = matches!(&self.recipient, Some(Recipient { link: Some(_), .. }));
+        if !has_link {
+            if let Some(url) = &self.lost_link_url {
+                blocks.push(Block::Rule);
+                blocks.push(Block::para(
+                    Paragraph::new(vec![
+                        Span::regular(
+                            "You can also read this and write your reflections on your own \
+                                 page, through the link in your welcome email. Lost it? Ask for a \
+                                 new one at ",
+                        ),
+                        Span::regular(url.clone()),
+                    ])
+                    .size(style::SMALL + 0.5)
+                    .tone(Tone::Muted),
+                ));
+            }
+        }
+
+        let footer = match &self.recipient {
+            Some(r) => format!("{} \u{00B7} {}", r.name, self.title()),
+            None => self.title(),
+        };
+        Part {
+            header: self.curriculum.title.clone(),
+            footer,
+            bookmark: Some(match &self.recipient {
+                Some(r) => format!("{} \u{2013} session {}", r.name, s.number),
+                None => self.title(),
+            }),
+            start_on_odd_page: true,
+            plain: false,
+            scale: 1.0,
+            blocks,
+        }
+    }
+}
+
+/// A long personal link broken after `/p/`, so the token sits whole on
+/// its own line for anyone typing it in.
+fn typeable(link: &str) -> String {
+    match link.rfind("/p/") {
+        Some(i) if link.len() > 60 => format!("{}\n{}", &link[..i + 3], &link[i + 3..]),
+        _ => link.to_string(),
+    }
+}
+
+pub fn handout(h: &Handout<'_>, paper: Paper) -> Vec<u8> {
+    super::render(&handout_document(h, paper))
+}
+
+pub fn handout_document(h: &Handout<'_>, paper: Paper) -> Document {
+    Document {
+        title: format!("{} \u{2013} {}", h.curriculum.title, h.title()),
+        paper,
+        landscape: false,
+        parts: vec![h.part()],
+    }
+}
+
+/// Many handouts in one file, each starting on a right-hand page so the
+/// stack can be printed double-sided and handed out as it comes.
+pub fn packet(title: &str, handouts: &[Handout<'_>], paper: Paper) -> Document {
+    Document {
+        title: title.to_string(),
+        paper,
+        landscape: false,
+        parts: handouts.iter().map(Handout::part).collect(),
+    }
+}
+
+/// The facilitator's plan for one meeting.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    pub curriculum: &'a Curriculum,
+    pub session: &'a Session,
+    pub group: String,
+    /// "Tue 24 Nov 2026, 18:30".
+    pub when: String,
+    /// The local start, for the agenda's clock times.
+    pub start: chrono::NaiveTime,
+    pub location: Option<String>,
+    pub facilitators: Vec<String>,
+}
+
+pub fn plan(p: &Plan<'_>, paper: Paper) -> Vec<u8> {
+    super::render(&plan_document(p, paper))
+}
+
+pub fn plan_document(p: &Plan<'_>, paper: Paper) -> Document {
+    let s = p.session;
+    let title = format!("Session {}: {}", s.number, s.title);
+    let mut blocks = vec![
+        Block::para(
+            Paragraph::new(vec![Span::regular(format!(
+                "Facilitator plan \u{00B7} {}",
+                p.curriculum.title
+            ))])
+            .tone(Tone::Muted),
+        ),
+        Block::heading(1, title.clone()),
+    ];
+    let end = p.start + chrono::Duration::minutes(i64::from(s.minutes));
+    let mut meta = vec![
+        Span::bold(p.group.clone()),
+        Span::regular(format!(
+            "  \u{00B7}  {}\u{2013}{} ({} minutes)",
+            p.when,
+            end.format("%H:%M"),
+            s.minutes
+        )),
+    ];
+    if let Some(l) = &p.location {
+        meta.push(Span::regular(format!("  \u{00B7}  {l}")));
+    }
+    if !p.facilitators.is_empty() {
+        meta.push(Span::regular(format!(
+            "\nFacilitators: {}",
+            p.facilitators.join(", ")
+        )));
+    }
+    blocks.push(Block::para(Paragraph::new(meta).tone(Tone::Muted)));
+
+    if !s.objectives.is_empty() {
+        blocks.push(Block::heading(2, "By the end, parents will"));
+        blocks.push(Block::bullets(s.objectives.iter().cloned()));
+    }
+
+    blocks.push(Block::heading(2, "Agenda"));
+    let mut clock = p.start;
+    let mut rows = Vec::new();
+    for seg in &s.agenda {
+        let what = match &seg.notes {
+            Some(n) if !n.trim().is_empty() => format!("{}\n{}", seg.title, n.trim()),
+            _ => seg.title.clone(),
+        };
+        rows.push(vec![
+            clock.format("%H:%M").to_string(),
+            format!("{} min", seg.minutes),
+            kind_label(seg.kind).to_string(),
+            what,
+        ]);
+        clock += chrono::Duration::minutes(i64::from(seg.minutes));
+    }
+    rows.push(vec![
+        clock.format("%H:%M").to_string(),
+        String::new(),
+        "End".to_string(),
+        String::new(),
+    ]);
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            Column::new("Time", 1.1),
+            Column::new("Length", 1.2),
+            Column::new("Part", 1.3),
+            Column::new("What to do", 7.0),
+        ],
+        rows,
+        size: style::BODY - 1.5,
+        min_row_height: 0.0,
+        bold_first_line: true,
+    }));
+
+    if !s.materials.is_empty() {
+        blocks.push(Block::heading(2, "Bring"));
+        blocks.push(Block::bullets(
+            s.materials.iter().map(|m| format!("\u{2610}  {m}")),
+        ));
+    }
+    if !s.discussion_prompts.is_empty() {
+        blocks.push(Block::heading(2, "Questions for the group"));
+        blocks.push(Block::List {
+            ordered: true,
+            start: 1,
+            items: s
+                .discussion_prompts
+                .iter()
+                .map(|q| vec![Block::text(q.clone())])
+                .collect(),
+        });
+    }
+    blocks.push(Block::heading(
+        2,
+        format!("Home practice: {}", s.home_practice.title),
+    ));
+    blocks.extend(markdown::to_blocks(&s.home_practice.text, 2));
+    if !s.reflection_prompts.is_empty() {
+        blocks.push(Block::heading(2, "Parents reflect on"));
+        blocks.push(Block::bullets(s.reflection_prompts.iter().cloned()));
+    }
+    if !s.facilitator_notes.trim().is_empty() {
+        blocks.push(Block::heading(2, "Notes"));
+        blocks.extend(markdown::to_blocks(&s.facilitator_notes, 1));
+    }
+    Document {
+        title: format!("{} \u{2013} facilitator plan", title),
+        paper,
+        landscape: false,
+        parts: vec![Part {
+            header: format!("{} \u{00B7} facilitator plan", p.curriculum.title),
+            footer: format!("{} \u{00B7} {}", p.group, title),
+            bookmark: None,
+            start_on_odd_page: false,
+            plain: false,
+            scale: 0.9,
+            blocks,
+        }],
+    }
+}
+
+fn kind_label(kind: SegmentKind) -> &'static str {
+    kind.label()
+}
+
+/// A sign-in sheet for one meeting.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub group: String,
+    pub curriculum_title: String,
+    pub session_number: u32,
+    pub session_title: String,
+    pub when: String,
+    pub location: Option<String>,
+    /// Names on the roster, in the order to print.
+    pub names: Vec<String>,
+    /// Empty rows for people who come without being on the list.
+    pub blank_rows: usize,
+}
+
+pub fn sign_in(s: &SignIn, paper: Paper) -> Vec<u8> {
+    super::render(&sign_in_document(s, paper))
+}
+
+pub fn sign_in_document(s: &SignIn, paper: Paper) -> Document {
+    let title = format!("Session {}: {}", s.session_number, s.session_title);
+    let mut meta = vec![s.when.clone()];
+    if let Some(l) = &s.location {
+        meta.push(l.clone());
+    }
+    let mut rows: Vec<Vec<String>> = s
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            vec![
+                format!("{}", i + 1),
+                n.clone(),
+                String::new(),
+                String::new(),
+            ]
+        })
+        .collect();
+    let first_blank = rows.len();
+    for i in 0..s.blank_rows.min(200) {
+        rows.push(vec![
+            format!("{}", first_blank + i + 1),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    let blocks = vec![
+        Block::para(
+            Paragraph::new(vec![Span::regular(s.curriculum_title.clone())]).tone(Tone::Muted),
+        ),
+        Block::heading(1, format!("Sign-in: {}", s.group)),
+        Block::para(
+            Paragraph::new(vec![
+                Span::bold(title.clone()),
+                Span::regular(format!("  \u{00B7}  {}", meta.join("  \u{00B7}  "))),
+            ])
+            .tone(Tone::Muted),
+        ),
+        Block::para(
+            Paragraph::new(vec![Span::regular(
+                "Welcome! Please sign next to your name. New here? Write your name and an \
+                 email or phone number, so we can send you the handouts.",
+            )])
+            .size(style::BODY - 1.0),
+        ),
+        Block::Table(Table {
+            columns: vec![
+                Column::new("", 0.5).align(Align::Right),
+                Column::new("Name", 3.2),
+                Column::new("Signature", 3.0),
+                Column::new("Email or phone (if new)", 3.3),
+            ],
+            rows,
+            size: style::BODY - 0.5,
+            min_row_height: 27.0,
+            bold_first_line: false,
+        }),
+    ];
+    Document {
+        title: format!("Sign-in \u{2013} {} \u{2013} {}", s.group, title),
+        paper,
+        landscape: false,
+        parts: vec![Part {
+            header: format!("{} \u{00B7} sign-in sheet", s.group),
+            footer: format!("{} \u{00B7} {}", title, s.when),
+            bookmark: None,
+            start_on_odd_page: false,
+            plain: false,
+            scale: 1.0,
+            blocks,
+        }],
+    }
+}
+
+/// A certificate for one parent.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub name: String,
+    pub curriculum_title: String,
+    pub group: String,
+    pub attended: u32,
+    pub sessions: u32,
+    /// "24 November 2026".
+    pub date: String,
+    pub facilitators: Vec<String>,
+}
+
+/// Certificates, one landscape page each.
+pub fn certificates(certs: &[Certificate], paper: Paper) -> Vec<u8> {
+    super::render(&certificates_document(certs, paper))
+}
+
+pub fn certificates_document(certs: &[Certificate], paper: Paper) -> Document {
+    let parts = certs
+        .iter()
+        .map(|c| {
+            let center = |spans: Vec<Span>, size: f32, tone: Tone| {
+                Block::para(
+                    Paragraph::new(spans)
+                        .size(size)
+                        .align(Align::Center)
+                        .tone(tone),
+                )
+            };
+            let mut inner = vec![
+                Block::Spacer { pt: 14.0 },
+                center(
+                    vec![Span::bold("Certificate of completion")],
+                    30.0,
+                    Tone::Accent,
+                ),
+                Block::Spacer { pt: 14.0 },
+                center(
+                    vec![Span::regular("This is to celebrate that")],
+                    14.0,
+                    Tone::Muted,
+                ),
+                Block::Spacer { pt: 6.0 },
+                center(vec![Span::bold(c.name.clone())], 28.0, Tone::Ink),
+                Block::Spacer { pt: 6.0 },
+                center(
+                    vec![Span::regular("took part in the parenting class")],
+                    14.0,
+                    Tone::Muted,
+                ),
+                center(
+                    vec![Span::bold(c.curriculum_title.clone())],
+                    20.0,
+                    Tone::Ink,
+                ),
+                center(
+                    vec![Span::regular(format!(
+                        "with {}, coming to {} of {} sessions.",
+                        c.group, c.attended, c.sessions
+                    ))],
+                    13.0,
+                    Tone::Ink,
+                ),
+                Block::Spacer { pt: 8.0 },
+                center(
+                    vec![Span::italic(
+                        "Thank you for the time, care and honesty you brought to the group.",
+                    )],
+                    12.0,
+                    Tone::Muted,
+                ),
+                Block::Spacer { pt: 4.0 },
+                center(vec![Span::regular(c.date.clone())], 12.0, Tone::Ink),
+                Block::Spacer { pt: 22.0 },
+            ];
+            let signers: Vec<String> = if c.facilitators.is_empty() {
+                vec![String::new()]
+            } else {
+                c.facilitators.iter().take(3).cloned().collect()
+            };
+            let captions: Vec<String> = signers
+                .iter()
+                .map(|n| {
+                    if n.is_empty() {
+                        "Facilitator".to_string()
+                    } else {
+                        format!("{n}, facilitator")
+                    }
+                })
+                .collect();
+            inner.push(Block::SignatureLines(captions));
+            Part {
+                header: String::new(),
+                footer: String::new(),
+                bookmark: Some(c.name.clone()),
+                start_on_odd_page: false,
+                plain: true,
+                scale: 1.0,
+                blocks: vec![Block::FullPage(inner)],
+            }
+        })
+        .collect();
+    Document {
+        title: "Certificates of completion".into(),
+        paper,
+        landscape: true,
+        parts,
+    }
+}

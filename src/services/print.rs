@@ -1,0 +1,468 @@
+//! Printouts: gathers what each document needs from the database (always
+//! through the same visibility checks as the pages) and hands it to
+//! `crate::pdf::documents`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::curriculum::{Curriculum, Library, Session};
+use crate::db::models::audit::NewAuditEntry;
+use crate::db::models::{Cohort, CurriculumVersion, Meeting, User};
+use crate::db::schema::{attendance, enrolments, meetings, participants};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppError;
+use crate::pdf::documents::{self, Certificate, Handout, Plan, Recipient, SignIn};
+use crate::pdf::{self, Paper};
+use crate::services::{cohorts, follow_ups, participants as parents, schedule};
+
+/// A finished file and the name to save it under.
+#[derive(Debug)]
+pub struct Pdf {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+}
+
+impl Pdf {
+    fn new(doc: &pdf::Document, name: &[&str]) -> Pdf {
+        Pdf::with_progress(doc, name, &|_, _| {})
+    }
+
+    fn with_progress(doc: &pdf::Document, name: &[&str], progress: &dyn Fn(usize, usize)) -> Pdf {
+        let (bytes, pages) = pdf::render_with_progress(doc, progress);
+        Pdf {
+            filename: pdf::safe_filename(name),
+            bytes,
+            pages,
+        }
+    }
+}
+
+/// `?paper=letter` or `a4`; nothing means A4.
+pub fn paper(value: Option<&str>) -> Result<Paper, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(Paper::A4),
+        Some(v) => Paper::parse(v).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "We can print on A4 or US Letter paper, not \"{}\". Use paper=a4 or paper=letter.",
+                v.chars().take(20).collect::<String>()
+            ))
+        }),
+    }
+}
+
+fn session(c: &Curriculum, number: u32) -> Result<&Session, AppError> {
+    c.session(number)
+        .ok_or_else(|| AppError::not_found("This course has no session with that number."))
+}
+
+/// A blank handout straight from the curriculum: no group, no names.
+pub fn curriculum_handout(
+    library: &Library,
+    slug: &str,
+    number: u32,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let c = library
+        .get(slug)
+        .ok_or_else(|| AppError::not_found("We don't have a course by that name."))?;
+    let s = session(c, number)?;
+    let h = Handout {
+        curriculum: c,
+        session: s,
+        group: None,
+        when: None,
+        recipient: None,
+        lost_link_url: None,
+    };
+    Ok(Pdf::new(
+        &documents::handout_document(&h, paper),
+        &[&c.slug, &format!("session-{number}"), "handout"],
+    ))
+}
+
+/// What the meeting documents share.
+struct MeetingFacts {
+    cohort: Cohort,
+    meeting: Meeting,
+    curriculum: Curriculum,
+    tz: chrono_tz::Tz,
+}
+
+fn meeting_facts(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+) -> Result<MeetingFacts, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    Ok(MeetingFacts {
+        cohort,
+        meeting,
+        curriculum,
+        tz,
+    })
+}
+
+impl MeetingFacts {
+    fn session(&self) -> Result<&Session, AppError> {
+        session(&self.curriculum, self.meeting.session_number as u32)
+    }
+    fn when(&self) -> String {
+        schedule::format_local(self.tz, self.meeting.starts_at)
+    }
+    fn location(&self) -> Option<String> {
+        self.meeting
+            .location
+            .clone()
+            .or_else(|| self.cohort.location.clone())
+    }
+    fn name(&self, what: &str) -> Vec<String> {
+        vec![
+            self.cohort.title.clone(),
+            format!("session-{}", self.meeting.session_number),
+            what.to_string(),
+        ]
+    }
+}
+
+fn names(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Spare handouts for a meeting: the group and date, no names.
+pub fn meeting_handout(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
+    let h = Handout {
+        curriculum: &f.curriculum,
+        session: f.session()?,
+        group: Some(f.cohort.title.clone()),
+        when: Some(f.when()),
+        recipient: None,
+        lost_link_url: None,
+    };
+    Ok(Pdf::new(
+        &documents::handout_document(&h, paper),
+        &names(&f.name("handout")),
+    ))
+}
+
+pub fn meeting_plan(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
+    let facilitators = follow_ups::facilitators(conn, f.cohort.id)?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let p = Plan {
+        curriculum: &f.curriculum,
+        session: f.session()?,
+        group: f.cohort.title.clone(),
+        when: f.when(),
+        start: schedule::to_local(f.tz, f.meeting.starts_at).time(),
+        location: f.location(),
+        facilitators,
+    };
+    Ok(Pdf::new(
+        &documents::plan_document(&p, paper),
+        &names(&f.name("plan")),
+    ))
+}
+
+/// Active parents of a group, by name: (enrolment id, name to print).
+fn roster(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+    let people: Vec<(i64, String, Option<String>)> = enrolments::table
+        .inner_join(participants::table)
+        .filter(enrolments::cohort_id.eq(cohort_id))
+        .filter(enrolments::status.eq("active"))
+        .filter(participants::erased_at.is_null())
+        .order((participants::name.asc(), enrolments::id.asc()))
+        .select((
+            enrolments::id,
+            participants::name,
+            participants::preferred_name,
+        ))
+        .load(conn)?;
+    Ok(people
+        .into_iter()
+        .map(|(id, name, preferred)| {
+            let shown = match preferred {
+                Some(p) if !p.trim().is_empty() && p != name => format!("{name} ({p})"),
+                _ => name,
+            };
+            (id, shown)
+        })
+        .collect())
+}
+
+pub fn meeting_sign_in(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    meeting_id: i64,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
+    let s = f.session()?;
+    let names_on_roll: Vec<String> = roster(conn, f.cohort.id)?
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    // Room for a few newcomers, and a full page even for a small group.
+    let blank_rows = 6usize.max(12usize.saturating_sub(names_on_roll.len()));
+    let sheet = SignIn {
+        group: f.cohort.title.clone(),
+        curriculum_title: f.curriculum.title.clone(),
+        session_number: s.number,
+        session_title: s.title.clone(),
+        when: f.when(),
+        location: f.location(),
+        names: names_on_roll,
+        blank_rows,
+    };
+    Ok(Pdf::new(
+        &documents::sign_in_document(&sheet, paper),
+        &names(&f.name("sign-in")),
+    ))
+}
+
+/// Every parent's own handout, with a new personal link each (printed and
+/// as a QR code), for one session or the whole course. Links are made and
+/// audited in one transaction before anything is drawn.
+pub fn packet(
+    conn: &mut DbConn,
+    cohort: &Cohort,
+    actor: Option<i64>,
+    base_url: &str,
+    only_session: Option<u32>,
+    paper: Paper,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Pdf, AppError> {
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let sessions: Vec<&Session> = match only_session {
+        Some(n) => vec![session(&curriculum, n)?],
+        None => curriculum.sessions.iter().collect(),
+    };
+    let people = roster(conn, cohort.id)?;
+    if people.is_empty() {
+        return Err(AppError::Validation(
+            "This group has no parents yet, so there is nothing to print.".into(),
+        ));
+    }
+    // When each session meets (its first meeting that is not cancelled).
+    let when: Vec<(i32, NaiveDateTime)> = meetings::table
+        .filter(meetings::cohort_id.eq(cohort.id))
+        .filter(meetings::status.ne("cancelled"))
+        .order((meetings::starts_at.asc(), meetings::id.asc()))
+        .select((meetings::session_number, meetings::starts_at))
+        .load(conn)?;
+    let links: Vec<String> = write_tx(conn, |conn| {
+        let mut links = Vec::with_capacity(people.len());
+        for (enrolment_id, _) in &people {
+            let token = parents::issue_link(conn, *enrolment_id)?;
+            links.push(format!("{}/p/{token}", base_url.trim_end_matches('/')));
+            NewAuditEntry {
+                at: now(),
+                actor_kind: if actor.is_some() { "user" } else { "system" },
+                actor_id: actor,
+                action: "participant.link_printed",
+                subject_kind: Some("enrolment"),
+                subject_id: Some(*enrolment_id),
+                cohort_id: Some(cohort.id),
+                ip: None,
+                detail: None,
+            }
+            .insert(conn)?;
+        }
+        Ok::<_, AppError>(links)
+    })?;
+    let lost = format!("{}/p/lost", base_url.trim_end_matches('/'));
+    let mut handouts = Vec::with_capacity(people.len() * sessions.len());
+    for ((_, name), link) in people.iter().zip(&links) {
+        for s in &sessions {
+            let at = when
+                .iter()
+                .find(|(n, _)| *n as u32 == s.number)
+                .map(|(_, t)| schedule::format_local(tz, *t));
+            handouts.push(Handout {
+                curriculum: &curriculum,
+                session: s,
+                group: Some(cohort.title.clone()),
+                when: at,
+                recipient: Some(Recipient {
+                    name: name.clone(),
+                    link: Some(link.clone()),
+                }),
+                lost_link_url: Some(lost.clone()),
+            });
+        }
+    }
+    let what = match only_session {
+        Some(n) => format!("session {n}"),
+        None => "whole course".to_string(),
+    };
+    let title = format!("{} \u{2013} handouts, {what}", cohort.title);
+    let doc = documents::packet(&title, &handouts, paper);
+    let name_what = match only_session {
+        Some(n) => format!("session-{n}"),
+        None => "course".to_string(),
+    };
+    Ok(Pdf::with_progress(
+        &doc,
+        &[cohort.title.as_str(), &name_what, "packet"],
+        progress,
+    ))
+}
+
+/// [`packet`] for a facilitator of the group.
+pub fn packet_for(
+    conn: &mut DbConn,
+    user: &User,
+    base_url: &str,
+    cohort_id: i64,
+    only_session: Option<u32>,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    packet(
+        conn,
+        &cohort,
+        Some(user.id),
+        base_url,
+        only_session,
+        paper,
+        &|_, _| {},
+    )
+}
+
+/// The usual bar for a certificate: three meetings in four.
+pub fn default_certificate_minimum(sessions: usize) -> u32 {
+    ((sessions as u32) * 3).div_ceil(4).max(1)
+}
+
+/// Certificates for every active parent who came to at least `minimum`
+/// meetings (default: three in four sessions).
+pub fn certificates(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    minimum: Option<u32>,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let sessions = curriculum.sessions.len() as u32;
+    let minimum = minimum.unwrap_or_else(|| default_certificate_minimum(curriculum.sessions.len()));
+    if minimum == 0 || minimum > sessions {
+        return Err(AppError::BadRequest(format!(
+            "The number of meetings must be between 1 and {sessions}."
+        )));
+    }
+    let people = roster(conn, cohort.id)?;
+    // Sessions attended, each counted once: a make-up of a session the
+    // parent also came to does not count twice.
+    let present: std::collections::BTreeSet<(i64, i32)> = attendance::table
+        .inner_join(meetings::table)
+        .filter(meetings::cohort_id.eq(cohort.id))
+        .filter(meetings::status.ne("cancelled"))
+        .filter(attendance::status.eq("present"))
+        .select((attendance::enrolment_id, meetings::session_number))
+        .load::<(i64, i32)>(conn)?
+        .into_iter()
+        .collect();
+    let held: Vec<NaiveDateTime> = meetings::table
+        .filter(meetings::cohort_id.eq(cohort.id))
+        .filter(meetings::status.ne("cancelled"))
+        .filter(meetings::starts_at.le(now()))
+        .select(meetings::starts_at)
+        .order(meetings::starts_at.desc())
+        .limit(1)
+        .load(conn)?;
+    let last = held.first().copied().unwrap_or_else(now);
+    let date = schedule::to_local(tz, last).format("%-d %B %Y").to_string();
+    let facilitators: Vec<String> = follow_ups::facilitators(conn, cohort.id)?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let certs: Vec<Certificate> = people
+        .into_iter()
+        .filter_map(|(id, name)| {
+            let attended = present.iter().filter(|(e, _)| *e == id).count() as u32;
+            (attended >= minimum).then(|| Certificate {
+                name,
+                curriculum_title: curriculum.title.clone(),
+                group: cohort.title.clone(),
+                attended: attended.min(sessions),
+                sessions,
+                date: date.clone(),
+                facilitators: facilitators.clone(),
+            })
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(AppError::Validation(format!(
+            "No parent in this group has come to {minimum} meetings yet, so there are no \
+             certificates to print. Take attendance on each meeting's page, or choose a lower number."
+        )));
+    }
+    Ok(Pdf::new(
+        &documents::certificates_document(&certs, paper),
+        &[cohort.title.as_str(), "certificates"],
+    ))
+}
+
+/// A parent's own copy of a session handout: their name, and where to ask
+/// for a new link (paper should not carry a live link they did not ask for).
+pub fn my_handout(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    number: u32,
+    base_url: &str,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let me = parents::me(conn, enrolment_id)?;
+    let s = session(&me.curriculum, number)?;
+    let tz = schedule::parse_time_zone(&me.cohort.time_zone)?;
+    let at: Option<NaiveDateTime> = meetings::table
+        .filter(meetings::cohort_id.eq(me.cohort.id))
+        .filter(meetings::session_number.eq(number as i32))
+        .filter(meetings::status.ne("cancelled"))
+        .order(meetings::starts_at.asc())
+        .select(meetings::starts_at)
+        .first(conn)
+        .optional()?;
+    let name = me
+        .participant
+        .preferred_name
+        .clone()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| me.participant.name.clone());
+    let h = Handout {
+        curriculum: &me.curriculum,
+        session: s,
+        group: Some(me.cohort.title.clone()),
+        when: at.map(|t| schedule::format_local(tz, t)),
+        recipient: Some(Recipient { name, link: None }),
+        lost_link_url: Some(format!("{}/p/lost", base_url.trim_end_matches('/'))),
+    };
+    Ok(Pdf::new(
+        &documents::handout_document(&h, paper),
+        &[&format!("session-{number}"), &s.title, "handout"],
+    ))
+}
