@@ -36,6 +36,16 @@ pub struct Config {
     /// A folder whose templates override the built-in ones.
     pub templates_dir: Option<PathBuf>,
     pub pool_size: u32,
+    /// How long a request waits for a free database connection before it
+    /// is answered 503 (`DATABASE_WAIT_MS`).
+    pub pool_wait: std::time::Duration,
+    /// Requests one server process works on at once; the rest are answered
+    /// 503 with Retry-After at once (`MAX_IN_FLIGHT`).
+    pub max_in_flight: usize,
+    /// Serves `GET /load-test/static/{bytes}`, a fixed page of that many
+    /// bytes through every middleware, as the load script's yardstick
+    /// (`LOAD_TEST_ROUTE=on`; off by default).
+    pub load_test_route: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +70,34 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// A short wait: under overload a quick 503 beats a queue of timeouts.
+pub const DEFAULT_POOL_WAIT_MS: u64 = 1000;
+/// Well above what two cores finish at once (a page takes well under a
+/// millisecond), so only real overload is refused.
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 256;
+
+/// A whole number from `var` within `range`, or `None` when unset.
+pub(crate) fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    match get(var) {
+        None => Ok(None),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => Err(ConfigError::new(
+                var,
+                format!(
+                    "'{v}' is not a number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        },
+    }
+}
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -156,18 +194,22 @@ impl Config {
             None => None,
         };
 
-        let pool_size = match get("DATABASE_POOL_SIZE") {
-            Some(n) => match n.trim().parse::<u32>() {
-                Ok(n) if (1..=256).contains(&n) => n,
-                _ => {
-                    return Err(ConfigError::new(
-                        "DATABASE_POOL_SIZE",
-                        format!("'{n}' is not a number from 1 to 256"),
-                    ))
-                }
-            },
-            None => 10,
+        let pool_size = number(&get, "DATABASE_POOL_SIZE", 1..=256)?.unwrap_or(10) as u32;
+        let pool_wait = std::time::Duration::from_millis(
+            number(&get, "DATABASE_WAIT_MS", 10..=30_000)?.unwrap_or(DEFAULT_POOL_WAIT_MS),
+        );
+        let load_test_route = match get("LOAD_TEST_ROUTE").as_deref().map(str::trim) {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOAD_TEST_ROUTE",
+                    format!("'{other}' should be on or off"),
+                ))
+            }
         };
+        let max_in_flight =
+            number(&get, "MAX_IN_FLIGHT", 1..=100_000)?.unwrap_or(DEFAULT_MAX_IN_FLIGHT) as usize;
 
         Ok(Self {
             database,
@@ -183,6 +225,9 @@ impl Config {
             curricula_dir,
             templates_dir,
             pool_size,
+            pool_wait,
+            max_in_flight,
+            load_test_route,
         })
     }
 

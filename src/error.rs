@@ -165,7 +165,10 @@ impl ResponseError for AppError {
         }
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unavailable(_)) {
-            res.insert_header(("Retry-After", "5"));
+            res.insert_header((
+                "Retry-After",
+                crate::handlers::overload::RETRY_AFTER_SECS.to_string(),
+            ));
         }
         let mut res = res.finish();
         res.extensions_mut().insert(ErrorPage {
@@ -197,6 +200,18 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => Self::NotFound("We couldn't find that.".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Self::Conflict("That already exists.".into())
+            }
+            // SQLite's writer lock still held by others after busy_timeout:
+            // overload, not a bug, and nothing was written.
+            Error::DatabaseError(_, info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                tracing::warn!(error = info.message(), "database busy");
+                Self::Unavailable(
+                    "We're very busy right now. Nothing was saved. Please try again in a few seconds."
+                        .into(),
+                )
             }
             other => Self::Internal(format!("database: {other}")),
         }

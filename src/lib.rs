@@ -24,6 +24,18 @@ use actix_web::{web, App};
 
 pub use state::AppState;
 
+/// On every response (and set by hand on the few answered as errors
+/// outside the middleware that adds them).
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+];
+
 /// The whole web application, shared by `attune serve` and the tests.
 pub fn build_app(
     state: web::Data<AppState>,
@@ -37,23 +49,32 @@ pub fn build_app(
     >,
 > {
     let sessions = auth::session_store::middleware(&state);
+    let load_test_route = state.config.load_test_route;
     App::new()
         .app_data(state)
         .configure(routes::configure)
+        .configure(|cfg| {
+            if load_test_route {
+                cfg.route(
+                    "/load-test/static/{bytes}",
+                    web::get().to(handlers::health::show_load_test_static),
+                );
+            }
+        })
         .default_service(web::to(handlers::errors::not_found))
         .wrap(actix_web::middleware::from_fn(
             handlers::errors::refuse_encoded_bodies,
         ))
         .wrap(ErrorHandlers::new().default_handler(handlers::errors::render_error))
         .wrap(sessions)
+        .wrap(actix_web::middleware::from_fn(
+            auth::session_store::explain_failures,
+        ))
+        // Outside the sessions, so a refused request touches no database.
+        .wrap(actix_web::middleware::from_fn(handlers::overload::limit))
         .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("Referrer-Policy", "same-origin"))
-                .add(("X-Frame-Options", "DENY"))
-                .add((
-                    "Content-Security-Policy",
-                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-                )),
+            SECURITY_HEADERS
+                .into_iter()
+                .fold(DefaultHeaders::new(), DefaultHeaders::add),
         )
 }

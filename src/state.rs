@@ -19,6 +19,8 @@ pub struct AppState {
     pub secret_key: Arc<Vec<u8>>,
     /// Renders and queues emails.
     pub mail: Arc<Composer>,
+    /// Bounds the requests worked on at once (shared by every worker).
+    pub gate: Arc<crate::handlers::overload::Gate>,
 }
 
 /// Why the app could not start. `Config` errors name a variable and exit 2.
@@ -55,8 +57,10 @@ impl AppState {
     }
 
     fn open_pool(config: &Config) -> Result<Pool, StartError> {
-        Ok(db::open_pool(&config.database, config.pool_size)
-            .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?)
+        Ok(
+            db::open_pool(&config.database, config.pool_size, config.pool_wait)
+                .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?,
+        )
     }
 
     /// Loads the curricula and templates the configuration names.
@@ -117,7 +121,12 @@ impl AppState {
             config.mail_from.clone(),
             secret_key.clone(),
         ));
+        let gate = Arc::new(crate::handlers::overload::Gate::new(
+            config.max_in_flight,
+            &templates,
+        ));
         Ok(Self {
+            gate,
             pool,
             templates,
             library,

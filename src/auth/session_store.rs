@@ -54,10 +54,86 @@ pub fn middleware(state: &crate::AppState) -> SessionMiddleware<DbSessionStore> 
         .session_lifecycle(
             BrowserSession::default()
                 .state_ttl(Duration::minutes(IDLE_TIMEOUT_MINUTES))
-                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                // The idle timeout is extended by `load` (at most once a
+                // minute), not by a write on every request.
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
         )
         .build()
 }
+
+const BUSY_LOADING: &str = "session store: database busy before the request";
+const BUSY_SAVING: &str = "session store: database busy after the request";
+
+/// actix-session answers any store failure with a bare 500. This sits just
+/// outside it and gives a busy or unreachable database its real answer:
+/// 503 with Retry-After and a page that says whether anything was done.
+/// Other store failures get the usual error page. The answer travels as
+/// the error's own response (the request is gone by then), so it carries
+/// the security headers itself.
+pub async fn explain_failures(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::StatusCode;
+    let json = crate::handlers::errors::wants_json(req.request());
+    let state = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .cloned();
+    let err = match next.call(req).await {
+        Ok(res) => return Ok(res),
+        Err(err) => err,
+    };
+    let text = err.to_string();
+    let (status, message) = if text == BUSY_LOADING {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "We're very busy right now. Nothing was changed. Please try again in a few seconds.",
+        )
+    } else if text == BUSY_SAVING {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "We're very busy right now, and what you just did may not have been saved. Please check, and try again in a few seconds.",
+        )
+    } else if err.as_response_error().status_code() == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %text, "request failed outside a handler");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again in a moment.",
+        )
+    } else {
+        return Err(err);
+    };
+    let title = crate::error::title_for(status);
+    let (body, content_type) = if json {
+        (
+            crate::handlers::errors::page_json(status, title, message),
+            "application/json",
+        )
+    } else {
+        let templates = state.as_ref().map(|s| s.templates.as_ref());
+        (
+            crate::handlers::errors::page_html(templates, status, title, message),
+            "text/html; charset=utf-8",
+        )
+    };
+    let mut res = actix_web::HttpResponse::build(status);
+    res.insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Content-Type", content_type));
+    for header in crate::SECURITY_HEADERS {
+        res.insert_header(header);
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.insert_header((
+            "Retry-After",
+            crate::handlers::overload::RETRY_AFTER_SECS.to_string(),
+        ));
+    }
+    Err(actix_web::error::InternalError::from_response(text, res.body(body)).into())
+}
+
+/// How stale `last_seen_at` may get before a request refreshes it (and
+/// the idle timeout with it).
+const TOUCH_EVERY_SECS: i64 = 60;
 
 /// How long a session lives at most, however active.
 pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
@@ -79,8 +155,12 @@ impl DbSessionStore {
         Self { pool }
     }
 
+    /// Runs `f` on a pooled connection. A busy or unreachable database is
+    /// reported as `BUSY_LOADING` (before the handler ran) or
+    /// `BUSY_SAVING` (after), which `explain_failures` turns into a 503.
     async fn run<T: Send + 'static>(
         &self,
+        loading: bool,
         f: impl FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, anyhow::Error> {
         let pool = self.pool.clone();
@@ -90,7 +170,11 @@ impl DbSessionStore {
         })
         .await
         .map_err(|e| anyhow::anyhow!("session store: {e}"))?
-        .map_err(|e| anyhow::anyhow!("session store: {e}"))
+        .map_err(|e| match e {
+            AppError::Unavailable(_) if loading => anyhow::anyhow!(BUSY_LOADING),
+            AppError::Unavailable(_) => anyhow::anyhow!(BUSY_SAVING),
+            other => anyhow::anyhow!("session store: {other}"),
+        })
     }
 }
 
@@ -110,7 +194,19 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let hash = hash_token(session_key.as_ref());
         let row = self
-            .run(move |conn| WebSession::find_live(conn, &hash, now()))
+            .run(true, move |conn| {
+                let at = now();
+                let row = WebSession::find_live(conn, &hash, at)?;
+                // Sliding idle timeout, written at most once a minute: a
+                // page view is then a read, not a write.
+                if let Some(row) = &row {
+                    if at - row.last_seen_at >= chrono::Duration::seconds(TOUCH_EVERY_SECS) {
+                        let idle = chrono::Duration::minutes(IDLE_TIMEOUT_MINUTES);
+                        WebSession::touch(conn, &hash, at, at + idle)?;
+                    }
+                }
+                Ok(row)
+            })
             .await
             .map_err(LoadError::Other)?;
         match row {
@@ -127,7 +223,7 @@ impl SessionStore for DbSessionStore {
         let hash = hash_token(&token);
         let expires_at = expiry(ttl);
         let (user_id, enrolment_id) = owner_of(&state);
-        self.run(move |conn| {
+        self.run(false, move |conn| {
             let at = now();
             // Tidy up as we go: expired rows are never read again.
             WebSession::delete_expired(conn, at)?;
@@ -162,7 +258,9 @@ impl SessionStore for DbSessionStore {
         let expires_at = expiry(ttl);
         let owner = owner_of(&state);
         let updated = self
-            .run(move |conn| WebSession::update_state(conn, &hash, owner, &data, now(), expires_at))
+            .run(false, move |conn| {
+                WebSession::update_state(conn, &hash, owner, &data, now(), expires_at)
+            })
             .await
             .map_err(UpdateError::Other)?;
         if updated {
@@ -183,12 +281,15 @@ impl SessionStore for DbSessionStore {
     ) -> Result<(), anyhow::Error> {
         let hash = hash_token(session_key.as_ref());
         let expires_at = expiry(ttl);
-        self.run(move |conn| WebSession::touch(conn, &hash, now(), expires_at))
-            .await
+        self.run(false, move |conn| {
+            WebSession::touch(conn, &hash, now(), expires_at)
+        })
+        .await
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let hash = hash_token(session_key.as_ref());
-        self.run(move |conn| WebSession::delete(conn, &hash)).await
+        self.run(false, move |conn| WebSession::delete(conn, &hash))
+            .await
     }
 }

@@ -234,7 +234,11 @@ pub fn migrate(target: &DatabaseTarget) -> Result<Vec<String>, ConnectError> {
 }
 
 /// Migrates the database, then hands out the pool.
-pub fn open_pool(target: &DatabaseTarget, max_size: u32) -> Result<Pool, ConnectError> {
+pub fn open_pool(
+    target: &DatabaseTarget,
+    max_size: u32,
+    wait: Duration,
+) -> Result<Pool, ConnectError> {
     let applied = migrate(target)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
@@ -242,7 +246,7 @@ pub fn open_pool(target: &DatabaseTarget, max_size: u32) -> Result<Pool, Connect
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(wait)
         .build(Manager {
             target: target.clone(),
         })

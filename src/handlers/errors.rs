@@ -4,11 +4,13 @@
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::error::{title_for, AppError, ErrorPage};
+use crate::render::Templates;
 use crate::state::AppState;
 
 /// Refuses any request body sent compressed (`Content-Encoding` other than
@@ -44,7 +46,7 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     ))
 }
 
-fn wants_json(req: &HttpRequest) -> bool {
+pub(crate) fn wants_json(req: &HttpRequest) -> bool {
     let path = req.path();
     if path.starts_with("/api/") || path == "/healthz" {
         return true;
@@ -95,32 +97,15 @@ pub fn render_error<B: MessageBody + 'static>(
     };
     let (req, res) = res.into_parts();
     let (body, content_type) = if wants_json(&req) {
-        (
-            json!({ "error": { "status": status.as_u16(), "title": title, "message": message } })
-                .to_string(),
-            "application/json",
-        )
+        (page_json(status, title, &message), "application/json")
     } else {
-        let html = req
+        let templates = req
             .app_data::<web::Data<AppState>>()
-            .and_then(|state| {
-                state
-                    .templates
-                    .render(
-                        "errors/error",
-                        &json!({
-                            "title": title,
-                            "status": status.as_u16(),
-                            "message": message,
-                            "user": null,
-                            "csrf": null,
-                            "flash": null,
-                        }),
-                    )
-                    .ok()
-            })
-            .unwrap_or_else(|| fallback_html(title, &message));
-        (html, "text/html; charset=utf-8")
+            .map(|state| state.templates.as_ref());
+        (
+            page_html(templates, status, title, &message),
+            "text/html; charset=utf-8",
+        )
     };
     let mut new_res: HttpResponse<BoxBody> = res.set_body(BoxBody::new(body));
     new_res
@@ -129,6 +114,38 @@ pub fn render_error<B: MessageBody + 'static>(
     new_res.headers_mut().remove(header::CONTENT_LENGTH);
     let res = ServiceResponse::new(req, new_res).map_body(|_, b| EitherBody::right(b));
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// An error as JSON for programs.
+pub(crate) fn page_json(status: StatusCode, title: &str, message: &str) -> String {
+    json!({ "error": { "status": status.as_u16(), "title": title, "message": message } })
+        .to_string()
+}
+
+/// An error page for people, in the site's layout when the templates can
+/// render it.
+pub(crate) fn page_html(
+    templates: Option<&Templates>,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> String {
+    templates
+        .and_then(|t| {
+            t.render(
+                "errors/error",
+                &json!({
+                    "title": title,
+                    "status": status.as_u16(),
+                    "message": message,
+                    "user": null,
+                    "csrf": null,
+                    "flash": null,
+                }),
+            )
+            .ok()
+        })
+        .unwrap_or_else(|| fallback_html(title, message))
 }
 
 /// When even the template fails, still say something kind.

@@ -29,3 +29,21 @@ pub async fn show_health(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// The load script's yardstick (`LOAD_TEST_ROUTE=on` only): `bytes` of
+/// fixed HTML through the same middleware as every page, with no database
+/// and no template.
+pub async fn show_load_test_static(bytes: web::Path<usize>) -> HttpResponse {
+    const MAX: usize = 1 << 20;
+    let n = bytes.into_inner().min(MAX);
+    let mut body = String::with_capacity(n);
+    body.push_str("<!doctype html><p>");
+    while body.len() < n {
+        body.push('a');
+    }
+    body.truncate(n);
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod health;
 pub mod links;
 pub mod meetings;
+pub mod overload;
 pub mod parent_access;
 pub mod participant;
 pub mod print;

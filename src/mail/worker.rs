@@ -75,26 +75,7 @@ impl WorkerConfig {
     /// `OUTBOX_RETRY_BASE_MS`, `OUTBOX_MAX_ATTEMPTS` (1-50),
     /// `OUTBOX_POLL_MS`, `OUTBOX_BATCH` (1-100), `OUTBOX_LEASE_MARGIN_SECS`.
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        fn number(
-            get: &impl Fn(&str) -> Option<String>,
-            var: &'static str,
-            range: std::ops::RangeInclusive<u64>,
-        ) -> Result<Option<u64>, ConfigError> {
-            match get(var) {
-                None => Ok(None),
-                Some(v) => match v.trim().parse::<u64>() {
-                    Ok(n) if range.contains(&n) => Ok(Some(n)),
-                    _ => Err(ConfigError::new(
-                        var,
-                        format!(
-                            "'{v}' is not a number from {} to {}",
-                            range.start(),
-                            range.end()
-                        ),
-                    )),
-                },
-            }
-        }
+        use crate::config::number;
         let mut c = Self::default();
         if let Some(n) = number(get, "OUTBOX_CONNECTIONS", 1..=64)? {
             c.connections = n as usize;

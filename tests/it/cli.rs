@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 
 use crate::common::{repo_path, TestDb};
 
-pub(crate) const VARS: [&str; 10] = [
+pub(crate) const VARS: [&str; 13] = [
     "DATABASE_URL",
+    "MAX_IN_FLIGHT",
+    "DATABASE_WAIT_MS",
+    "LOAD_TEST_ROUTE",
     "BIND",
     "BASE_URL",
     "SECRET_KEY",
@@ -356,6 +359,9 @@ fn the_readme_start_works_and_the_server_answers() {
     let (status, page) = http_get(port, "/curricula").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("Secure Base"));
+    // The load script's yardstick is off unless asked for.
+    let (status, _) = http_get(port, "/load-test/static/100").unwrap();
+    assert_eq!(status, 404);
     // The parent's link opens their page (a redirect to /me with a session).
     let (status, response) = http_get(port, &parent_link).unwrap();
     assert_eq!(status, 303, "{response}");
@@ -381,6 +387,80 @@ fn the_readme_start_works_and_the_server_answers() {
     );
     let (status, _) = http_get(port, "/healthz").unwrap();
     assert_eq!(status, 200);
+}
+
+/// With `MAX_IN_FLIGHT` requests already being worked on, the next is
+/// answered 503 at once, and the server serves again when they finish.
+#[test]
+fn a_full_server_answers_503_at_once_and_recovers() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = Server(
+        attune(dir.path())
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &db.url)
+            .env("MAX_IN_FLIGHT", "2")
+            .env("LOAD_TEST_ROUTE", "on")
+            .env("OUTBOX_WORKER", "off")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20)
+        && http_get(port, "/healthz").is_none_or(|(s, _)| s != 200)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, page) = http_get(port, "/load-test/static/1228").unwrap();
+    assert_eq!(status, 200);
+    let body = &page[page.find("\r\n\r\n").unwrap() + 4..];
+    assert_eq!(body.len(), 1228);
+
+    // Two sign-in forms whose bodies never finish arriving: both are being
+    // worked on (waiting for their body) and hold the two places.
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            s,
+            "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
+        )
+        .unwrap();
+        holders.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    let (status, busy) = http_get(port, "/curricula").unwrap();
+    let answered = asked.elapsed();
+    assert_eq!(status, 503, "{busy}");
+    assert!(answered < Duration::from_secs(1), "took {answered:?}");
+    let lower = busy.to_ascii_lowercase();
+    assert!(lower.contains("retry-after: 2"), "{busy}");
+    assert!(
+        lower.contains("content-security-policy: default-src 'self'"),
+        "{busy}"
+    );
+    assert!(lower.contains("x-content-type-options: nosniff"), "{busy}");
+    assert!(busy.contains("very busy"), "{busy}");
+    let (status, json) = http_get(port, "/healthz").unwrap();
+    assert_eq!(status, 503);
+    assert!(json.contains("\"status\":503"), "{json}");
+
+    // They give up; the server is itself again at once.
+    drop(holders);
+    let freed = Instant::now();
+    let mut status = 0;
+    while freed.elapsed() < Duration::from_secs(5) {
+        status = http_get(port, "/curricula").map_or(0, |(s, _)| s);
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(status, 200, "serves again after {:?}", freed.elapsed());
 }
 
 #[test]

@@ -62,7 +62,7 @@ fn every_pooled_sqlite_connection_is_prepared() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         v: String,
     }
-    let pool = db::open_pool(&test_db.target, 3).unwrap();
+    let pool = db::open_pool(&test_db.target, 3, std::time::Duration::from_secs(5)).unwrap();
     let mut held = Vec::new();
     for _ in 0..3 {
         let mut conn = pool.get().unwrap();

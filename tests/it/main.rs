@@ -17,6 +17,7 @@ mod follow_ups;
 mod links;
 mod mail;
 mod meetings;
+mod overload;
 mod parent_access;
 mod participants;
 mod pdf;

@@ -117,13 +117,27 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 pub fn test_config(db_url: &str, curricula: Option<PathBuf>) -> Config {
+    test_config_with(db_url, curricula, &[])
+}
+
+/// `test_config` with some variables set (or overridden).
+pub fn test_config_with(db_url: &str, curricula: Option<PathBuf>, vars: &[(&str, &str)]) -> Config {
     let curricula = curricula.unwrap_or_else(|| repo_path("curricula"));
     let db_url = db_url.to_string();
-    Config::from_lookup(move |key| match key {
-        "DATABASE_URL" => Some(db_url.clone()),
-        "CURRICULA_DIR" => Some(curricula.display().to_string()),
-        "DATABASE_POOL_SIZE" => Some("4".into()),
-        _ => None,
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(move |key| {
+        if let Some((_, v)) = vars.iter().find(|(k, _)| k == key) {
+            return Some(v.clone());
+        }
+        match key {
+            "DATABASE_URL" => Some(db_url.clone()),
+            "CURRICULA_DIR" => Some(curricula.display().to_string()),
+            "DATABASE_POOL_SIZE" => Some("4".into()),
+            _ => None,
+        }
     })
     .unwrap()
 }
@@ -154,7 +168,16 @@ impl TestApp {
         Self::with_curricula(None)
     }
 
+    /// An app with some configuration variables set.
+    pub fn with_vars(vars: &[(&str, &str)]) -> Self {
+        Self::build(None, vars)
+    }
+
     pub fn with_curricula(dir: Option<PathBuf>) -> Self {
+        Self::build(dir, &[])
+    }
+
+    fn build(dir: Option<PathBuf>, vars: &[(&str, &str)]) -> Self {
         type Files = (
             std::sync::Arc<attune::curriculum::Library>,
             std::sync::Arc<attune::render::Templates>,
@@ -162,7 +185,7 @@ impl TestApp {
         // The shipped curricula and templates, loaded once for all tests.
         static SHARED: std::sync::OnceLock<Files> = std::sync::OnceLock::new();
         let db = TestDb::new();
-        let config = test_config(&db.url, dir.clone());
+        let config = test_config_with(&db.url, dir.clone(), vars);
         let (library, templates) = match dir {
             Some(_) => AppState::load_files(&config).unwrap(),
             None => SHARED
@@ -178,10 +201,24 @@ impl TestApp {
 
     pub async fn send(&self, req: TestRequest) -> Resp {
         let app = test::init_service(attune::build_app(self.state.clone())).await;
-        let res = test::call_service(&app, req.to_request()).await;
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = test::read_body(res).await;
+        // An error from the middleware becomes its own response, as the
+        // real server does it.
+        let (status, headers, body) = match test::try_call_service(&app, req.to_request()).await {
+            Ok(res) => {
+                let status = res.status();
+                let headers = res.headers().clone();
+                (status, headers, test::read_body(res).await)
+            }
+            Err(err) => {
+                let res = err.error_response();
+                let status = res.status();
+                let headers = res.headers().clone();
+                let body = actix_web::body::to_bytes(res.into_body())
+                    .await
+                    .unwrap_or_default();
+                (status, headers, body)
+            }
+        };
         // PDF downloads are binary; every other answer must be UTF-8.
         let pdf = headers
             .get("content-type")
