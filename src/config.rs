@@ -46,6 +46,9 @@ pub struct Config {
     /// bytes through every middleware, as the load script's yardstick
     /// (`LOAD_TEST_ROUTE=on`; off by default).
     pub load_test_route: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed
+    /// (`TRUSTED_PROXIES`, comma-separated addresses; none by default).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +211,22 @@ impl Config {
                 ))
             }
         };
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse::<std::net::IpAddr>().map_err(|_| {
+                        ConfigError::new(
+                            "TRUSTED_PROXIES",
+                            format!("'{a}' is not an IP address (list your reverse proxies' addresses, comma-separated)"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         let max_in_flight =
             number(&get, "MAX_IN_FLIGHT", 1..=100_000)?.unwrap_or(DEFAULT_MAX_IN_FLIGHT) as usize;
 
@@ -228,6 +247,7 @@ impl Config {
             pool_wait,
             max_in_flight,
             load_test_route,
+            trusted_proxies,
         })
     }
 
