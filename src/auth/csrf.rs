@@ -15,8 +15,14 @@ use crate::error::AppError;
 
 const SESSION_KEY: &str = "csrf";
 pub const FIELD: &str = "csrf_token";
-/// Form posts are small; CSV uploads have their own limit.
-const FORM_LIMIT: usize = 256 * 1024;
+/// Body caps, per route through `CsrfForm`'s second parameter. Most forms
+/// are a few fields and notes (64 kB); buttons and sign-in forms carry a
+/// token and an address (8 kB); a reflection or check-in holds a parent's
+/// own long answers (256 kB: 20,000 characters per answer, URL-encoded).
+/// CSV uploads have their own limit.
+pub const FORM_LIMIT: usize = 64 * 1024;
+pub const SHORT_FORM: usize = 8 * 1024;
+pub const LONG_FORM: usize = 256 * 1024;
 
 /// The session's token, made on first use.
 pub fn token(session: &Session) -> Result<String, AppError> {
@@ -78,15 +84,16 @@ pub struct NoFields {}
 
 /// A URL-encoded form whose `csrf_token` field matches the session. Any
 /// mismatch is a 403 before the handler runs, so nothing changes.
-pub struct CsrfForm<T>(pub T);
+/// `LIMIT` caps the body (413 above it, before it is read in full).
+pub struct CsrfForm<T, const LIMIT: usize = FORM_LIMIT>(pub T);
 
-impl<T> CsrfForm<T> {
+impl<T, const LIMIT: usize> CsrfForm<T, LIMIT> {
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for CsrfForm<T, LIMIT> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -98,7 +105,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             .get(actix_web::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok())
-            .is_some_and(|n| n > FORM_LIMIT);
+            .is_some_and(|n| n > LIMIT);
         Box::pin(async move {
             if too_big {
                 return Err(AppError::PayloadTooLarge(
@@ -107,7 +114,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .into());
             }
             let bytes = body.await?;
-            if bytes.len() > FORM_LIMIT {
+            if bytes.len() > LIMIT {
                 return Err(AppError::PayloadTooLarge(
                     "That form is larger than we accept. Please shorten what you typed.".into(),
                 )

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
@@ -98,7 +99,7 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (user, password) = current
@@ -134,7 +135,7 @@ pub async fn disable_user(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_disabled(state, current, path.into_inner(), true).await
 }
@@ -143,7 +144,7 @@ pub async fn enable_user(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_disabled(state, current, path.into_inner(), false).await
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::session_store::USER_KEY;
 use crate::auth::user::safe_next;
 use crate::auth::{csrf, CsrfForm, CurrentUser, NoFields, PageContext, Viewer};
@@ -181,7 +182,7 @@ pub async fn create_session(
     state: web::Data<AppState>,
     req: HttpRequest,
     session: Session,
-    form: CsrfForm<LoginForm>,
+    form: CsrfForm<LoginForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = client_ip(&req);
@@ -228,7 +229,7 @@ pub async fn destroy_session(
     state: web::Data<AppState>,
     req: HttpRequest,
     current: CurrentUser,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (id, ip) = (current.id(), client_ip(&req));
     state

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
@@ -138,7 +139,7 @@ pub async fn remove_facilitator(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (id, other) = path.into_inner();
     current

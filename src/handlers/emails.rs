@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
@@ -141,7 +142,7 @@ pub async fn pause_emails(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_paused(state, current, path.into_inner(), true).await
 }
@@ -150,7 +151,7 @@ pub async fn resume_emails(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_paused(state, current, path.into_inner(), false).await
 }
@@ -256,7 +257,7 @@ pub async fn resend_message(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, message_id) = path.into_inner();
     let result = current
@@ -372,7 +373,7 @@ pub async fn admin_resend(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let result = current

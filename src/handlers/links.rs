@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields, PageContext};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
@@ -44,7 +45,7 @@ pub async fn renew_invite(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let token = current
@@ -58,7 +59,7 @@ pub async fn turn_off_invite(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     current
@@ -75,7 +76,7 @@ pub async fn renew_calendar(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let token = current

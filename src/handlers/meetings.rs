@@ -7,6 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
@@ -168,7 +169,7 @@ pub async fn cancel_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
     let mail = state.mail.clone();

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::participant::CurrentParticipant;
 use crate::auth::{csrf, flash, CsrfForm, PageContext};
 use crate::error::{AppError, FieldErrors};
@@ -141,7 +142,7 @@ pub async fn send_link(
     state: web::Data<AppState>,
     req: HttpRequest,
     session: Session,
-    form: CsrfForm<EmailForm>,
+    form: CsrfForm<EmailForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.into_inner().email;
     let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
@@ -178,7 +179,7 @@ pub async fn send_code(
     state: web::Data<AppState>,
     req: HttpRequest,
     session: Session,
-    form: CsrfForm<EmailForm>,
+    form: CsrfForm<EmailForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.into_inner().email;
     let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
@@ -204,7 +205,7 @@ pub async fn enter_code(
     state: web::Data<AppState>,
     req: HttpRequest,
     session: Session,
-    form: CsrfForm<CodeForm>,
+    form: CsrfForm<CodeForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let CodeForm { email, code } = form.into_inner();
     let (typed, ip, secret) = (email.clone(), client_ip(&req), state.secret_key.clone());

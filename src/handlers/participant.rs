@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::csrf::{LONG_FORM, SHORT_FORM};
 use crate::auth::participant::CurrentParticipant;
 use crate::auth::user::take_notice;
 use crate::auth::{flash, CsrfForm, NoFields, PageContext};
@@ -78,7 +79,7 @@ pub async fn show_home(
 pub async fn give_consent(
     state: web::Data<AppState>,
     me: CurrentParticipant,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.enrolment_id;
     state
@@ -126,7 +127,7 @@ pub async fn save_reflection(
     state: web::Data<AppState>,
     me: CurrentParticipant,
     path: web::Path<u32>,
-    form: CsrfForm<ReflectionForm>,
+    form: CsrfForm<ReflectionForm, LONG_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let number = path.into_inner();
     let form = form.into_inner();
@@ -173,7 +174,10 @@ pub async fn save_reflection(
     }
 }
 
-pub async fn sign_out(me: CurrentParticipant, _form: CsrfForm<NoFields>) -> HttpResponse {
+pub async fn sign_out(
+    me: CurrentParticipant,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
+) -> HttpResponse {
     me.session.purge();
     see_other("/")
 }
@@ -288,7 +292,7 @@ pub async fn save_checkin(
     state: web::Data<AppState>,
     me: CurrentParticipant,
     path: web::Path<String>,
-    form: CsrfForm<checkins::CheckinForm>,
+    form: CsrfForm<checkins::CheckinForm, LONG_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let phase = checkins::Phase::parse(&path.into_inner())?;
     let form = form.into_inner();

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
@@ -93,7 +94,7 @@ pub async fn make_link(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
     let (token, name) = current
@@ -117,7 +118,7 @@ pub async fn revoke_links(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
     let name = current

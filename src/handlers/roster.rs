@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
@@ -138,7 +139,7 @@ pub async fn withdraw_enrolment(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), false).await
 }
@@ -147,7 +148,7 @@ pub async fn readmit_enrolment(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), true).await
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
+use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
@@ -144,7 +145,7 @@ pub async fn confirm_import(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i64, i64)>,
-    _form: CsrfForm<NoFields>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, import_id) = path.into_inner();
     let mail = state.mail.clone();

@@ -374,3 +374,68 @@ async fn switched_off_links_and_sessions_stop_working() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Each route takes a body of its own size: a parent's long answer fits,
+/// a button or sign-in form with a padded body does not.
+#[actix_web::test]
+async fn bodies_are_capped_per_route() {
+    let f = family();
+    let mut ana = parent(&f, f.ana).await;
+    ana.get("/me/sessions/3").await;
+    // 19,000 accented letters: about 114 kB once URL-encoded, more than an
+    // ordinary form may carry, and still a reflection a parent may write.
+    let long = "é".repeat(19_000);
+    let res = ana
+        .post(
+            "/me/sessions/3/reflection",
+            &[("answer_0", &long), ("action", "send")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(ana
+        .get("/me/sessions/3")
+        .await
+        .body
+        .contains(&"é".repeat(100)));
+
+    // A sign-out button with 20 kB of padding: refused, still signed in.
+    let padding = "x".repeat(20 * 1024);
+    let res = ana.post("/me/sign-out", &[("padding", &padding)]).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(ana.get("/me").await.status, StatusCode::OK);
+
+    // The sign-in form too.
+    let mut stranger = Browser::new(&f.app);
+    stranger.get("/login").await;
+    let res = stranger
+        .post(
+            "/login",
+            &[
+                ("email", "lead@example.org"),
+                ("password", &padding),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // An ordinary facilitator form: 100 kB is too much, nothing is made.
+    let mut lead = facilitator(&f.app).await;
+    lead.get("/cohorts/new").await;
+    let cohorts = || {
+        let mut conn = f.app.state.pool.get().unwrap();
+        attune::on_backend!(&mut *conn, |c| attune::db::schema::cohorts::table
+            .count()
+            .get_result::<i64>(c))
+        .unwrap()
+    };
+    let before = cohorts();
+    let res = lead
+        .post(
+            "/cohorts",
+            &[("title", &"t".repeat(100 * 1024)), ("time_zone", "UTC")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(cohorts(), before);
+}
