@@ -45,7 +45,24 @@ pub enum Command {
         revert_all: bool,
     },
     /// Create a demo facilitator and a demo cohort, and print the password.
-    Demo,
+    Demo {
+        /// Instead, fill the database with N made-up parents (1 to 1000000).
+        ///
+        /// For load tests: groups of about 12 titled "Scale #…", one
+        /// facilitator per 20 groups (all with one printed password),
+        /// meetings, attendance and reflections. Follow-up emails are paused
+        /// in these groups. It fills a database once: a second run refuses
+        /// (exit 1) and changes nothing, so use a new DATABASE_URL. If
+        /// demo@attune.local exists (`attune demo`), it co-facilitates the
+        /// first group.
+        #[arg(
+            long,
+            value_name = "N",
+            value_parser = clap::value_parser!(u32)
+                .range(1..=i64::from(services::demo_scale::MAX_PARTICIPANTS))
+        )]
+        scale: Option<u32>,
+    },
     /// Check or list the curricula.
     Curriculum {
         #[command(subcommand)]
@@ -149,7 +166,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Curriculum { command } => run_curriculum(command),
         Command::Serve { bind, demo } => with_config(true, |config| serve(config, bind, demo)),
         Command::Migrate { revert_all } => with_config(false, |config| migrate(config, revert_all)),
-        Command::Demo => with_config(false, demo),
+        Command::Demo { scale: None } => with_config(false, demo),
+        Command::Demo { scale: Some(n) } => with_config(false, |config| demo_scale(config, n)),
         Command::Outbox {
             command: OutboxCommand::Run { once },
         } => with_config(true, |config| outbox_run(config, once)),
@@ -538,6 +556,70 @@ fn demo(config: Config) -> Result<(), Failure> {
     let report = services::demo::seed(&mut conn, &state.library, chrono::Local::now().date_naive())
         .map_err(|e| Failure::Work(format!("demo data: {e}")))?;
     print_demo(&report, &state.config.base_url);
+    Ok(())
+}
+
+fn demo_scale(config: Config, participants: u32) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    let state = AppState::init(config)?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(u64::from(participants));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} parents {elapsed}")
+                .map_err(|e| Failure::Work(e.to_string()))?,
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |done: usize, _total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    };
+    let seeded = services::demo_scale::seed(
+        &mut conn,
+        &state.library,
+        chrono::Local::now().date_naive(),
+        participants,
+        &progress,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = seeded.map_err(|e| Failure::Work(format!("demo --scale: {e}")))?;
+    let base_url = &state.config.base_url;
+    println!(
+        "Scale demo data ready in {:.1} s: {} groups, {} parents, {} facilitators, {} meetings, \
+         {} attendance marks, {} reflections.",
+        started.elapsed().as_secs_f64(),
+        report.cohorts,
+        report.participants,
+        report.facilitators,
+        report.meetings,
+        report.attendance,
+        report.reflections
+    );
+    println!(
+        "  Sign in at {base_url} as {} (facilitator1 to facilitator{} share the password)",
+        report.facilitator_email, report.facilitators
+    );
+    println!("  Password:  {}", report.password);
+    println!(
+        "  Their group \"{}\": {base_url}/cohorts/{}",
+        report.cohort_title, report.cohort_id
+    );
+    println!(
+        "  A parent's view: {}'s personal link is {base_url}/p/{}",
+        report.parent_name, report.parent_token
+    );
+    if report.demo_user_added {
+        println!("  demo@attune.local co-facilitates that group too.");
+    }
     Ok(())
 }
 

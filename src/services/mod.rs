@@ -8,6 +8,7 @@ pub mod checkins;
 pub mod cohorts;
 pub mod curricula;
 pub mod demo;
+pub mod demo_scale;
 pub mod emails;
 pub mod follow_ups;
 pub mod forms;

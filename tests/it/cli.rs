@@ -538,3 +538,209 @@ fn backup_copies_a_sqlite_database_and_points_postgres_to_pg_dump() {
         .unwrap();
     assert_setting_error(&out, "DATABASE_URL", "pg_dump");
 }
+
+/// `demo --scale`: groups of about twelve with their course's meetings,
+/// attendance for held meetings and two or three reflections per parent; a
+/// facilitator signs in with the printed password and sees their group, the
+/// printed parent link opens; a second run refuses and changes nothing.
+#[actix_web::test]
+async fn demo_scale_fills_a_database_once() {
+    use crate::common::{Browser, TestApp};
+    use actix_web::http::StatusCode;
+    use attune::db::schema::{
+        attendance, cohort_facilitators, cohorts, enrolments, meetings, participants, reflections,
+        users,
+    };
+    use diesel::prelude::*;
+    use std::collections::HashMap;
+
+    let app = TestApp::new();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        attune(dir.path())
+            .arg("demo")
+            .args(args)
+            .env("DATABASE_URL", app.database_url())
+            .output()
+            .unwrap()
+    };
+    // With the plain demo there first, its facilitator joins a scale group.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["--scale", "300"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(" 300 parents"), "{stdout}");
+    let after = |label: &str| -> String {
+        let line = stdout.lines().find(|l| l.contains(label)).unwrap();
+        let rest = &line[line.find(label).unwrap() + label.len()..];
+        rest.split_whitespace().next().unwrap().to_string()
+    };
+    let email = after(" as ");
+    let password = after("Password:");
+    let cohort_id: i64 = after("/cohorts/").parse().unwrap();
+    let token = after("/p/");
+    assert!(email.ends_with("@scale.example"), "{stdout}");
+    assert!(
+        stdout.contains("demo@attune.local co-facilitates"),
+        "{stdout}"
+    );
+
+    let now = attune::db::now();
+    let mut conn = app.state.pool.get().unwrap();
+    let groups: Vec<(i64, String)> = cohorts::table
+        .filter(cohorts::title.like("Scale #%"))
+        .select((cohorts::id, cohorts::title))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(groups.len(), 25);
+    let ids: Vec<i64> = groups.iter().map(|g| g.0).collect();
+    let parents: i64 = participants::table
+        .filter(participants::email.like("%@scale.example"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(parents, 300);
+    let facilitators: i64 = users::table
+        .filter(users::email.like("%@scale.example"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(facilitators, 2);
+
+    let roster: Vec<(i64, i64, String)> = enrolments::table
+        .filter(enrolments::cohort_id.eq_any(&ids))
+        .select((enrolments::id, enrolments::cohort_id, enrolments::status))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(roster.len(), 300);
+    let withdrawn = roster.iter().filter(|r| r.2 == "withdrawn").count();
+    assert!((1..=25).contains(&withdrawn), "{withdrawn} withdrawn");
+    let mut sizes: HashMap<i64, usize> = HashMap::new();
+    for r in &roster {
+        *sizes.entry(r.1).or_default() += 1;
+    }
+    assert!(sizes.values().all(|s| (10..=14).contains(s)), "{sizes:?}");
+    assert!(sizes.values().any(|s| *s != 12), "sizes vary: {sizes:?}");
+
+    let planned: Vec<(i64, i64, chrono::NaiveDateTime)> = meetings::table
+        .filter(meetings::cohort_id.eq_any(&ids))
+        .select((meetings::id, meetings::cohort_id, meetings::starts_at))
+        .load(&mut conn)
+        .unwrap();
+    let mut held: HashMap<i64, usize> = ids.iter().map(|id| (*id, 0)).collect();
+    let mut total: HashMap<i64, usize> = HashMap::new();
+    for m in &planned {
+        *total.entry(m.1).or_default() += 1;
+        if m.2 <= now {
+            *held.entry(m.1).or_default() += 1;
+        }
+    }
+    assert!(total.values().all(|n| (6..=8).contains(n)), "{total:?}");
+    assert!(held.values().any(|n| *n == 0), "some groups not started");
+    assert!(
+        held.iter().any(|(id, n)| *n == total[id]),
+        "some groups finished"
+    );
+    assert!(
+        held.iter().any(|(id, n)| *n > 0 && *n < total[id]),
+        "some groups part-way"
+    );
+
+    // Attendance only for meetings already held.
+    let starts: HashMap<i64, chrono::NaiveDateTime> = planned.iter().map(|m| (m.0, m.2)).collect();
+    let marks: Vec<i64> = attendance::table
+        .filter(attendance::meeting_id.eq_any(starts.keys().copied().collect::<Vec<_>>()))
+        .select(attendance::meeting_id)
+        .load(&mut conn)
+        .unwrap();
+    assert!(!marks.is_empty());
+    assert!(marks.iter().all(|m| starts[m] <= now));
+
+    let notes: Vec<(i64, String, String, Option<chrono::NaiveDateTime>)> = reflections::table
+        .filter(reflections::enrolment_id.eq_any(roster.iter().map(|r| r.0).collect::<Vec<_>>()))
+        .select((
+            reflections::enrolment_id,
+            reflections::answers,
+            reflections::visibility,
+            reflections::submitted_at,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let mut written: HashMap<i64, usize> = HashMap::new();
+    for n in &notes {
+        *written.entry(n.0).or_default() += 1;
+        serde_json::from_str::<Vec<String>>(&n.1).unwrap();
+        assert!(n.3.is_some_and(|t| t <= now));
+    }
+    let (mut sum, mut counted) = (0, 0);
+    for (id, cohort, status) in &roster {
+        let n = written.get(id).copied().unwrap_or(0);
+        let h = held[cohort];
+        if status == "withdrawn" {
+            assert_eq!(n, 0);
+        } else {
+            assert!(h.min(2) <= n && n <= h.min(3), "{n} reflections, {h} held");
+            if h >= 3 {
+                sum += n;
+                counted += 1;
+            }
+        }
+    }
+    let average = sum as f64 / counted as f64;
+    assert!((2.0..=3.0).contains(&average), "{average}");
+    assert!(notes.iter().any(|n| n.2 == "only_me"));
+    assert!(notes.iter().any(|n| n.2 == "facilitators"));
+
+    let leads: Vec<(i64, String)> = cohort_facilitators::table
+        .filter(cohort_facilitators::cohort_id.eq_any(&ids))
+        .select((cohort_facilitators::cohort_id, cohort_facilitators::role))
+        .load(&mut conn)
+        .unwrap();
+    for id in &ids {
+        assert_eq!(
+            leads.iter().filter(|l| l.0 == *id && l.1 == "lead").count(),
+            1
+        );
+    }
+    drop(conn);
+
+    // The printed facilitator sees the printed group; the link opens.
+    let mut b = Browser::new(&app);
+    let res = b.sign_in(&email, &password).await;
+    assert_eq!(res.header("location"), "/dashboard");
+    let res = b.get("/dashboard").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let title = &groups.iter().find(|g| g.0 == cohort_id).unwrap().1;
+    assert!(res.body.contains(title.as_str()), "{title}");
+    let res = b.get(&format!("/cohorts/{cohort_id}")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(title.as_str()));
+    let mut parent = Browser::new(&app);
+    let res = parent.get(&format!("/p/{token}")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.header("location"), "/me");
+    let res = parent.get("/me").await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(title.as_str()));
+
+    // Once only: a second run refuses in one line and adds nothing.
+    let out = run(&["--scale", "300"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("already has scale data"), "{stderr}");
+    let mut conn = app.state.pool.get().unwrap();
+    let parents: i64 = participants::table
+        .filter(participants::email.like("%@scale.example"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(parents, 300);
+
+    for bad in ["0", "1000001", "many"] {
+        let out = run(&["--scale", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(text(&out.stderr).contains("--scale"), "{bad}");
+    }
+}

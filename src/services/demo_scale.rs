@@ -1,0 +1,317 @@
+//! `attune demo --scale N`: a database filled with N made-up parents in
+//! groups of about twelve, for load tests and for seeing the pages at size.
+//!
+//! Everything follows from N and today's date, so two runs look alike;
+//! only the password and the printed link are random. Rows go in as
+//! multi-row INSERTs (no per-parent round trips), a few hundred cohorts a
+//! round, all in one transaction: a failed run leaves nothing behind. Ids
+//! are read back by what identifies each row (title, email, cohort and
+//! session), so nothing depends on how a backend hands out ids.
+//!
+//! It fills a database once: the marker is a cohort titled `Scale #…` or a
+//! person at `@scale.example`.
+
+mod parents;
+mod round;
+mod rows;
+mod words;
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::auth::password::hash_password;
+use crate::auth::token::new_readable_password;
+use crate::curriculum::{Curriculum, Library};
+use crate::db::models::{CurriculumVersion, NewAuditEntry, NewUser, User};
+use crate::db::schema::{cohorts, participants, users};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppError;
+use crate::services::demo;
+use parents::person_name;
+use round::{missing, Writer, COHORTS_PER_FACILITATOR};
+use rows::{insert_all, Rows};
+
+pub const MAX_PARTICIPANTS: u32 = 1_000_000;
+pub const TITLE_PREFIX: &str = "Scale #";
+pub const EMAIL_DOMAIN: &str = "scale.example";
+/// Cohorts written per round: about 6,000 parents, so memory stays small.
+const COHORTS_PER_ROUND: usize = 500;
+
+#[derive(Debug)]
+pub struct ScaleReport {
+    pub cohorts: usize,
+    pub participants: usize,
+    pub facilitators: usize,
+    pub meetings: usize,
+    pub attendance: usize,
+    pub reflections: usize,
+    /// Every scale facilitator has this password.
+    pub password: String,
+    pub facilitator_email: String,
+    /// A cohort part-way through its course, led by `facilitator_email`.
+    pub cohort_id: i64,
+    pub cohort_title: String,
+    /// A parent of that cohort and a fresh personal link token.
+    pub parent_name: String,
+    pub parent_token: String,
+    /// Whether demo@attune.local (there before) co-facilitates that cohort.
+    pub demo_user_added: bool,
+}
+
+/// Refuses, naming the marker, when the database already has scale data.
+pub fn check_empty(conn: &mut DbConn) -> Result<(), AppError> {
+    let email = format!("%@{EMAIL_DOMAIN}");
+    let groups: i64 = cohorts::table
+        .filter(cohorts::title.like(format!("{TITLE_PREFIX}%")))
+        .count()
+        .get_result(conn)?;
+    let people: i64 = participants::table
+        .filter(participants::email.like(&email))
+        .count()
+        .get_result::<i64>(conn)?
+        + users::table
+            .filter(users::email.like(&email))
+            .count()
+            .get_result::<i64>(conn)?;
+    if groups + people > 0 {
+        return Err(AppError::Conflict(format!(
+            "this database already has scale data ({groups} groups titled \"{TITLE_PREFIX}…\", \
+             {people} people at @{EMAIL_DOMAIN}); --scale fills a database only once, so point \
+             DATABASE_URL at a new one"
+        )));
+    }
+    Ok(())
+}
+
+/// Fills the database with `wanted` parents; `progress(done, total)` counts
+/// parents written.
+pub fn seed(
+    conn: &mut DbConn,
+    library: &Library,
+    today: NaiveDate,
+    wanted: u32,
+    progress: &dyn Fn(usize, usize),
+) -> Result<ScaleReport, AppError> {
+    if !(1..=MAX_PARTICIPANTS).contains(&wanted) {
+        return Err(AppError::validation(format!(
+            "--scale takes 1 to {MAX_PARTICIPANTS} parents"
+        )));
+    }
+    // Secure Base first: the printed cohort runs the course `attune demo` shows.
+    let mut curricula: Vec<Arc<Curriculum>> = library.all().into_iter().cloned().collect();
+    curricula.sort_by_key(|c| c.slug != "secure-base");
+    if curricula.is_empty() {
+        return Err(AppError::validation(
+            "There are no curricula to build scale cohorts from.",
+        ));
+    }
+    check_empty(conn)?;
+    let password = new_readable_password()?;
+    let hash = hash_password(&password)?;
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    if sqlite {
+        // All of it lands or none does, so no fsync per page is needed;
+        // a big cache holds the b-trees being appended to.
+        conn.batch_execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")?;
+    }
+    let result = write_tx(conn, |conn| {
+        check_empty(conn)?;
+        load(
+            conn,
+            &curricula,
+            today,
+            wanted as usize,
+            &hash,
+            password,
+            progress,
+        )
+    });
+    if sqlite {
+        // Back to what db::connect sets (and SQLite's default cache), and
+        // fold the write-ahead log into the database file.
+        conn.batch_execute(
+            "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000; \
+             PRAGMA wal_checkpoint(TRUNCATE);",
+        )?;
+    }
+    result
+}
+
+fn load(
+    conn: &mut DbConn,
+    curricula: &[Arc<Curriculum>],
+    today: NaiveDate,
+    wanted: usize,
+    hash: &str,
+    password: String,
+    progress: &dyn Fn(usize, usize),
+) -> Result<ScaleReport, AppError> {
+    let at = now();
+    let mut versions = Vec::new();
+    for c in curricula {
+        versions.push((c.as_ref(), CurriculumVersion::import(conn, c)?.0.id));
+    }
+    let sizes = cohort_sizes(wanted);
+    let facilitators = insert_facilitators(
+        conn,
+        sizes.len().div_ceil(COHORTS_PER_FACILITATOR),
+        hash,
+        at,
+    )?;
+    let demo_user = User::find_by_email(conn, demo::DEMO_EMAIL)?.map(|u| u.id);
+    let mut writer = Writer {
+        curricula: versions,
+        report: ScaleReport {
+            cohorts: 0,
+            participants: 0,
+            facilitators: facilitators.len(),
+            meetings: 0,
+            attendance: 0,
+            reflections: 0,
+            password,
+            facilitator_email: facilitator_email(0),
+            cohort_id: 0,
+            cohort_title: String::new(),
+            parent_name: String::new(),
+            parent_token: String::new(),
+            demo_user_added: demo_user.is_some(),
+        },
+        facilitators,
+        demo_user,
+        today,
+        at,
+        sizes,
+        last_participant: 0,
+        last_cohort: 0,
+    };
+    let total = writer.sizes.len();
+    let mut first_participant = 0;
+    for start in (0..total).step_by(COHORTS_PER_ROUND) {
+        let mut plans = Vec::with_capacity(COHORTS_PER_ROUND);
+        for index in start..(start + COHORTS_PER_ROUND).min(total) {
+            let plan = writer.plan(index, first_participant)?;
+            first_participant += plan.size;
+            plans.push(plan);
+        }
+        writer.write(conn, &plans)?;
+        progress(writer.report.participants, wanted);
+    }
+    NewAuditEntry {
+        at,
+        actor_kind: "system",
+        actor_id: None,
+        action: "demo.scale",
+        subject_kind: None,
+        subject_id: None,
+        cohort_id: None,
+        ip: None,
+        detail: Some(&format!("{wanted} participants")),
+    }
+    .insert(conn)?;
+    Ok(writer.report)
+}
+
+fn facilitator_email(i: usize) -> String {
+    format!("facilitator{}@{EMAIL_DOMAIN}", i + 1)
+}
+
+/// One argon2 hash for every facilitator: hashing is the slow part.
+fn insert_facilitators(
+    conn: &mut DbConn,
+    count: usize,
+    hash: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<i64>, AppError> {
+    let emails: Vec<String> = (0..count).map(facilitator_email).collect();
+    let names: Vec<String> = (0..count)
+        .map(|i| person_name(i as u64 + 7_000_000))
+        .collect();
+    let rows: Vec<NewUser> = emails
+        .iter()
+        .zip(&names)
+        .map(|(email, name)| NewUser {
+            email,
+            name,
+            password_hash: hash,
+            is_admin: false,
+            created_at: at,
+            updated_at: at,
+        })
+        .collect();
+    insert_all(conn, Rows::Users(&rows))?;
+    let ids: std::collections::HashMap<String, i64> = users::table
+        .filter(users::email.like(format!("%@{EMAIL_DOMAIN}")))
+        .select((users::email, users::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    emails
+        .iter()
+        .map(|e| ids.get(e).copied().ok_or_else(|| missing("facilitator")))
+        .collect()
+}
+
+/// Group sizes adding up to `n`: about twelve, 10 to 14 where `n` allows.
+fn cohort_sizes(n: usize) -> Vec<usize> {
+    let count = ((n + 6) / 12).max(1);
+    let mut sizes: Vec<usize> = (0..count)
+        .map(|i| n / count + usize::from(i < n % count))
+        .collect();
+    for pair in 0..count / 2 {
+        let d = (mix(pair as u64, 5) % 3) as usize;
+        let (a, b) = (2 * pair, 2 * pair + 1);
+        if sizes[a] >= 10 + d && sizes[b] + d <= 14 {
+            sizes[a] -= d;
+            sizes[b] += d;
+        }
+    }
+    sizes
+}
+
+/// A well-mixed number from two (splitmix64's finaliser): varied data that
+/// is the same on every run, without a random number generator.
+fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(b.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_sizes_add_up_and_stay_near_twelve() {
+        for n in [1, 5, 11, 12, 13, 18, 25, 299, 300, 1000, 100_000, 1_000_000] {
+            let sizes = cohort_sizes(n);
+            assert_eq!(sizes.iter().sum::<usize>(), n, "{n}");
+            if n >= 100 {
+                assert!(sizes.iter().all(|s| (10..=14).contains(s)), "{n}");
+                assert!(sizes.iter().any(|s| *s != 12), "{n}: sizes vary");
+                let mean = n as f64 / sizes.len() as f64;
+                assert!((11.5..=12.5).contains(&mean), "{n}: {mean}");
+            }
+        }
+        assert_eq!(cohort_sizes(5), [5]);
+    }
+
+    #[test]
+    fn mixing_is_repeatable_and_spread() {
+        assert_eq!(mix(3, 4), mix(3, 4));
+        assert_ne!(mix(3, 4), mix(4, 3));
+        let buckets = (0..10_000u64).fold([0u32; 10], |mut b, i| {
+            b[(mix(i, 1) % 10) as usize] += 1;
+            b
+        });
+        assert!(
+            buckets.iter().all(|n| (900..=1100).contains(n)),
+            "{buckets:?}"
+        );
+    }
+}
