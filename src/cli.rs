@@ -62,6 +62,11 @@ pub enum Command {
                 .range(1..=i64::from(services::demo_scale::MAX_PARTICIPANTS))
         )]
         scale: Option<u32>,
+        /// With --scale: write fresh personal links for up to 64 parents
+        /// whose reflection is open to FILE, one "/p/TOKEN SESSION" a line
+        /// (for the load and crash drills in benches/).
+        #[arg(long, value_name = "FILE", requires = "scale")]
+        links_file: Option<std::path::PathBuf>,
     },
     /// Check or list the curricula.
     Curriculum {
@@ -166,8 +171,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Curriculum { command } => run_curriculum(command),
         Command::Serve { bind, demo } => with_config(true, |config| serve(config, bind, demo)),
         Command::Migrate { revert_all } => with_config(false, |config| migrate(config, revert_all)),
-        Command::Demo { scale: None } => with_config(false, demo),
-        Command::Demo { scale: Some(n) } => with_config(false, |config| demo_scale(config, n)),
+        Command::Demo { scale: None, .. } => with_config(false, demo),
+        Command::Demo {
+            scale: Some(n),
+            links_file,
+        } => with_config(false, |config| demo_scale(config, n, links_file.as_deref())),
         Command::Outbox {
             command: OutboxCommand::Run { once },
         } => with_config(true, |config| outbox_run(config, once)),
@@ -559,7 +567,11 @@ fn demo(config: Config) -> Result<(), Failure> {
     Ok(())
 }
 
-fn demo_scale(config: Config, participants: u32) -> Result<(), Failure> {
+fn demo_scale(
+    config: Config,
+    participants: u32,
+    links_file: Option<&std::path::Path>,
+) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let state = AppState::init(config)?;
     let mut conn = state
@@ -619,6 +631,21 @@ fn demo_scale(config: Config, participants: u32) -> Result<(), Failure> {
     );
     if report.demo_user_added {
         println!("  demo@attune.local co-facilitates that group too.");
+    }
+    if let Some(path) = links_file {
+        let links = services::demo_scale::load_test_links(&mut conn, 64)
+            .map_err(|e| Failure::Work(format!("demo --scale: links: {e}")))?;
+        let text: String = links
+            .iter()
+            .map(|(token, session)| format!("/p/{token} {session}\n"))
+            .collect();
+        std::fs::write(path, text)
+            .map_err(|e| Failure::Work(format!("cannot write {}: {e}", path.display())))?;
+        println!(
+            "  {} personal links with an open reflection written to {}",
+            links.len(),
+            path.display()
+        );
     }
     Ok(())
 }

@@ -61,6 +61,45 @@ pub struct ScaleReport {
     pub demo_user_added: bool,
 }
 
+/// Fresh personal links for up to `wanted` parents (at most 4 per group)
+/// whose reflection is open now, with that session's number: what the load
+/// and crash drills in `benches/` sign in with.
+pub fn load_test_links(conn: &mut DbConn, wanted: usize) -> Result<Vec<(String, u32)>, AppError> {
+    use crate::db::models::{Cohort, Enrolment, Meeting};
+    use crate::services::participants::{issue_link, reflection_window};
+    let at = now();
+    let groups: Vec<Cohort> = cohorts::table
+        .filter(cohorts::title.like(format!("{TITLE_PREFIX}%")))
+        .order(cohorts::id)
+        .select(Cohort::as_select())
+        .load(conn)?;
+    let mut links = Vec::new();
+    for cohort in groups {
+        if links.len() >= wanted {
+            break;
+        }
+        let meetings = Meeting::for_cohort(conn, cohort.id)?;
+        let sessions = meetings.iter().map(|m| m.session_number as u32).max();
+        let open = (1..=sessions.unwrap_or(0)).rev().find(|&n| {
+            let (opens, closes) = reflection_window(&cohort, &meetings, n);
+            opens.is_some_and(|o| o <= at) && closes.is_none_or(|c| c > at)
+        });
+        let Some(session) = open else { continue };
+        let parents: Vec<Enrolment> = Enrolment::for_cohort(conn, cohort.id)?
+            .into_iter()
+            .filter(|e| e.status == "active" && e.consented_at.is_some())
+            .take(4.min(wanted - links.len()))
+            .collect();
+        write_tx(conn, |conn| {
+            for e in &parents {
+                links.push((issue_link(conn, e.id)?, session));
+            }
+            Ok::<_, AppError>(())
+        })?;
+    }
+    Ok(links)
+}
+
 /// Refuses, naming the marker, when the database already has scale data.
 pub fn check_empty(conn: &mut DbConn) -> Result<(), AppError> {
     let email = format!("%@{EMAIL_DOMAIN}");
