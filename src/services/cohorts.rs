@@ -86,27 +86,49 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
 }
 
 /// Dashboard lines for `user`'s cohorts and their meetings of the next two
-/// weeks, in a fixed number of queries.
+/// weeks, in a fixed number of queries. The queries name the user's groups
+/// by a subquery, not a list of ids, so an admin of thousands of groups
+/// stays within the database's limit on bound values; counting is done in
+/// SQL and the rest grouped by cohort once.
 pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> {
+    use diesel::dsl::count_star;
+    use diesel::sql_types::Bool;
     let list = visible_cohorts(conn, user)?;
-    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
-    let version_ids: Vec<i64> = list.iter().map(|c| c.curriculum_version_id).collect();
+    // The same groups as `list`: the user's own, or every one for admins.
+    let visible = || {
+        cohorts::table
+            .filter(
+                cohorts::id
+                    .eq_any(
+                        cohort_facilitators::table
+                            .filter(cohort_facilitators::user_id.eq(user.id))
+                            .select(cohort_facilitators::cohort_id),
+                    )
+                    .or(user.is_admin.into_sql::<Bool>()),
+            )
+            .select(cohorts::id)
+    };
+    // A handful of versions, however many groups.
+    let version_ids: std::collections::BTreeSet<i64> =
+        list.iter().map(|c| c.curriculum_version_id).collect();
     let titles: HashMap<i64, String> = curriculum_versions::table
-        .filter(curriculum_versions::id.eq_any(&version_ids))
+        .filter(curriculum_versions::id.eq_any(version_ids))
         .select((curriculum_versions::id, curriculum_versions::title))
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
     let counts: HashMap<i64, i64> = enrolments::table
-        .filter(enrolments::cohort_id.eq_any(&ids))
+        .filter(enrolments::cohort_id.eq_any(visible()))
         .filter(enrolments::status.eq("active"))
         .group_by(enrolments::cohort_id)
-        .select((enrolments::cohort_id, diesel::dsl::count_star()))
+        .select((enrolments::cohort_id, count_star()))
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let all_meetings: Vec<(i64, chrono::NaiveDateTime, i32, String, i64)> = meetings::table
-        .filter(meetings::cohort_id.eq_any(&ids))
+    let mut all_meetings: HashMap<i64, Vec<(i64, chrono::NaiveDateTime, i32, String, i64)>> =
+        HashMap::new();
+    for m in meetings::table
+        .filter(meetings::cohort_id.eq_any(visible()))
         .order(meetings::starts_at.asc())
         .select((
             meetings::cohort_id,
@@ -115,36 +137,46 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
             meetings::status,
             meetings::id,
         ))
-        .load(conn)?;
+        .load::<(i64, chrono::NaiveDateTime, i32, String, i64)>(conn)?
+    {
+        all_meetings.entry(m.0).or_default().push(m);
+    }
     let at = now();
-    let held: Vec<i64> = all_meetings
-        .iter()
-        .filter(|m| m.3 != "cancelled" && m.1 <= at)
-        .map(|m| m.4)
-        .collect();
     use crate::db::schema::attendance;
-    let present: Vec<i64> = attendance::table
+    let present: HashMap<i64, i64> = attendance::table
         .inner_join(meetings::table)
-        .filter(attendance::meeting_id.eq_any(&held))
+        .filter(meetings::cohort_id.eq_any(visible()))
+        .filter(meetings::status.ne("cancelled"))
+        .filter(meetings::starts_at.le(at))
         .filter(attendance::status.eq("present"))
-        .select(meetings::cohort_id)
-        .load(conn)?;
+        .group_by(meetings::cohort_id)
+        .select((meetings::cohort_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
     use crate::db::schema::reflections;
-    let shared: Vec<(i64, Option<chrono::NaiveDateTime>)> = reflections::table
+    let mut shared: HashMap<i64, Vec<Option<chrono::NaiveDateTime>>> = HashMap::new();
+    for (cohort_id, when) in reflections::table
         .inner_join(enrolments::table)
-        .filter(enrolments::cohort_id.eq_any(&ids))
+        .filter(enrolments::cohort_id.eq_any(visible()))
         .filter(reflections::status.eq("submitted"))
         .filter(reflections::visibility.eq("facilitators"))
         .select((enrolments::cohort_id, reflections::submitted_at))
-        .load(conn)?;
+        .load::<(i64, Option<chrono::NaiveDateTime>)>(conn)?
+    {
+        shared.entry(cohort_id).or_default().push(when);
+    }
+    let none = Vec::new();
     let mut upcoming = Vec::new();
     let summaries = list
         .into_iter()
         .map(|c| {
             let tz = schedule::parse_time_zone(&c.time_zone).ok();
             let mine = all_meetings
+                .get(&c.id)
+                .unwrap_or(&none)
                 .iter()
-                .filter(|m| m.0 == c.id && m.3 != "cancelled");
+                .filter(|m| m.3 != "cancelled");
             let total = mine.clone().count() as i64;
             let done = mine.clone().filter(|m| m.1 <= at).count() as i64;
             let next = mine.clone().find(|m| m.1 > at);
@@ -165,14 +197,14 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
             }
             let participants = counts.get(&c.id).copied().unwrap_or(0);
             let possible = participants * done;
-            let came = present.iter().filter(|id| **id == c.id).count() as i64;
+            let came = present.get(&c.id).copied().unwrap_or(0);
             let last_held = mine.clone().filter(|m| m.1 <= at).map(|m| m.1).next_back();
-            let new_reflections = shared
-                .iter()
-                .filter(|(cid, when)| {
-                    *cid == c.id && last_held.is_none_or(|l| when.is_some_and(|w| w >= l))
-                })
-                .count();
+            let new_reflections = shared.get(&c.id).map_or(0, |whens| {
+                whens
+                    .iter()
+                    .filter(|when| last_held.is_none_or(|l| when.is_some_and(|w| w >= l)))
+                    .count()
+            });
             CohortSummary {
                 attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
                 new_reflections,
