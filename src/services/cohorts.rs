@@ -85,6 +85,9 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
     }
 }
 
+/// (cohort, starts at, session, status, meeting id)
+type DashMeeting = (i64, chrono::NaiveDateTime, i32, String, i64);
+
 /// Dashboard lines for `user`'s cohorts and their meetings of the next two
 /// weeks, in a fixed number of queries. The queries name the user's groups
 /// by a subquery, not a list of ids, so an admin of thousands of groups
@@ -125,8 +128,7 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let mut all_meetings: HashMap<i64, Vec<(i64, chrono::NaiveDateTime, i32, String, i64)>> =
-        HashMap::new();
+    let mut all_meetings: HashMap<i64, Vec<DashMeeting>> = HashMap::new();
     for m in meetings::table
         .filter(meetings::cohort_id.eq_any(visible()))
         .order(meetings::starts_at.asc())
@@ -137,7 +139,7 @@ pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> 
             meetings::status,
             meetings::id,
         ))
-        .load::<(i64, chrono::NaiveDateTime, i32, String, i64)>(conn)?
+        .load::<DashMeeting>(conn)?
     {
         all_meetings.entry(m.0).or_default().push(m);
     }
