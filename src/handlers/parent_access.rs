@@ -138,17 +138,29 @@ pub async fn show_lost(
     )
 }
 
+/// How long asking for a link or a code takes, whether or not the address
+/// is known. Queuing an email takes a little longer than finding nothing;
+/// answering both after the same wait keeps that difference from telling a
+/// stranger who is in a class. The wait is asynchronous: it holds no thread.
+const LOOKUP_ANSWER_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+async fn answer_no_sooner(started: std::time::Instant) {
+    actix_web::rt::time::sleep(LOOKUP_ANSWER_AFTER.saturating_sub(started.elapsed())).await;
+}
+
 pub async fn send_link(
     state: web::Data<AppState>,
     req: HttpRequest,
     session: Session,
     form: CsrfForm<EmailForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
+    let started = std::time::Instant::now();
     let email = form.into_inner().email;
     let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
     let result = state
         .db(move |conn| parent_access::send_link(conn, &mail, &typed, ip.as_deref()))
         .await;
+    answer_no_sooner(started).await;
     match result {
         Ok(()) => page(
             &state,
@@ -181,12 +193,14 @@ pub async fn send_code(
     session: Session,
     form: CsrfForm<EmailForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
+    let started = std::time::Instant::now();
     let email = form.into_inner().email;
     let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
     let secret = state.secret_key.clone();
     let result = state
         .db(move |conn| parent_access::send_code(conn, &mail, &secret, &typed, ip.as_deref()))
         .await;
+    answer_no_sooner(started).await;
     match result {
         Ok(email) => enter_form(&state, &session, StatusCode::OK, &email, None),
         Err(e) => refused(&state, &session, true, &email, e),
