@@ -1,0 +1,145 @@
+"""Load test: a real `attune serve` on scale databases, measured with wrk.
+
+Run it through benches/load.sh (it installs wrk and builds the release
+binary). For each scale it makes a fresh SQLite database with
+`attune demo --scale N`, starts the server, signs in a facilitator and 64
+parents, then measures in one run:
+
+- static: `/load-test/static/{bytes}`, a fixed page the size of a parent's
+  home page through the same middleware: the machine's yardstick;
+- parent home: `/me` for 64 parents in turn;
+- cohort page: `/cohorts/{id}` for a facilitator;
+- reflection submit: POST `/me/sessions/{n}/reflection` for 64 parents.
+
+Pages are measured at 16 and 64 connections, submits at 16. It prints a
+Markdown table and writes JSON beside it.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadlib as L  # noqa: E402
+
+
+def measure(n, folder, seconds, threads):
+    data = L.make_scale_db(n, folder)
+    print(f"# {n} parents: database made in {data.seconds:.1f} s", file=sys.stderr)
+    server = L.Server(data.db_path).start()
+    try:
+        base = server.base
+        fac = L.sign_in_facilitator(base, data.facilitator_email, data.facilitator_password)
+        parents = [L.sign_in_parent(base, link, s) for link, s in data.parents[:64]]
+        if not parents:
+            raise SystemExit("the scale data gave no parents with an open reflection")
+        status, _, home = L.request(base, "GET", "/me", cookie=parents[0].cookie)
+        status_c, _, cohort = L.request(base, "GET", f"/cohorts/{data.cohort_id}", cookie=fac)
+        if status != 200 or status_c != 200:
+            raise SystemExit(f"/me gave {status}, the cohort page gave {status_c}")
+        time.sleep(1)
+        idle_kb = server.rss_kb()
+
+        routes = {
+            "static": dict(url=f"{base}/load-test/static/{len(home)}"),
+            "parent home": dict(
+                url=base,
+                requests_lua=[("GET", "/me", {"Cookie": p.cookie}, None) for p in parents],
+            ),
+            "cohort page": dict(url=f"{base}/cohorts/{data.cohort_id}", headers={"Cookie": fac}),
+        }
+        submit = dict(
+            url=base,
+            requests_lua=[
+                (
+                    "POST",
+                    f"/me/sessions/{p.session}/reflection",
+                    {"Cookie": p.cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                    L.reflection_body(p, f"Load test answer from parent {i}. We read a book together."),
+                )
+                for i, p in enumerate(parents)
+            ],
+        )
+        # Warm up every path (page cache, prepared statements, allocator).
+        for spec in list(routes.values()) + [submit]:
+            L.wrk(seconds=2, connections=16, threads=threads, **spec)
+
+        results = {}
+        with L.RssSampler(server) as rss:
+            for name, spec in routes.items():
+                for c in (16, 64):
+                    r = L.wrk(seconds=seconds, connections=c, threads=threads, **spec)
+                    results[f"{name} c{c}"] = r.row()
+                    print(f"{n:>7} {name:<18} c{c:<3} {r.rps:>9.0f}/s p50 {r.p50_ms:6.2f} ms p99 {r.p99_ms:6.2f} ms errors {r.errors}", file=sys.stderr)
+            r = L.wrk(seconds=seconds, connections=16, threads=threads, **submit)
+            results["reflection submit c16"] = r.row()
+            print(f"{n:>7} {'reflection submit':<18} c16 {r.rps:>9.0f}/s p50 {r.p50_ms:6.2f} ms p99 {r.p99_ms:6.2f} ms errors {r.errors}", file=sys.stderr)
+        return {
+            "participants": n,
+            "scale_seconds": round(data.seconds, 1),
+            "page_bytes": {"parent home": len(home), "cohort page": len(cohort)},
+            "rss_idle_mb": round(idle_kb / 1024, 1),
+            "rss_peak_mb": round(rss.peak_kb / 1024, 1),
+            "routes": results,
+        }
+    finally:
+        server.stop()
+
+
+def table(runs):
+    lines = [
+        "| participants | route | conns | requests/s | % of static | µs per request | p50 ms | p99 ms | errors |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        routes = run["routes"]
+        for key, r in routes.items():
+            name, conns = key.rsplit(" c", 1)
+            static = routes.get(f"static c{conns}", {}).get("rps")
+            share = f"{100 * r['rps'] / static:.0f}%" if static and name != "static" else ""
+            lines.append(
+                f"| {run['participants']:,} | {name} | {conns} | {r['rps']:,} | {share} | "
+                f"{1e6 / r['rps']:.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |"
+            )
+    lines.append("")
+    lines.append("| participants | scale data made in | parent home bytes | cohort page bytes | RSS idle | RSS peak under load |")
+    lines.append("|---:|---:|---:|---:|---:|---:|")
+    for run in runs:
+        lines.append(
+            f"| {run['participants']:,} | {run['scale_seconds']} s | {run['page_bytes']['parent home']:,} | "
+            f"{run['page_bytes']['cohort page']:,} | {run['rss_idle_mb']} MB | {run['rss_peak_mb']} MB |"
+        )
+    if len(runs) >= 2:
+        a, b = runs[0], runs[-1]
+        lines.append("")
+        lines.append(f"Cost per request at {b['participants']:,} against {a['participants']:,} participants (1.00 = the same):")
+        lines.append("")
+        for key in a["routes"]:
+            if key in b["routes"]:
+                lines.append(f"- {key}: {a['routes'][key]['rps'] / b['routes'][key]['rps']:.2f}")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scales", default="1000,100000", help="participant counts, comma-separated")
+    ap.add_argument("--seconds", type=int, default=10, help="seconds per measurement")
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--folder", default=None, help="where the databases go (default: a temporary folder)")
+    ap.add_argument("--json", default=None, help="write the results here too")
+    args = ap.parse_args()
+    L.ensure_wrk()
+    folder = args.folder or tempfile.mkdtemp(prefix="attune-load-")
+    runs = [measure(int(n), folder, args.seconds, args.threads) for n in args.scales.split(",")]
+    out = table(runs)
+    print(out)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(runs, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
