@@ -2,6 +2,12 @@
 //! scheme, a pool that prepares every connection, and embedded migrations.
 //! Every query lives in `models/`; backend-specific SQL only here or there,
 //! as a `match` on `DbConn`.
+//!
+//! Lookups by a unique key on hot paths read with `.load(conn)?` and take
+//! the first row, not `.first(conn)`: diesel binds `first`'s LIMIT as a
+//! parameter, SQLite's planner reads that value, and so SQLite re-prepares
+//! such a statement every time it runs (a fifth of a parent's page in the
+//! load test, `benches/README.md`).
 
 pub mod models;
 pub mod schema;

@@ -47,7 +47,7 @@ pub fn feed(conn: &mut DbConn, token: &str, base_url: &str) -> Result<String, Ap
         Lookup::Unknown => return Err(AppError::not_found("We don't know this calendar address.")),
     };
     let cohort = cohorts::by_id(conn, cohort_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
     let host = base_url
         .split("://")

@@ -87,8 +87,9 @@ fn saved(conn: &mut DbConn, enrolment_id: i64, phase: Phase) -> Result<Option<Ve
         .filter(checkins::enrolment_id.eq(enrolment_id))
         .filter(checkins::phase.eq(phase.as_str()))
         .select(checkins::answers)
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .into_iter()
+        .next();
     Ok(answers.and_then(|a| serde_json::from_str(&a).ok()))
 }
 

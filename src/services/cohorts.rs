@@ -65,8 +65,9 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
     let cohort: Option<Cohort> = cohorts::table
         .find(cohort_id)
         .select(Cohort::as_select())
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .into_iter()
+        .next();
     let not_found = || AppError::not_found("We couldn't find that group.");
     let cohort = cohort.ok_or_else(not_found)?;
     if user.is_admin {
@@ -519,8 +520,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
     use crate::db::models::{CurriculumVersion, Meeting};
     use crate::db::schema::{attendance, participants, users};
     let cohort = find_visible(conn, user, cohort_id)?;
-    let version = CurriculumVersion::find(conn, cohort.curriculum_version_id)?;
-    let curriculum = version.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
     let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
@@ -795,7 +795,8 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Cohort, AppError> {
     cohorts::table
         .find(id)
         .select(Cohort::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .ok_or_else(|| AppError::not_found("We couldn't find that group."))
 }

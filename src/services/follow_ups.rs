@@ -92,7 +92,7 @@ pub fn greeting(name: &str, preferred: Option<&str>) -> String {
 /// What every email about a cohort says about it.
 struct CohortFacts {
     cohort: Cohort,
-    curriculum: Curriculum,
+    curriculum: std::sync::Arc<Curriculum>,
     tz: Tz,
     facilitators: String,
     reply_to: Option<String>,
@@ -135,7 +135,7 @@ pub fn facilitators(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Facilitator
 /// actually to be written.
 fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError> {
     let cohort_id = cohort.id;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let people = facilitators(conn, cohort_id)?;
     let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();

@@ -86,7 +86,7 @@ pub struct JoinPage {
 
 pub fn join_page(conn: &mut DbConn, token: &str) -> Result<JoinPage, AppError> {
     let cohort = cohort_for(conn, token)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let at = now();
     let next = Meeting::for_cohort(conn, cohort.id)?

@@ -85,7 +85,7 @@ pub fn page(
 ) -> Result<MeetingPage, AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let session = curriculum
         .session(meeting.session_number as u32)
         .ok_or_else(|| AppError::internal("meeting for a session the curriculum lacks"))?;
@@ -295,7 +295,7 @@ pub fn record_fidelity(
 ) -> Result<(), AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let segments = curriculum
         .session(meeting.session_number as u32)
         .map(|s| s.agenda.len())
@@ -410,7 +410,7 @@ pub fn add_makeup(
     time: &str,
 ) -> Result<i64, AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let mut errors = FieldErrors::default();
     let session = session_number
         .trim()

@@ -144,22 +144,23 @@ pub struct Me {
     pub enrolment: Enrolment,
     pub participant: Participant,
     pub cohort: Cohort,
-    pub curriculum: Curriculum,
+    pub curriculum: std::sync::Arc<Curriculum>,
 }
 
 pub fn me(conn: &mut DbConn, enrolment_id: i64) -> Result<Me, AppError> {
     let enrolment: Enrolment = enrolments::table
         .find(enrolment_id)
         .select(Enrolment::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .ok_or_else(|| AppError::Unauthorized("Please open your personal link again.".into()))?;
     let participant = Participant::find(conn, enrolment.participant_id)?;
     if participant.erased_at.is_some() {
         return Err(AppError::Gone("This account has been deleted.".into()));
     }
     let cohort = cohorts::by_id(conn, enrolment.cohort_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     Ok(Me {
         enrolment,
         participant,

@@ -85,7 +85,7 @@ pub fn curriculum_handout(
 struct MeetingFacts {
     cohort: Cohort,
     meeting: Meeting,
-    curriculum: Curriculum,
+    curriculum: std::sync::Arc<Curriculum>,
     tz: chrono_tz::Tz,
 }
 
@@ -97,7 +97,7 @@ fn meeting_facts(
 ) -> Result<MeetingFacts, AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     Ok(MeetingFacts {
         cohort,
@@ -252,7 +252,7 @@ pub fn packet(
     paper: Paper,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Pdf, AppError> {
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let sessions: Vec<&Session> = match only_session {
         Some(n) => vec![session(&curriculum, n)?],
@@ -365,7 +365,7 @@ pub fn certificates(
     paper: Paper,
 ) -> Result<Pdf, AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
-    let curriculum = CurriculumVersion::find(conn, cohort.curriculum_version_id)?.curriculum()?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let sessions = curriculum.sessions.len() as u32;
     let minimum = minimum.unwrap_or_else(|| default_certificate_minimum(curriculum.sessions.len()));

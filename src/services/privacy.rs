@@ -180,7 +180,7 @@ pub fn export(conn: &mut DbConn, enrolment_id: i64) -> Result<Export, AppError> 
         .load(conn)?;
     let mut groups = Vec::new();
     for (eid, title, status, joined, consent, consented_at, version, zone) in rows {
-        let curriculum = CurriculumVersion::find(conn, version)?.curriculum()?;
+        let curriculum = CurriculumVersion::load_curriculum(conn, version)?;
         let tz = schedule::parse_time_zone(&zone)?;
         let marks: Vec<(i32, chrono::NaiveDateTime, String)> = attendance::table
             .inner_join(meetings::table)

@@ -169,8 +169,9 @@ fn find(conn: &mut DbConn, enrolment_id: i64, number: u32) -> Result<Option<Refl
         .filter(reflections::enrolment_id.eq(enrolment_id))
         .filter(reflections::session_number.eq(number as i32))
         .select(Reflection::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// Saves a draft or sends the reflection. Saving twice is the same as
@@ -319,8 +320,7 @@ pub fn read(
 ) -> Result<ReadingPage, AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
     let curriculum =
-        crate::db::models::CurriculumVersion::find(conn, cohort.curriculum_version_id)?
-            .curriculum()?;
+        crate::db::models::CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let mut query = reflections::table
         .inner_join(enrolments::table.inner_join(participants::table))

@@ -1,3 +1,6 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -56,6 +59,35 @@ impl CurriculumVersion {
             .find(id)
             .select(CurriculumVersion::as_select())
             .first(conn)?)
+    }
+
+    /// The curriculum of version `id`, parsed once per process. A version
+    /// never changes once stored, and its content hash names it the same in
+    /// every database, so pages need not parse the stored document (tens of
+    /// kilobytes of JSON) on every request.
+    pub fn load_curriculum(conn: &mut DbConn, id: i64) -> Result<Arc<Curriculum>, AppError> {
+        static PARSED: OnceLock<Mutex<HashMap<String, Arc<Curriculum>>>> = OnceLock::new();
+        let cache = PARSED.get_or_init(Default::default);
+        let hash: String = curriculum_versions::table
+            .find(id)
+            .select(curriculum_versions::content_hash)
+            .load(conn)?
+            .into_iter()
+            .next()
+            .ok_or(diesel::result::Error::NotFound)?;
+        if let Some(found) = cache.lock().ok().and_then(|m| m.get(&hash).cloned()) {
+            return Ok(found);
+        }
+        let parsed = Arc::new(Self::find(conn, id)?.curriculum()?);
+        if let Ok(mut map) = cache.lock() {
+            // Versions are few; a runaway set (tests with made-up
+            // curricula) just starts over.
+            if map.len() >= 256 {
+                map.clear();
+            }
+            map.insert(hash, parsed.clone());
+        }
+        Ok(parsed)
     }
 
     /// The curriculum exactly as it was imported.

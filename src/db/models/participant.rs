@@ -62,6 +62,9 @@ impl Participant {
         Ok(participants::table
             .find(id)
             .select(Participant::as_select())
-            .first(conn)?)
+            .load(conn)?
+            .into_iter()
+            .next()
+            .ok_or(diesel::result::Error::NotFound)?)
     }
 }

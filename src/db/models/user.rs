@@ -34,8 +34,9 @@ impl User {
         Ok(users::table
             .filter(users::email.eq(email))
             .select(User::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> Result<User, AppError> {
@@ -62,8 +63,9 @@ impl User {
         Ok(users::table
             .find(id)
             .select(User::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn is_active(&self) -> bool {

@@ -54,8 +54,8 @@ impl WebSession {
             .filter(web_sessions::expires_at.gt(now))
             .filter(web_sessions::absolute_expires_at.gt(now))
             .select(WebSession::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .pop())
     }
 
     /// Stores new state; returns false if the session is gone.
