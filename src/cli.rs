@@ -425,6 +425,7 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
     } else {
         None
     };
+    let pool_size = state.config.pool_size;
     let data = web::Data::new(state);
     let system = actix_web::rt::System::new();
     system.block_on(async move {
@@ -433,7 +434,12 @@ fn serve(config: Config, bind: Option<String>, with_demo: bool) -> Result<(), Fa
         // Slow clients: 5 s to send a request's head, 2 s to close, and idle
         // keep-alive connections dropped after 15 s, so a trickle of slow
         // connections cannot hold the workers.
+        // Blocking work (every query) runs on a few threads per worker, a
+        // couple per pooled connection: under overload requests then wait
+        // in a queue, not as hundreds of threads that each keep memory.
+        let blocking_threads = (pool_size as usize * 2).max(16);
         let server = HttpServer::new(move || crate::build_app(data.clone()))
+            .worker_max_blocking_threads(blocking_threads)
             .client_request_timeout(std::time::Duration::from_secs(5))
             .client_disconnect_timeout(std::time::Duration::from_secs(2))
             .keep_alive(std::time::Duration::from_secs(15))

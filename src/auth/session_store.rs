@@ -83,13 +83,15 @@ pub async fn explain_failures(
         Ok(res) => return Ok(res),
         Err(err) => err,
     };
-    let text = err.to_string();
-    let (status, message) = if text == BUSY_LOADING {
+    // actix-session wraps a failed save in its own words; the store's
+    // marker is in the cause, which the debug form shows.
+    let text = format!("{err} ({err:?})");
+    let (status, message) = if text.contains(BUSY_LOADING) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "We're very busy right now. Nothing was changed. Please try again in a few seconds.",
         )
-    } else if text == BUSY_SAVING {
+    } else if text.contains(BUSY_SAVING) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "We're very busy right now, and what you just did may not have been saved. Please check, and try again in a few seconds.",
