@@ -7,7 +7,7 @@
 mod fields;
 pub mod markdown;
 pub mod model;
-mod parse;
+pub mod parse;
 pub mod readability;
 
 use std::collections::BTreeMap;

@@ -179,10 +179,11 @@ fn read_row(
         let text = std::str::from_utf8(raw).map_err(|_| {
             "This row has characters we can't read. In your spreadsheet, save as \"CSV UTF-8\" and try again.".to_string()
         })?;
+        let trimmed = text.trim_start();
         if looks_like_formula(text)
             && !(col == Column::Phone
-                && text.trim_start().starts_with('+')
-                && text[1..]
+                && trimmed.starts_with('+')
+                && trimmed[1..]
                     .chars()
                     .all(|c| c.is_ascii_digit() || " -().".contains(c)))
         {
@@ -518,6 +519,20 @@ mod tests {
         let r = rows("name,email,notes\n=HYPERLINK(\"http://evil\";\"x\"),a@example.org,\nBo,b@example.org,- prefers texts\n");
         assert!(r[0].as_ref().unwrap_err().contains("formula"));
         assert!(r[1].is_ok());
+    }
+
+    #[test]
+    fn phones_after_leading_spaces_are_read_not_sliced_mid_character() {
+        // A no-break space before a phone's `+` once made this check slice
+        // inside that character and panic (fuzz/fuzz_targets/csv_import.rs).
+        let r = rows("name,email,phone\nAna,a@example.org,\u{a0}+1(2)\nBo,b@example.org, +44 (20) 7946\nCy,c@example.org,\u{3000}+1+1\n");
+        assert_eq!(r.len(), 3);
+        assert!(r[0].is_ok(), "{:?}", r[0]);
+        assert_eq!(
+            r[1].as_ref().unwrap().phone.as_deref(),
+            Some("+44 (20) 7946")
+        );
+        assert!(r[2].as_ref().unwrap_err().contains("formula"), "{:?}", r[2]);
     }
 
     #[test]
