@@ -45,23 +45,12 @@ def measure(n, folder, seconds, threads):
 
         routes = {
             "static": dict(url=f"{base}/load-test/static/{len(home)}"),
-            "parent home": dict(
-                url=base,
-                requests_lua=[("GET", "/me", {"Cookie": p.cookie}, None) for p in parents],
-            ),
+            "parent home": dict(url=base, **L.home_requests(parents)),
             "cohort page": dict(url=f"{base}/cohorts/{data.cohort_id}", headers={"Cookie": fac}),
         }
         submit = dict(
             url=base,
-            requests_lua=[
-                (
-                    "POST",
-                    f"/me/sessions/{p.session}/reflection",
-                    {"Cookie": p.cookie, "Content-Type": "application/x-www-form-urlencoded"},
-                    L.reflection_body(p, f"Load test answer from parent {i}. We read a book together."),
-                )
-                for i, p in enumerate(parents)
-            ],
+            **L.submit_requests(parents, lambda i: f"Load test answer from parent {i}. We read a book together."),
         )
         # Warm up every path (page cache, prepared statements, allocator).
         for spec in list(routes.values()) + [submit]:

@@ -237,6 +237,27 @@ def sign_in_facilitator(base, email, password):
     return cookie
 
 
+def home_requests(parents):
+    """wrk requests: each parent's home page in turn."""
+    return dict(requests_lua=[("GET", "/me", {"Cookie": p.cookie}, None) for p in parents])
+
+
+def submit_requests(parents, text):
+    """wrk requests: each parent sends their open reflection in turn;
+    `text(i)` is parent i's answer."""
+    return dict(
+        requests_lua=[
+            (
+                "POST",
+                f"/me/sessions/{p.session}/reflection",
+                {"Cookie": p.cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                reflection_body(p, text(i)),
+            )
+            for i, p in enumerate(parents)
+        ]
+    )
+
+
 def reflection_body(parent, text):
     return urllib.parse.urlencode(
         {"csrf_token": parent.token, "answer_0": text, "answer_1": "", "action": "send"}

@@ -38,19 +38,8 @@ def main():
     try:
         base = server.base
         parents = [L.sign_in_parent(base, link, s) for link, s in data.parents[:64]]
-        home = dict(url=base, requests_lua=[("GET", "/me", {"Cookie": p.cookie}, None) for p in parents])
-        submit = dict(
-            url=base,
-            requests_lua=[
-                (
-                    "POST",
-                    f"/me/sessions/{p.session}/reflection",
-                    {"Cookie": p.cookie, "Content-Type": "application/x-www-form-urlencoded"},
-                    L.reflection_body(p, f"Overload drill answer {i}."),
-                )
-                for i, p in enumerate(parents)
-            ],
-        )
+        home = dict(url=base, **L.home_requests(parents))
+        submit = dict(url=base, **L.submit_requests(parents, lambda i: f"Overload drill answer {i}."))
         L.wrk(seconds=3, connections=16, threads=args.threads, **home)
         cap = L.wrk(seconds=10, connections=64, threads=args.threads, **home)
         print(f"capacity (parent home, 64 connections): {cap.rps:.0f}/s, p99 {cap.p99_ms:.1f} ms, statuses {cap.statuses}")
