@@ -510,24 +510,22 @@ fn backup_copies_a_sqlite_database_and_points_postgres_to_pg_dump() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
     let copy = dir.path().join("copy of live.db");
-    let out = attune(dir.path())
-        .args(["backup", "-o"])
-        .arg(&copy)
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
+    let backup = || {
+        attune(dir.path())
+            .args(["backup", "-o"])
+            .arg(&copy)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let out = backup();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("integrity check says ok"));
     assert!(count(&live) > 0);
     assert_eq!(count(&copy), count(&live));
 
     // A backup never overwrites.
-    let out = attune(dir.path())
-        .args(["backup", "-o"])
-        .arg(&copy)
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
+    let out = backup();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("already exists"));
 
