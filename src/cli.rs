@@ -357,7 +357,10 @@ fn packet(
         &mut conn,
         &cohort,
         None,
-        &state.config.base_url,
+        services::print::PrintedLinks {
+            base_url: &state.config.base_url,
+            policy: state.mail.links,
+        },
         session,
         paper,
         &progress,

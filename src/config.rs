@@ -49,6 +49,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed
     /// (`TRUSTED_PROXIES`, comma-separated addresses; none by default).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Personal links end this many days after the group's last meeting
+    /// (`PARENT_LINK_DAYS`, 90 by default).
+    pub parent_link_days: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +230,10 @@ impl Config {
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         };
+        let parent_link_days = number(&get, "PARENT_LINK_DAYS", 1..=3650)?
+            .map_or(crate::services::participants::DEFAULT_LINK_DAYS, |d| {
+                d as i64
+            });
         let max_in_flight =
             number(&get, "MAX_IN_FLIGHT", 1..=100_000)?.unwrap_or(DEFAULT_MAX_IN_FLIGHT) as usize;
 
@@ -248,6 +255,7 @@ impl Config {
             max_in_flight,
             load_test_route,
             trusted_proxies,
+            parent_link_days,
         })
     }
 

@@ -26,7 +26,7 @@ pub use state::AppState;
 
 /// On every response (and set by hand on the few answered as errors
 /// outside the middleware that adds them).
-pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
@@ -34,7 +34,18 @@ pub const SECURITY_HEADERS: [(&str, &str); 4] = [
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
     ),
+    // attune uses no camera, microphone, location or payment: no page (nor
+    // anything that got into one) may ask for them.
+    (
+        "Permissions-Policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), midi=(), display-capture=(), browsing-topics=()",
+    ),
 ];
+
+/// Sent when the site is served over https (`BASE_URL` starts `https://`):
+/// browsers then refuse plain http to it for a year.
+pub const STRICT_TRANSPORT_SECURITY: (&str, &str) =
+    ("Strict-Transport-Security", "max-age=31536000");
 
 /// The whole web application, shared by `attune serve` and the tests.
 pub fn build_app(
@@ -50,6 +61,12 @@ pub fn build_app(
 > {
     let sessions = auth::session_store::middleware(&state);
     let load_test_route = state.config.load_test_route;
+    let mut headers = SECURITY_HEADERS
+        .into_iter()
+        .fold(DefaultHeaders::new(), DefaultHeaders::add);
+    if state.config.base_url.starts_with("https://") {
+        headers = headers.add(STRICT_TRANSPORT_SECURITY);
+    }
     App::new()
         .app_data(state)
         .configure(routes::configure)
@@ -72,9 +89,5 @@ pub fn build_app(
         ))
         // Outside the sessions, so a refused request touches no database.
         .wrap(actix_web::middleware::from_fn(handlers::overload::limit))
-        .wrap(
-            SECURITY_HEADERS
-                .into_iter()
-                .fold(DefaultHeaders::new(), DefaultHeaders::add),
-        )
+        .wrap(headers)
 }

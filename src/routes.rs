@@ -33,6 +33,10 @@ route_table! {
     get "/calendar/{file}" => links::show_calendar;
     get "/login" => auth::show_login;
     post "/login" => auth::create_session;
+    get "/login/link" => auth::show_sign_in_link_form;
+    post "/login/link" => auth::send_sign_in_link;
+    get "/login/link/{token}" => auth::show_sign_in_link;
+    post "/login/link/{token}" => auth::use_sign_in_link;
 
     // Parents, through their personal link
     get "/u/{token}" => unsubscribe::show_unsubscribe;

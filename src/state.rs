@@ -120,6 +120,9 @@ impl AppState {
             &config.base_url,
             config.mail_from.clone(),
             secret_key.clone(),
+            services::participants::LinkPolicy {
+                days_after_course: config.parent_link_days,
+            },
         ));
         let gate = Arc::new(crate::handlers::overload::Gate::new(
             config.max_in_flight,

@@ -1,9 +1,13 @@
 //! Curriculum Markdown to page HTML: whatever the text, the HTML has no
 //! script element, no `on…` event attribute and no `javascript:` URL in
-//! any tag; `plain_text` and `link_targets` never panic.
+//! any tag; parent-typed text keeps only its allowed tags and absolute
+//! links (nothing that fetches); `plain_text` and `link_targets` never
+//! panic.
 #![no_main]
 
-use attune::curriculum::markdown::{link_targets, plain_text, to_safe_html};
+use attune::curriculum::markdown::{
+    link_targets, plain_text, to_safe_html, typed_text_html, TYPED_TEXT_TAGS,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// One tag of the HTML: its name (lower-case, `/` first when closing) and
@@ -145,12 +149,42 @@ fn check_html(markdown: &str, html: &str) {
     }
 }
 
+/// Parent-typed text: besides everything above, only the allowed tags, no
+/// attribute but a link's absolute `href`, and nothing that fetches.
+fn check_typed(markdown: &str, html: &str) {
+    check_html(markdown, html);
+    for tag in tags(html) {
+        let name = tag.name.trim_start_matches('/');
+        assert!(
+            TYPED_TEXT_TAGS.contains(&name),
+            "<{}> in typed text {html:?} from {markdown:?}",
+            tag.name
+        );
+        for (attr, value) in &tag.attrs {
+            match (name, attr.as_str()) {
+                ("a", "href") => {
+                    let url = scheme_view(value);
+                    assert!(
+                        ["http://", "https://", "mailto:"]
+                            .iter()
+                            .any(|s| url.starts_with(s)),
+                        "href={value:?} in typed text {html:?} from {markdown:?}"
+                    );
+                }
+                ("a", "rel") => {}
+                _ => panic!("{attr}= on <{name}> in typed text {html:?} from {markdown:?}"),
+            }
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(markdown) = std::str::from_utf8(data) else {
         return;
     };
     let html = to_safe_html(markdown);
     check_html(markdown, &html);
+    check_typed(markdown, &typed_text_html(markdown));
     let _ = plain_text(markdown);
     for (target, offset) in link_targets(markdown) {
         assert!(offset <= markdown.len());

@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::auth::csrf;
-use crate::auth::session_store::PARTICIPANT_KEY;
+use crate::auth::session_store::{PARTICIPANT_KEY, USER_KEY};
 use crate::error::AppError;
 
 pub struct CurrentParticipant {
@@ -16,8 +16,16 @@ pub struct CurrentParticipant {
 }
 
 impl CurrentParticipant {
-    /// Starts a parent's session for an enrolment, with a fresh id.
+    /// Starts a parent's session for an enrolment, with a fresh id. A
+    /// browser signed in as a facilitator is never also a parent's: the
+    /// caller shows the sign-out-first page instead (this refuses too, in
+    /// case a caller forgets).
     pub fn start(session: &Session, enrolment_id: i64) -> Result<(), AppError> {
+        if facilitator_signed_in(session) {
+            return Err(AppError::Forbidden(
+                "This browser is signed in as a facilitator. Please sign out first, then open the parent's link again.".into(),
+            ));
+        }
         session.renew();
         session
             .insert(PARTICIPANT_KEY, enrolment_id)
@@ -28,6 +36,23 @@ impl CurrentParticipant {
 
     pub fn form_token(&self) -> Result<String, AppError> {
         csrf::token(&self.session)
+    }
+}
+
+/// Whether this browser's session belongs to a facilitator or admin.
+pub fn facilitator_signed_in(session: &Session) -> bool {
+    matches!(session.get::<i64>(USER_KEY), Ok(Some(_)))
+}
+
+/// Whether a request for a personal link is the person opening it: a page
+/// loaded at the top level. Browsers say what a request is for in
+/// `Sec-Fetch-Dest`; an image, script, frame or `fetch()` that points at
+/// a link must never sign the browser in. Clients that do not send the
+/// header (older browsers, mail apps, curl) are treated as opening it.
+pub fn opened_at_top_level(req: &HttpRequest) -> bool {
+    match req.headers().get("sec-fetch-dest") {
+        None => true,
+        Some(dest) => dest.as_bytes().eq_ignore_ascii_case(b"document"),
     }
 }
 

@@ -187,32 +187,143 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// Where to go after signing in: only paths on this site.
+/// Where to go after signing in when `next` is missing or not safe.
+pub const AFTER_SIGN_IN: &str = "/dashboard";
+
+/// A base to read `next` against. Its host is made up: all that matters is
+/// that a path on this site keeps this origin and anything else does not.
+const SITE_BASE: &str = "https://attune.invalid/";
+
+/// Where to go after signing in: only a normalised path on this site.
+///
+/// `next` is read as a browser would read it, against this site's own
+/// address; anything that leaves the origin (`//host`, `/\host`, a tab or
+/// line break that browsers drop, `https:`), holds a control character or
+/// whitespace, or leads back to the sign-in page gives [`AFTER_SIGN_IN`].
+/// What comes back is the URL's own serialisation (path, query, fragment),
+/// so it is percent-encoded and always a valid `Location` header.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.starts_with("/login") =>
-        {
-            n.to_string()
-        }
-        _ => "/dashboard".into(),
+    next.and_then(same_site_path)
+        .unwrap_or_else(|| AFTER_SIGN_IN.to_string())
+}
+
+/// `next` as a normalised path on this site, or `None` (see [`safe_next`]).
+pub fn same_site_path(next: &str) -> Option<String> {
+    if !next.starts_with('/')
+        || next.starts_with("//")
+        || next.contains('\\')
+        || next.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return None;
     }
+    let base = url::Url::parse(SITE_BASE).ok()?;
+    let url = base.join(next).ok()?;
+    if url.origin() != base.origin() || url.username() != "" || url.password().is_some() {
+        return None;
+    }
+    let path = url.path();
+    if path == "/login" || path.starts_with("/login/") {
+        return None;
+    }
+    let mut out = path.to_string();
+    if let Some(q) = url.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = url.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    // The serialisation of a path on this origin never starts with `//`
+    // (that would read as a host), but say so rather than trust it.
+    (out.starts_with('/') && !out.starts_with("//")).then_some(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, SITE_BASE};
+    use proptest::prelude::*;
 
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/cohorts/3")), "/cohorts/3");
+        assert_eq!(
+            safe_next(Some("/cohorts/3?tab=roster#roll")),
+            "/cohorts/3?tab=roster#roll"
+        );
         assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("/\\evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("/login")), "/dashboard");
+        assert_eq!(safe_next(Some("/login?next=/x")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    #[test]
+    fn characters_browsers_drop_cannot_make_a_host() {
+        // The probe's finding: a tab between the slashes.
+        for bad in [
+            "/\t/evil.test",
+            "/\n/evil.test",
+            "/\r/evil.test",
+            "/\u{b}/evil.test",
+            "/\u{c}/evil.test",
+            "/ /evil.test",
+            "/\u{a0}/evil.test",
+            "/\u{2028}/evil.test",
+            "/\u{0}/evil.test",
+            "/%09/evil.test/../",
+            "/cohorts/3 ",
+        ] {
+            let got = safe_next(Some(bad));
+            // %09 stays encoded (a path, not a tab); everything else goes home.
+            assert!(
+                got == "/dashboard" || got.starts_with("/%09"),
+                "{bad:?} gave {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_before_the_check() {
+        assert_eq!(safe_next(Some("/cohorts/../login")), "/dashboard");
+        assert_eq!(safe_next(Some("/a/../cohorts/3")), "/cohorts/3");
+        assert_eq!(safe_next(Some("/././/evil.example")), "/dashboard");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Whatever `next` is, where we send the browser is on this site and
+        /// fits in a header.
+        #[test]
+        fn any_next_lands_on_this_site(next in any::<String>()) {
+            check(&next)?;
+        }
+
+        /// The same, with strings made of the characters that matter.
+        #[test]
+        fn tricky_next_lands_on_this_site(next in "[/\\\\.:@?#%a-z0-9 \t\n\r\u{b}\u{c}\u{a0}\u{3000}]{0,24}") {
+            check(&next)?;
+        }
+    }
+
+    fn check(next: &str) -> Result<(), TestCaseError> {
+        let got = safe_next(Some(next));
+        let base = url::Url::parse(SITE_BASE).unwrap();
+        let joined = base.join(&got).unwrap();
+        prop_assert_eq!(joined.origin(), base.origin(), "{:?} gave {:?}", next, got);
+        prop_assert!(got.starts_with('/') && !got.starts_with("//"), "{:?}", got);
+        prop_assert!(
+            !got.chars().any(|c| c.is_control() || c.is_whitespace()),
+            "{:?}",
+            got
+        );
+        prop_assert!(
+            actix_web::http::header::HeaderValue::from_str(&got).is_ok(),
+            "{:?}",
+            got
+        );
+        Ok(())
     }
 }

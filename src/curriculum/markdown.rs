@@ -15,6 +15,61 @@ pub fn to_safe_html(markdown: &str) -> String {
     ammonia::clean(&html)
 }
 
+/// Markdown that a parent (or anyone outside the curriculum team) typed,
+/// to HTML that is safe to show a facilitator or the parent: text
+/// formatting and links out only.
+///
+/// Nothing in it may make the reader's browser fetch anything. A
+/// reflection with `<img src="/p/...">` once signed the facilitator's
+/// browser into the parent's space when the facilitator read it. So there
+/// are no images, media, frames, forms or styles; links must be absolute
+/// `http`, `https` or `mailto` (a relative link to this site is dropped),
+/// and every link gets `rel="noopener noreferrer nofollow"`. What is left
+/// out keeps its text.
+pub fn typed_text_html(markdown: &str) -> String {
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
+    TYPED_TEXT.with(|b| b.clean(&html).to_string())
+}
+
+/// The elements typed text may keep: no headings either, so a parent's
+/// `# Title` cannot change the outline of the page it is shown on.
+pub const TYPED_TEXT_TAGS: &[&str] = &[
+    "p",
+    "br",
+    "em",
+    "strong",
+    "del",
+    "s",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "a",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+];
+
+thread_local! {
+    static TYPED_TEXT: ammonia::Builder<'static> = {
+        let mut b = ammonia::Builder::empty();
+        b.add_tags(TYPED_TEXT_TAGS.iter().copied())
+            .add_tag_attributes("a", ["href"].iter().copied())
+            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            .url_relative(ammonia::UrlRelative::Deny)
+            .link_rel(Some("noopener noreferrer nofollow"))
+            .strip_comments(true);
+        b
+    };
+}
+
 /// The prose of a Markdown text as sentences-to-be, one block per line.
 /// Headings are left out: they are labels, not sentences, and would make
 /// the text look simpler than it reads.
@@ -60,6 +115,55 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn typed_text_fetches_nothing() {
+        let html = typed_text_html(
+            "**Hi** <img src=\"/p/abc\"> ![x](/p/abc) [me](/p/abc) [out](https://example.org) \
+             <video src=/v></video><iframe src=/f></iframe><link rel=prefetch href=/p/x>\
+             <a href=\"//evil.test\">x</a> <p style=\"background:url(/p/x)\">y</p>\
+             <form action=/logout><button>go</button></form>\n\n# Title",
+        );
+        for bad in [
+            "<img", "/p/abc", "<video", "<iframe", "<link", "style", "<form", "<button", "<h1",
+            "//evil",
+        ] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+        assert!(html.contains("<strong>Hi</strong>"), "{html}");
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+        assert!(
+            html.contains("rel=\"noopener noreferrer nofollow\""),
+            "{html}"
+        );
+        // The words of what was dropped stay.
+        assert!(html.contains("Title") && html.contains("me"), "{html}");
+    }
+
+    proptest::proptest! {
+        /// Whatever a parent types (HTML-ish text especially), the result
+        /// has no fetching element or attribute, and links are absolute.
+        #[test]
+        fn typed_text_never_fetches(
+            text in "([<>/=\"' a-z:#!\\[\\]()]|img|src|href|style|video|https?://x|/p/|\\[a\\]\\(https://x\\))*"
+        ) {
+            let html = typed_text_html(&text);
+            // Sanitised HTML escapes `<` in text, so each `<` opens a tag.
+            for tag in html.split('<').skip(1) {
+                let inside = tag[..tag.find('>').unwrap_or(tag.len())]
+                    .replace(" rel=\"noopener noreferrer nofollow\"", "");
+                let mut words = inside.split_whitespace();
+                let name = words.next().unwrap_or("").trim_start_matches('/').trim_end_matches('/');
+                proptest::prop_assert!(TYPED_TEXT_TAGS.contains(&name), "<{}> in {}", name, html);
+                for attr in words {
+                    let ok = ["href=\"http://", "href=\"https://", "href=\"mailto:"]
+                            .iter()
+                            .any(|p| attr.starts_with(p));
+                    proptest::prop_assert!(name == "a" && ok, "{} on <{}> in {}", attr, name, html);
+                }
+            }
+        }
     }
 
     #[test]

@@ -218,6 +218,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        channel -> Nullable<Text>,
     }
 }
 

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
-use crate::auth::session_store::USER_KEY;
-use crate::auth::user::safe_next;
+use crate::auth::session_store::{PARTICIPANT_KEY, USER_KEY};
+use crate::auth::user::{safe_next, same_site_path};
 use crate::auth::{csrf, CsrfForm, CurrentUser, NoFields, PageContext, Viewer};
 use crate::error::AppError;
 use crate::services;
@@ -194,6 +194,9 @@ pub async fn create_session(
         Ok(user) => {
             // A new session id at sign-in: a key planted before is useless.
             session.renew();
+            // One browser is one person: a parent signed in here before is
+            // signed out, so the two never share a session.
+            session.remove(PARTICIPANT_KEY);
             session
                 .insert(USER_KEY, user.id)
                 .map_err(|e| AppError::internal(format!("session: {e}")))?;
@@ -225,18 +228,32 @@ pub async fn create_session(
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct SignOutForm {
+    /// Where to go once signed out (a parent's link, from the "you're
+    /// signed in as a facilitator" page); only a path on this site.
+    #[serde(default)]
+    next: Option<String>,
+}
+
 pub async fn destroy_session(
     state: web::Data<AppState>,
     req: HttpRequest,
     current: CurrentUser,
-    _form: CsrfForm<NoFields, SHORT_FORM>,
+    form: CsrfForm<SignOutForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (id, ip) = (current.id(), client_ip(&req));
     state
         .db(move |conn| services::auth::record_sign_out(conn, id, ip.as_deref()))
         .await?;
     current.session.purge();
-    Ok(see_other("/login?signed_out=1"))
+    let then = form
+        .into_inner()
+        .next
+        .as_deref()
+        .and_then(same_site_path)
+        .unwrap_or_else(|| "/login?signed_out=1".into());
+    Ok(see_other(&then))
 }
 
 pub async fn edit_password(
@@ -290,5 +307,168 @@ pub async fn update_password(
             json!({ "title": "Change your password", "error": message }),
         ),
         Err(other) => Err(other),
+    }
+}
+
+/// The "email me a sign-in link" page, with a message when there is one.
+fn sign_in_link_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    email: &str,
+    errors: &crate::error::FieldErrors,
+    problem: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    state.templates.view_with_status(
+        status,
+        "pages/auth/link_request",
+        &PageContext::anonymous(true),
+        json!({
+            "title": "Email me a sign-in link",
+            "form_token": csrf::token(session)?,
+            "email": email,
+            "errors": errors.0,
+            "problem": problem,
+        }),
+    )
+}
+
+pub async fn show_sign_in_link_form(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    sign_in_link_page(
+        &state,
+        &session,
+        StatusCode::OK,
+        "",
+        &Default::default(),
+        None,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInLinkForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Sends a one-time sign-in link to an account's own address. Known and
+/// unknown addresses get the same page after the same wait.
+pub async fn send_sign_in_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: CsrfForm<SignInLinkForm, SHORT_FORM>,
+) -> Result<HttpResponse, AppError> {
+    let started = std::time::Instant::now();
+    let email = form.into_inner().email;
+    let (typed, ip, mail) = (email.clone(), client_ip(&req), state.mail.clone());
+    let result = state
+        .db(move |conn| services::auth::send_sign_in_link(conn, &mail, &typed, ip.as_deref()))
+        .await;
+    crate::handlers::parent_access::answer_no_sooner(started).await;
+    match result {
+        Ok(email) => state.templates.view(
+            "pages/auth/link_sent",
+            &PageContext::anonymous(true),
+            json!({
+                "title": "Check your email",
+                "email": email,
+                "minutes": services::auth::SIGN_IN_LINK_MINUTES,
+            }),
+        ),
+        Err(AppError::Invalid(errors)) => sign_in_link_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &email,
+            &errors,
+            None,
+        ),
+        Err(e @ AppError::TooManyRequests(_)) => sign_in_link_page(
+            &state,
+            &session,
+            StatusCode::TOO_MANY_REQUESTS,
+            &email,
+            &Default::default(),
+            Some(&e.to_string()),
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+/// A link that has ended shows the request form again, with why.
+fn link_problem(
+    state: &AppState,
+    session: &Session,
+    e: AppError,
+) -> Result<HttpResponse, AppError> {
+    match e {
+        AppError::Gone(_) | AppError::Unauthorized(_) | AppError::Forbidden(_) => {
+            sign_in_link_page(
+                state,
+                session,
+                actix_web::ResponseError::status_code(&e),
+                "",
+                &Default::default(),
+                Some(&e.to_string()),
+            )
+        }
+        other => Err(other),
+    }
+}
+
+/// "Sign in as ...?": opening the emailed link shows one button, so a mail
+/// scanner that opens links signs nobody in.
+pub async fn show_sign_in_link(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t = token.clone();
+    match state
+        .db(move |conn| services::auth::sign_in_link_account(conn, &t))
+        .await
+    {
+        Ok(user) => state.templates.view(
+            "pages/auth/link_confirm",
+            &PageContext::anonymous(true),
+            json!({
+                "title": "Sign in",
+                "form_token": csrf::token(&session)?,
+                "token": token,
+                "name": user.name,
+                "email": user.email,
+            }),
+        ),
+        Err(e) => link_problem(&state, &session, e),
+    }
+}
+
+pub async fn use_sign_in_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    path: web::Path<String>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let ip = client_ip(&req);
+    match state
+        .db(move |conn| services::auth::use_sign_in_link(conn, &token, ip.as_deref()))
+        .await
+    {
+        Ok(user) => {
+            session.renew();
+            session.remove(PARTICIPANT_KEY);
+            session
+                .insert(USER_KEY, user.id)
+                .map_err(|e| AppError::internal(format!("session: {e}")))?;
+            csrf::rotate(&session)?;
+            Ok(see_other(crate::auth::user::AFTER_SIGN_IN))
+        }
+        Err(e) => link_problem(&state, &session, e),
     }
 }

@@ -185,7 +185,6 @@ pub async fn create_join(
                     "name": greeting_name(&form),
                     "joined": joined == Joined::Joined,
                     "waitlisted": joined == Joined::Waitlisted,
-                    "already": joined == Joined::AlreadyIn,
                 }),
             )
         }

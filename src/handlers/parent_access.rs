@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::participant::CurrentParticipant;
-use crate::auth::{csrf, flash, CsrfForm, PageContext};
+use crate::auth::{csrf, flash, CsrfForm, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::{client_ip, see_other};
 use crate::services::parent_access;
@@ -144,7 +144,7 @@ pub async fn show_lost(
 /// stranger who is in a class. The wait is asynchronous: it holds no thread.
 const LOOKUP_ANSWER_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 
-async fn answer_no_sooner(started: std::time::Instant) {
+pub(crate) async fn answer_no_sooner(started: std::time::Instant) {
     actix_web::rt::time::sleep(LOOKUP_ANSWER_AFTER.saturating_sub(started.elapsed())).await;
 }
 
@@ -218,9 +218,14 @@ pub struct CodeForm {
 pub async fn enter_code(
     state: web::Data<AppState>,
     req: HttpRequest,
-    session: Session,
+    viewer: Viewer,
     form: CsrfForm<CodeForm, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
+    // A facilitator's browser: the code is not used up, and nothing changes.
+    if crate::auth::participant::facilitator_signed_in(&viewer.session) {
+        return crate::handlers::participant::someone_else_signed_in(&state, &viewer, "/p/code");
+    }
+    let session = viewer.session;
     let CodeForm { email, code } = form.into_inner();
     let (typed, ip, secret) = (email.clone(), client_ip(&req), state.secret_key.clone());
     let result = state

@@ -1,15 +1,14 @@
 //! The parent's side: their personal link, home, and each session's
 //! handout with their reflection.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::auth::csrf::{LONG_FORM, SHORT_FORM};
-use crate::auth::participant::CurrentParticipant;
+use crate::auth::participant::{self as parent_auth, CurrentParticipant};
 use crate::auth::user::take_notice;
-use crate::auth::{flash, CsrfForm, NoFields, PageContext};
+use crate::auth::{flash, CsrfForm, NoFields, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReflectionForm};
@@ -33,19 +32,98 @@ pub struct OpenQuery {
     to: String,
 }
 
+/// The page a facilitator's browser gets for a parent's link (or code):
+/// one browser is one person, so sign out first. `then` is where the
+/// sign-out button leads afterwards (the link again).
+pub fn someone_else_signed_in(
+    state: &AppState,
+    viewer: &Viewer,
+    then: &str,
+) -> Result<HttpResponse, AppError> {
+    let name = viewer
+        .user
+        .as_ref()
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    state.templates.view_with_status(
+        StatusCode::CONFLICT,
+        "pages/me/someone_else",
+        &viewer.context()?,
+        json!({
+            "title": "You're signed in as a facilitator",
+            "name": name,
+            "then": then,
+        }),
+    )
+}
+
 pub async fn open_link(
     state: web::Data<AppState>,
-    session: Session,
+    req: HttpRequest,
+    viewer: Viewer,
     path: web::Path<String>,
     query: web::Query<OpenQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let enrolment = state
+    // An image or script pointing at a link changes nothing.
+    if !parent_auth::opened_at_top_level(&req) {
+        return Err(AppError::Forbidden(
+            "Please open your personal link straight from your email or your browser's address bar."
+                .into(),
+        ));
+    }
+    if parent_auth::facilitator_signed_in(&viewer.session) {
+        let then = match query.to.as_str() {
+            "" => format!("/p/{token}"),
+            to => format!(
+                "/p/{token}?to={}",
+                percent_encoding::utf8_percent_encode(to, percent_encoding::NON_ALPHANUMERIC)
+            ),
+        };
+        return someone_else_signed_in(&state, &viewer, &then);
+    }
+    let session = viewer.session;
+    let opened = state
         .db(move |conn| participants::open_link(conn, &token))
         .await?;
-    CurrentParticipant::start(&session, enrolment.id)?;
+    // A parent whose link ended or never worked: the way to a new one is
+    // on the page, not an address to type.
+    let (status, title, why) = match opened {
+        participants::LinkOpen::Opened(enrolment) => {
+            return start_and_go(&session, enrolment.id, &query.to);
+        }
+        participants::LinkOpen::SwitchedOff => (
+            StatusCode::GONE,
+            "This link has been switched off",
+            "switched_off",
+        ),
+        participants::LinkOpen::Expired => (StatusCode::GONE, "This link has ended", "expired"),
+        participants::LinkOpen::Unknown => {
+            (StatusCode::UNAUTHORIZED, "This link didn't work", "unknown")
+        }
+    };
+    state.templates.view_with_status(
+        status,
+        "pages/access/link_ended",
+        &PageContext::anonymous(true),
+        json!({
+            "title": title,
+            "switched_off": why == "switched_off",
+            "expired": why == "expired",
+            "form_token": crate::auth::csrf::token(&session)?,
+        }),
+    )
+}
+
+/// Starts the parent's session and sends them on, off the link's address.
+fn start_and_go(
+    session: &actix_session::Session,
+    enrolment_id: i64,
+    to: &str,
+) -> Result<HttpResponse, AppError> {
+    CurrentParticipant::start(session, enrolment_id)?;
     // Off the address bar: the link is not kept in history or referrers.
-    let to = match query.to.strip_prefix("sessions/") {
+    let to = match to.strip_prefix("sessions/") {
         Some(n) if !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
             format!("/me/sessions/{n}")
         }

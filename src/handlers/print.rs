@@ -137,10 +137,14 @@ pub async fn create_packet(
             AppError::BadRequest("Choose a session number, or the whole course.".into())
         })?),
     };
-    let base = state.config.base_url.clone();
+    let (base, policy) = (state.config.base_url.clone(), state.mail.links);
     let pdf = current
         .db(&state, move |conn, user| {
-            print::packet_for(conn, user, &base, cohort, session, paper)
+            let printed = print::PrintedLinks {
+                base_url: &base,
+                policy,
+            };
+            print::packet_for(conn, user, printed, cohort, session, paper)
         })
         .await?;
     Ok(download(pdf))

@@ -97,9 +97,10 @@ pub async fn make_link(
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
+    let policy = state.mail.links;
     let (token, name) = current
         .db(&state, move |conn, user| {
-            participants::new_link(conn, user, cohort_id, enrolment_id)
+            participants::new_link(conn, user, cohort_id, enrolment_id, policy)
         })
         .await?;
     state.templates.view(

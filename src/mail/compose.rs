@@ -43,6 +43,8 @@ pub struct Composer {
     pub templates: Arc<EmailTemplates>,
     pub base_url: String,
     pub from: Mailbox,
+    /// When the personal links that emails carry end.
+    pub links: crate::services::participants::LinkPolicy,
     secret: Arc<Vec<u8>>,
     /// The right-hand side of Message-IDs.
     domain: String,
@@ -54,12 +56,14 @@ impl Composer {
         base_url: &str,
         from: Mailbox,
         secret: Arc<Vec<u8>>,
+        links: crate::services::participants::LinkPolicy,
     ) -> Self {
         let domain = from.email.domain().to_string();
         Self {
             templates,
             base_url: base_url.trim_end_matches('/').to_string(),
             from,
+            links,
             secret,
             domain,
         }

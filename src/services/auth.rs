@@ -1,14 +1,25 @@
 //! Signing in and changing passwords, with throttling and an audit trail.
 
 use chrono::Duration;
+use diesel::prelude::*;
+use serde_json::json;
 
 use crate::auth::password::{hash_password, validate_new_password, verify_password};
+use crate::auth::token::{hash_token, new_token};
+use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
 use crate::db::models::{login_attempt, NewAuditEntry, User};
+use crate::db::schema::access_tokens;
 use crate::db::{now, write_tx, DbConn};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
+use crate::mail::compose::Envelope;
+use crate::mail::Composer;
 
-/// Failed sign-ins allowed per account in the window before we refuse.
+/// Failed sign-ins allowed from one address for one account in the window:
+/// someone guessing from one place is stopped before the account is.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_IP: i64 = 5;
+/// Failed sign-ins allowed per account in the window before we refuse
+/// passwords from everywhere (the emailed sign-in link still works).
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
 /// Per address: higher, since a whole centre may share one.
 pub const MAX_FAILURES_PER_IP: i64 = 50;
@@ -28,6 +39,16 @@ fn account_key(email: &str) -> String {
 fn ip_key(ip: Option<&str>) -> String {
     format!("ip:{}", ip.unwrap_or("unknown"))
 }
+
+fn account_ip_key(email: &str, ip: Option<&str>) -> String {
+    format!(
+        "account-ip:{}:{}",
+        email.trim().to_lowercase(),
+        ip.unwrap_or("unknown")
+    )
+}
+
+const LOCKED: &str = "There have been too many sign-in attempts. For your safety, passwords won't work for this account for 15 minutes. You can sign in now with a link sent to your email.";
 
 fn audit(
     conn: &mut DbConn,
@@ -61,14 +82,15 @@ pub fn sign_in(
 ) -> Result<User, AppError> {
     let account = account_key(email);
     let address = ip_key(ip);
+    let pair = account_ip_key(email, ip);
     let since = now() - Duration::minutes(WINDOW_MINUTES);
-    let throttled = login_attempt::count_since(conn, &account, since)? >= MAX_FAILURES_PER_ACCOUNT
+    let throttled = login_attempt::count_since(conn, &pair, since)?
+        >= MAX_FAILURES_PER_ACCOUNT_AND_IP
+        || login_attempt::count_since(conn, &account, since)? >= MAX_FAILURES_PER_ACCOUNT
         || login_attempt::count_since(conn, &address, since)? >= MAX_FAILURES_PER_IP;
     if throttled {
         audit(conn, "auth.sign_in_throttled", None, None, ip)?;
-        return Err(AppError::TooManyRequests(format!(
-            "There have been too many sign-in attempts. For your safety, please wait {WINDOW_MINUTES} minutes and try again."
-        )));
+        return Err(AppError::TooManyRequests(LOCKED.into()));
     }
 
     let user = User::find_by_email(conn, &email.trim().to_lowercase())?;
@@ -83,6 +105,7 @@ pub fn sign_in(
         Some(u) if password_ok && u.is_active() => {
             write_tx(conn, |conn| {
                 login_attempt::clear(conn, &account)?;
+                login_attempt::clear(conn, &pair)?;
                 audit(conn, "auth.sign_in", Some(u.id), Some(u.id), ip)
             })?;
             Ok(u)
@@ -96,7 +119,7 @@ pub fn sign_in(
         other => {
             let at = now();
             write_tx(conn, |conn| {
-                login_attempt::record(conn, &[&account, &address], at)?;
+                login_attempt::record(conn, &[&account, &address, &pair], at)?;
                 login_attempt::prune(conn, at - Duration::days(1))?;
                 audit(
                     conn,
@@ -145,6 +168,168 @@ pub fn change_password(
             Some(user.id),
             ip,
         )
+    })
+}
+
+pub const SIGN_IN_LINK_PURPOSE: &str = "sign_in_link";
+/// How long an emailed sign-in link works (once).
+pub const SIGN_IN_LINK_MINUTES: i64 = 15;
+/// Sign-in links one address may ask for in an hour, and one network
+/// address for all accounts.
+pub const SIGN_IN_LINKS_PER_ADDRESS: i64 = 3;
+pub const SIGN_IN_LINKS_PER_IP: i64 = 20;
+
+const TOO_MANY_LINKS: &str = "We've had several requests for sign-in links in the last hour. For your safety, please wait an hour and try again, or ask your administrator.";
+const LINK_ENDED: &str = "This sign-in link has already been used or has expired. A link works once, for 15 minutes. Please ask for a new one.";
+const LINK_UNKNOWN: &str =
+    "This sign-in link didn't work. Please check that it was copied in full, or ask for a new one.";
+
+/// "Email me a sign-in link": for an active account, a one-time link
+/// that signs its owner in for the next 15 minutes, even while passwords
+/// are locked out (only the owner reads that inbox). Any other address gets
+/// nothing, and the asker cannot tell which it was. Returns the tidied
+/// address.
+pub fn send_sign_in_link(
+    conn: &mut DbConn,
+    composer: &Composer,
+    raw_email: &str,
+    ip: Option<&str>,
+) -> Result<String, AppError> {
+    let Ok(email) = crate::services::users::normalise_email(raw_email) else {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "email",
+            "That doesn't look like an email address. It should look like name@example.org.",
+        );
+        return Err(AppError::Invalid(errors));
+    };
+    let at = now();
+    let keys = (
+        format!("sign-in-link:{email}"),
+        format!("sign-in-link-ip:{}", ip.unwrap_or("unknown")),
+    );
+    let result = write_tx(conn, |conn| {
+        crate::services::parent_access::throttle_saying(
+            conn,
+            &[
+                (&keys.0, SIGN_IN_LINKS_PER_ADDRESS),
+                (&keys.1, SIGN_IN_LINKS_PER_IP),
+            ],
+            at,
+            TOO_MANY_LINKS,
+        )?;
+        let Some(user) = User::find_by_email(conn, &email)?.filter(User::is_active) else {
+            return audit(conn, "auth.sign_in_link_asked", None, None, ip);
+        };
+        // One live link at a time: asking again retires the last one.
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(SIGN_IN_LINK_PURPOSE))
+                .filter(access_tokens::user_id.eq(user.id))
+                .filter(access_tokens::used_at.is_null())
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+        let token = new_token()?;
+        let hash = hash_token(&token);
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(SIGN_IN_LINK_PURPOSE),
+                access_tokens::token_hash.eq(&hash),
+                access_tokens::user_id.eq(Some(user.id)),
+                access_tokens::created_at.eq(at),
+                access_tokens::expires_at.eq(Some(at + Duration::minutes(SIGN_IN_LINK_MINUTES))),
+            ))
+            .execute(conn)?;
+        let envelope = Envelope {
+            kind: "sign_in_link",
+            dedupe_key: format!("sign_in_link:{}:{}", user.id, &hash[..32]),
+            to_address: user.email.clone(),
+            to_name: Some(user.name.clone()),
+            cohort_id: None,
+            enrolment_id: None,
+            meeting_id: None,
+            send_at: at,
+            reply_to: None,
+            unsubscribe: false,
+        };
+        let ctx = json!({
+            "name": user.name,
+            "course": "attune",
+            "cohort": null,
+            "footer_note": "You are getting this because someone asked to sign in to attune with this address.",
+            "link_url": composer.url(&format!("/login/link/{token}")),
+            "minutes": SIGN_IN_LINK_MINUTES,
+        });
+        composer.queue(conn, &envelope, ctx)?;
+        audit(conn, "auth.sign_in_link_sent", None, Some(user.id), ip)
+    });
+    match result {
+        Ok(()) => Ok(email),
+        Err(e @ AppError::TooManyRequests(_)) => {
+            audit(conn, "auth.sign_in_link_throttled", None, None, ip)?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The live, unused sign-in link's account, or why it is not one.
+fn sign_in_link(conn: &mut DbConn, token: &str) -> Result<(AccessToken, User), AppError> {
+    let row = match AccessToken::lookup(conn, SIGN_IN_LINK_PURPOSE, token)? {
+        Lookup::Live(t) if t.used_at.is_none() => t,
+        Lookup::Live(_) | Lookup::Retired(_) => return Err(AppError::Gone(LINK_ENDED.into())),
+        Lookup::Unknown => return Err(AppError::Unauthorized(LINK_UNKNOWN.into())),
+    };
+    let user = match row.user_id {
+        Some(id) => User::find(conn, id)?,
+        None => None,
+    };
+    match user {
+        Some(u) if u.is_active() => Ok((row, u)),
+        Some(_) => Err(AppError::Forbidden(
+            "This account has been switched off. Please ask your administrator.".into(),
+        )),
+        None => Err(AppError::Gone(LINK_ENDED.into())),
+    }
+}
+
+/// Who a sign-in link is for, to ask "sign in as ...?" before using it
+/// (mail scanners open links; only the button press signs in).
+pub fn sign_in_link_account(conn: &mut DbConn, token: &str) -> Result<User, AppError> {
+    sign_in_link(conn, token).map(|(_, u)| u)
+}
+
+/// Uses a sign-in link once: the account's password lock-out is lifted
+/// (its owner has shown they read its email) and its user is returned for
+/// a new session.
+pub fn use_sign_in_link(
+    conn: &mut DbConn,
+    token: &str,
+    ip: Option<&str>,
+) -> Result<User, AppError> {
+    write_tx(conn, |conn| {
+        let (row, user) = sign_in_link(conn, token)?;
+        let used = diesel::update(
+            access_tokens::table
+                .find(row.id)
+                .filter(access_tokens::used_at.is_null()),
+        )
+        .set(access_tokens::used_at.eq(Some(now())))
+        .execute(conn)?;
+        if used != 1 {
+            return Err(AppError::Gone(LINK_ENDED.into()));
+        }
+        login_attempt::clear(conn, &account_key(&user.email))?;
+        audit(
+            conn,
+            "auth.sign_in_by_link",
+            Some(user.id),
+            Some(user.id),
+            ip,
+        )?;
+        Ok(user)
     })
 }
 

@@ -40,7 +40,7 @@ pub fn feed(conn: &mut DbConn, token: &str, base_url: &str) -> Result<String, Ap
         Lookup::Live(t) => t
             .cohort_id
             .ok_or_else(|| AppError::internal("calendar without a cohort"))?,
-        Lookup::Retired => return Err(AppError::Gone(
+        Lookup::Retired(_) => return Err(AppError::Gone(
             "This calendar address has been replaced. Please ask the facilitator for the new one."
                 .into(),
         )),

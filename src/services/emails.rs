@@ -43,6 +43,8 @@ pub fn kind_label(kind: &str) -> &'static str {
         "meeting_cancelled" => "Meeting cancelled",
         "new_link" => "New personal link",
         "signin_code" => "Sign-in code",
+        "already_in" => "Already in the group",
+        "sign_in_link" => "Facilitator sign-in link",
         _ => "Email",
     }
 }

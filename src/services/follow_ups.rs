@@ -233,7 +233,13 @@ fn personal_link(
     to: Option<&str>,
     expires: Option<NaiveDateTime>,
 ) -> Result<String, AppError> {
-    let token = parents::issue_link_until(conn, enrolment_id, expires)?;
+    let token = parents::issue_link_for(
+        conn,
+        enrolment_id,
+        parents::LinkChannel::Email,
+        composer.links,
+        expires,
+    )?;
     Ok(match to {
         Some(to) => composer.url(&format!("/p/{token}?to={to}")),
         None => composer.url(&format!("/p/{token}")),

@@ -62,7 +62,7 @@ fn cohort_for(conn: &mut DbConn, token: &str) -> Result<Cohort, AppError> {
             let id = t.cohort_id.ok_or_else(|| AppError::internal("invite without a cohort"))?;
             cohorts::by_id(conn, id)
         }
-        Lookup::Retired => Err(AppError::Gone(
+        Lookup::Retired(_) => Err(AppError::Gone(
             "This invite link is no longer active. Please ask the group's facilitator for a new one.".into(),
         )),
         Lookup::Unknown => Err(AppError::not_found(
@@ -126,15 +126,18 @@ pub struct JoinForm {
     pub preferred_name: String,
 }
 
+/// What the person who filled in the form is told. Someone already in the
+/// group is told exactly what a newcomer would be (the invite link is
+/// shared, so the page must not say who is enrolled); the member hears by
+/// email instead.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub enum Joined {
     Joined,
     Waitlisted,
-    AlreadyIn,
 }
 
 /// A parent joins through the link. The same email twice is the same
-/// person, and joining twice changes nothing.
+/// person, and joining twice changes nothing but an email to them.
 pub fn join(
     conn: &mut DbConn,
     mail: &crate::mail::Composer,
@@ -182,8 +185,86 @@ pub fn join(
                     Ok(Joined::Joined)
                 }
             }
-            Err(AppError::Conflict(_)) => Ok(Joined::AlreadyIn),
+            Err(AppError::Conflict(_)) => {
+                if let Some(email) = input.email.as_deref() {
+                    tell_member(conn, mail, &cohort, email)?;
+                }
+                Ok(if full {
+                    Joined::Waitlisted
+                } else {
+                    Joined::Joined
+                })
+            }
             Err(e) => Err(e),
         }
     })
+}
+
+/// Emails a parent who is already in the group (or on its waiting list)
+/// that someone used the invite link with their address: nothing changed,
+/// and, when they are in, a fresh link to their page. At most one such
+/// email a day, so the form cannot be used to flood their inbox.
+fn tell_member(
+    conn: &mut DbConn,
+    mail: &crate::mail::Composer,
+    cohort: &Cohort,
+    email: &str,
+) -> Result<(), AppError> {
+    use crate::db::schema::participants;
+    use crate::services::participants::{issue_link_for, LinkChannel};
+    use diesel::prelude::*;
+    let Some(parent) = participants::table
+        .filter(participants::email.eq(email))
+        .filter(participants::erased_at.is_null())
+        .select(crate::db::models::Participant::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let Some(enrolment) = Enrolment::find_for(conn, cohort.id, parent.id)? else {
+        return Ok(());
+    };
+    let at = now();
+    let key = format!("already_in:{}:{}", enrolment.id, at.format("%Y-%m-%d"));
+    let sent_today = crate::db::models::OutboxMessage::exists_with_key(conn, &key)?;
+    if sent_today {
+        return Ok(());
+    }
+    let (mut ctx, reply_to) = crate::services::follow_ups::parent_context(
+        conn,
+        cohort.id,
+        &parent.name,
+        parent.preferred_name.as_deref(),
+    )?;
+    let active = enrolment.status == "active";
+    ctx.insert("waitlisted".into(), serde_json::json!(!active));
+    ctx.insert("link_url".into(), serde_json::Value::Null);
+    if active {
+        let token = issue_link_for(conn, enrolment.id, LinkChannel::Email, mail.links, None)?;
+        ctx.insert(
+            "link_url".into(),
+            serde_json::json!(mail.url(&format!("/p/{token}"))),
+        );
+    }
+    let envelope = crate::mail::compose::Envelope {
+        kind: "already_in",
+        dedupe_key: key,
+        to_address: email.to_string(),
+        to_name: Some(parent.name.clone()),
+        cohort_id: Some(cohort.id),
+        enrolment_id: Some(enrolment.id),
+        meeting_id: None,
+        send_at: at,
+        reply_to,
+        unsubscribe: false,
+    };
+    mail.queue(conn, &envelope, serde_json::Value::Object(ctx))?;
+    audit(
+        conn,
+        None,
+        "enrolment.join_again",
+        cohort.id,
+        Some(enrolment.id),
+    )
 }

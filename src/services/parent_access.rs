@@ -86,10 +86,21 @@ fn ip_part(ip: Option<&str>) -> &str {
 /// Counts this request against each key, or refuses it (429) when a key
 /// is used up. Refused requests are not counted.
 fn throttle(conn: &mut DbConn, limits: &[(&str, i64)], at: NaiveDateTime) -> Result<(), AppError> {
+    throttle_saying(conn, limits, at, TOO_MANY)
+}
+
+/// [`throttle`] with the refusal's own words (a facilitator's sign-in
+/// link is not about a group).
+pub(crate) fn throttle_saying(
+    conn: &mut DbConn,
+    limits: &[(&str, i64)],
+    at: NaiveDateTime,
+    refusal: &str,
+) -> Result<(), AppError> {
     let since = at - Duration::minutes(WINDOW_MINUTES);
     for (key, most) in limits {
         if login_attempt::count_since(conn, key, since)? >= *most {
-            return Err(AppError::TooManyRequests(TOO_MANY.into()));
+            return Err(AppError::TooManyRequests(refusal.into()));
         }
     }
     let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
@@ -192,7 +203,13 @@ pub fn send_link(
         throttle(conn, &[(&address_key, PER_ADDRESS), (&ip_key, PER_IP)], at)?;
         let found = active_enrolments(conn, &email)?;
         for (enrolment, parent) in &found {
-            let token = parents::issue_link(conn, enrolment.id)?;
+            let token = parents::issue_link_for(
+                conn,
+                enrolment.id,
+                parents::LinkChannel::Email,
+                composer.links,
+                None,
+            )?;
             let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
             ctx.insert(
                 "link_url".into(),

@@ -47,12 +47,13 @@ pub fn new_link(
     user: &User,
     cohort_id: i64,
     enrolment_id: i64,
+    policy: LinkPolicy,
 ) -> Result<(String, String), AppError> {
     let cohort = cohorts::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
-        let token = issue_link(conn, enrolment.id)?;
+        let token = issue_link_for(conn, enrolment.id, LinkChannel::Hand, policy, None)?;
         audit(
             conn,
             ("user", Some(user.id)),
@@ -63,29 +64,137 @@ pub fn new_link(
     })
 }
 
-/// Makes a personal link for an enrolment (also used when emailing one).
-pub fn issue_link(conn: &mut DbConn, enrolment_id: i64) -> Result<String, AppError> {
-    issue_link_until(conn, enrolment_id, None)
+/// How a personal link reached the parent. Emailed links are the ones that
+/// pile up (every email carries one), so only the newest few stay live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkChannel {
+    /// In an email: welcome, reminder, recap, a fresh link they asked for.
+    Email,
+    /// Printed on a handout packet.
+    Print,
+    /// Made by a facilitator to pass on by hand.
+    Hand,
 }
 
-/// A personal link that stops working at `expires` (links in follow-up
-/// emails), or never.
-pub fn issue_link_until(
+impl LinkChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Print => "print",
+            Self::Hand => "hand",
+        }
+    }
+}
+
+/// When personal links end: `days_after_course` days after the group's
+/// last meeting (`PARENT_LINK_DAYS`, 90 by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkPolicy {
+    pub days_after_course: i64,
+}
+
+impl Default for LinkPolicy {
+    fn default() -> Self {
+        Self {
+            days_after_course: DEFAULT_LINK_DAYS,
+        }
+    }
+}
+
+pub const DEFAULT_LINK_DAYS: i64 = 90;
+/// A link made after the course is over (to read back or take one's data
+/// away) still works for this long.
+pub const LINK_MIN_DAYS: i64 = 7;
+/// Emailed links a parent keeps live; a new one retires the oldest.
+pub const EMAILED_LINKS_KEPT: usize = 3;
+
+/// The end of a link made now for this enrolment.
+pub fn link_end(
     conn: &mut DbConn,
     enrolment_id: i64,
-    expires: Option<chrono::NaiveDateTime>,
+    policy: LinkPolicy,
+    at: chrono::NaiveDateTime,
+) -> Result<chrono::NaiveDateTime, AppError> {
+    use crate::db::schema::meetings;
+    let last: Option<chrono::NaiveDateTime> = meetings::table
+        .inner_join(enrolments::table.on(enrolments::cohort_id.eq(meetings::cohort_id)))
+        .filter(enrolments::id.eq(enrolment_id))
+        .filter(meetings::status.ne("cancelled"))
+        .select(diesel::dsl::max(meetings::starts_at))
+        .first(conn)?;
+    let end = last.unwrap_or(at) + Duration::days(policy.days_after_course);
+    Ok(end.max(at + Duration::days(LINK_MIN_DAYS)))
+}
+
+/// Makes a hand-made personal link with the default policy (the demo and
+/// tests; the app passes its configured policy to [`issue_link_for`]).
+pub fn issue_link(conn: &mut DbConn, enrolment_id: i64) -> Result<String, AppError> {
+    issue_link_for(
+        conn,
+        enrolment_id,
+        LinkChannel::Hand,
+        LinkPolicy::default(),
+        None,
+    )
+}
+
+/// Makes a personal link that ends with the course (see [`link_end`]), or
+/// at `cap` if that is sooner (links in follow-up emails). A new emailed
+/// link retires the parent's oldest emailed links beyond
+/// [`EMAILED_LINKS_KEPT`]: they expire now, and opening one leads to a
+/// fresh link. Returns the token, to show or send once.
+pub fn issue_link_for(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    channel: LinkChannel,
+    policy: LinkPolicy,
+    cap: Option<chrono::NaiveDateTime>,
 ) -> Result<String, AppError> {
+    let at = now();
+    let mut expires = link_end(conn, enrolment_id, policy, at)?;
+    if let Some(cap) = cap {
+        expires = expires.min(cap);
+    }
+    if channel == LinkChannel::Email {
+        retire_old_emailed_links(conn, enrolment_id, at)?;
+    }
     let token = new_token()?;
     diesel::insert_into(access_tokens::table)
         .values((
             access_tokens::purpose.eq(LINK_PURPOSE),
             access_tokens::token_hash.eq(hash_token(&token)),
             access_tokens::enrolment_id.eq(Some(enrolment_id)),
-            access_tokens::created_at.eq(now()),
-            access_tokens::expires_at.eq(expires),
+            access_tokens::created_at.eq(at),
+            access_tokens::expires_at.eq(Some(expires)),
+            access_tokens::channel.eq(Some(channel.as_str())),
         ))
         .execute(conn)?;
     Ok(token)
+}
+
+/// Expires the live emailed links of a parent beyond the newest
+/// `EMAILED_LINKS_KEPT - 1`, making room for one more.
+fn retire_old_emailed_links(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    at: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let live: Vec<i64> = access_tokens::table
+        .filter(access_tokens::purpose.eq(LINK_PURPOSE))
+        .filter(access_tokens::enrolment_id.eq(enrolment_id))
+        .filter(access_tokens::channel.eq(LinkChannel::Email.as_str()))
+        .filter(access_tokens::revoked_at.is_null())
+        .filter(access_tokens::expires_at.gt(at))
+        .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+        .select(access_tokens::id)
+        .load(conn)?;
+    let old: Vec<i64> = live.into_iter().skip(EMAILED_LINKS_KEPT - 1).collect();
+    if !old.is_empty() {
+        diesel::update(access_tokens::table.filter(access_tokens::id.eq_any(&old)))
+            .set(access_tokens::expires_at.eq(Some(at)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Stops every personal link of a parent and ends their open sessions.
@@ -118,25 +227,39 @@ pub fn revoke_links(
     })
 }
 
-/// The enrolment a personal link opens.
-pub fn open_link(conn: &mut DbConn, token: &str) -> Result<Enrolment, AppError> {
-    match AccessToken::lookup(conn, LINK_PURPOSE, token)? {
+/// What opening a personal link found.
+pub enum LinkOpen {
+    Opened(Enrolment),
+    /// A facilitator switched the parent's links off.
+    SwitchedOff,
+    /// Its time ran out, or newer emailed links replaced it.
+    Expired,
+    Unknown,
+}
+
+/// The enrolment a personal link opens (audited), or why it opens nothing.
+pub fn open_link(conn: &mut DbConn, token: &str) -> Result<LinkOpen, AppError> {
+    Ok(match AccessToken::lookup(conn, LINK_PURPOSE, token)? {
         Lookup::Live(t) => {
-            let id = t.enrolment_id.ok_or_else(|| AppError::internal("link without enrolment"))?;
+            let id = t
+                .enrolment_id
+                .ok_or_else(|| AppError::internal("link without enrolment"))?;
             let enrolment = enrolments::table
                 .find(id)
                 .select(Enrolment::as_select())
                 .first(conn)?;
-            audit(conn, ("participant", Some(enrolment.participant_id)), "participant.link_opened", &enrolment)?;
-            Ok(enrolment)
+            audit(
+                conn,
+                ("participant", Some(enrolment.participant_id)),
+                "participant.link_opened",
+                &enrolment,
+            )?;
+            LinkOpen::Opened(enrolment)
         }
-        Lookup::Retired => Err(AppError::Gone(
-            "This link has been switched off. To get a new one by email, go to \"Lost your link?\" at /p/lost, or ask your group's facilitator.".into(),
-        )),
-        Lookup::Unknown => Err(AppError::Unauthorized(
-            "This link didn't work. Please check that it was copied in full. To get a new one by email, go to \"Lost your link?\" at /p/lost.".into(),
-        )),
-    }
+        Lookup::Retired(t) if t.revoked_at.is_some() => LinkOpen::SwitchedOff,
+        Lookup::Retired(_) => LinkOpen::Expired,
+        Lookup::Unknown => LinkOpen::Unknown,
+    })
 }
 
 /// Everything about the parent whose session this is.

@@ -240,6 +240,13 @@ pub fn meeting_sign_in(
     ))
 }
 
+/// Where printed personal links point, and when they end.
+#[derive(Debug, Clone, Copy)]
+pub struct PrintedLinks<'a> {
+    pub base_url: &'a str,
+    pub policy: parents::LinkPolicy,
+}
+
 /// Every parent's own handout, with a new personal link each (printed and
 /// as a QR code), for one session or the whole course. Links are made and
 /// audited in one transaction before anything is drawn.
@@ -247,7 +254,7 @@ pub fn packet(
     conn: &mut DbConn,
     cohort: &Cohort,
     actor: Option<i64>,
-    base_url: &str,
+    printed: PrintedLinks,
     only_session: Option<u32>,
     paper: Paper,
     progress: &dyn Fn(usize, usize),
@@ -274,8 +281,17 @@ pub fn packet(
     let links: Vec<String> = write_tx(conn, |conn| {
         let mut links = Vec::with_capacity(people.len());
         for (enrolment_id, _) in &people {
-            let token = parents::issue_link(conn, *enrolment_id)?;
-            links.push(format!("{}/p/{token}", base_url.trim_end_matches('/')));
+            let token = parents::issue_link_for(
+                conn,
+                *enrolment_id,
+                parents::LinkChannel::Print,
+                printed.policy,
+                None,
+            )?;
+            links.push(format!(
+                "{}/p/{token}",
+                printed.base_url.trim_end_matches('/')
+            ));
             NewAuditEntry {
                 at: now(),
                 actor_kind: if actor.is_some() { "user" } else { "system" },
@@ -291,7 +307,7 @@ pub fn packet(
         }
         Ok::<_, AppError>(links)
     })?;
-    let lost = format!("{}/p/lost", base_url.trim_end_matches('/'));
+    let lost = format!("{}/p/lost", printed.base_url.trim_end_matches('/'));
     let mut handouts = Vec::with_capacity(people.len() * sessions.len());
     for ((_, name), link) in people.iter().zip(&links) {
         for s in &sessions {
@@ -333,7 +349,7 @@ pub fn packet(
 pub fn packet_for(
     conn: &mut DbConn,
     user: &User,
-    base_url: &str,
+    printed: PrintedLinks,
     cohort_id: i64,
     only_session: Option<u32>,
     paper: Paper,
@@ -343,7 +359,7 @@ pub fn packet_for(
         conn,
         &cohort,
         Some(user.id),
-        base_url,
+        printed,
         only_session,
         paper,
         &|_, _| {},

@@ -117,7 +117,7 @@ pub fn session_page(
             PromptAnswer {
                 index: i,
                 prompt: p.clone(),
-                answer_html: markdown::to_safe_html(&answer),
+                answer_html: markdown::typed_text_html(&answer),
                 answer,
                 error: typed.and_then(|(_, e)| e.0.get(&format!("answer_{i}")).cloned()),
             }
@@ -438,7 +438,7 @@ pub fn read(
                         .zip(prompts.iter())
                         .map(|(a, p)| SharedAnswer {
                             prompt: p.clone(),
-                            answer_html: markdown::to_safe_html(a),
+                            answer_html: markdown::typed_text_html(a),
                             skipped: a.trim().is_empty(),
                         })
                         .collect(),

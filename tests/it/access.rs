@@ -102,11 +102,12 @@ fn matrix() -> Vec<Row> {
             PUBLIC_FORM,
             &[("email", "pat@example.org")],
         ),
-        // No code was sent, so none opens anything.
+        // No code was sent, so none opens anything. A facilitator's browser
+        // is told to sign out first (409) and the code is not tried.
         (
             "post",
             "/p/code/enter",
-            [Login, Login, Login, Login, Login, Forbidden, Login, Login],
+            [Login, Ok, Ok, Ok, Ok, Forbidden, Login, Login],
             &[("email", "pat@example.org"), ("code", "000000")],
         ),
         ("get", "/p/{token}", PUBLIC, &[]),
@@ -135,6 +136,21 @@ fn matrix() -> Vec<Row> {
             "/login",
             [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok],
             &[("email", "lead@example.org"), ("password", PASSWORD)],
+        ),
+        ("get", "/login/link", PUBLIC, &[]),
+        (
+            "post",
+            "/login/link",
+            PUBLIC_FORM,
+            &[("email", "lead@example.org")],
+        ),
+        // No sign-in link was sent, so none signs anybody in.
+        ("get", "/login/link/{token}", [Login; 8], &[]),
+        (
+            "post",
+            "/login/link/{token}",
+            [Login, Login, Login, Login, Login, Forbidden, Login, Login],
+            &[],
         ),
         ("post", "/logout", SIGNED_IN, &[]),
         ("get", "/account/password", SIGNED_IN, &[]),

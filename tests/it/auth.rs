@@ -103,24 +103,38 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_answer() {
 }
 
 #[actix_web::test]
-async fn ten_bad_sign_ins_are_throttled_but_other_accounts_still_work() {
+async fn bad_sign_ins_are_throttled_per_address_then_per_account() {
     let app = TestApp::new();
     add_user(&app, "ana@example.org", false);
     add_user(&app, "ben@example.org", false);
-    let mut attacker = Browser::new(&app);
-    for _ in 0..10 {
+    // One address is stopped after five wrong passwords for an account...
+    let mut attacker = Browser::from_address(&app, "203.0.113.7");
+    for _ in 0..5 {
         let res = attacker.sign_in("ana@example.org", "guess").await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
     let res = attacker.sign_in("ana@example.org", "guess").await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.body.contains("too many sign-in attempts"));
+    assert!(res.body.contains("href=\"/login/link\""), "the way back in");
     assert_eq!(res.header("retry-after"), "900");
-    // Even the right password waits: the account is protected.
-    let res = attacker.sign_in("ana@example.org", PASSWORD).await;
+    // ...while Ana, elsewhere, still signs in.
+    let mut ana = Browser::from_address(&app, "198.51.100.20");
+    assert_eq!(
+        ana.sign_in("ana@example.org", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Ten wrong passwords from several addresses protect the account
+    // everywhere: even the right password waits.
+    for n in 0..10 {
+        let mut b = Browser::from_address(&app, &format!("192.0.2.{n}"));
+        b.sign_in("ana@example.org", "guess").await;
+    }
+    let mut ana = Browser::from_address(&app, "198.51.100.21");
+    let res = ana.sign_in("ana@example.org", PASSWORD).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     // The same for accounts that do not exist (no hint either way).
-    for _ in 0..10 {
+    for _ in 0..5 {
         attacker.sign_in("ghost@example.org", "guess").await;
     }
     assert_eq!(
@@ -128,7 +142,7 @@ async fn ten_bad_sign_ins_are_throttled_but_other_accounts_still_work() {
         StatusCode::TOO_MANY_REQUESTS
     );
     // Another account, from the same address, signs in.
-    let mut colleague = Browser::new(&app);
+    let mut colleague = Browser::from_address(&app, "203.0.113.7");
     let res = colleague.sign_in("ben@example.org", PASSWORD).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(audit_actions(&app).contains(&"auth.sign_in_throttled".to_string()));

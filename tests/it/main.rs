@@ -23,4 +23,5 @@ mod participants;
 mod pdf;
 mod privacy;
 mod roster;
+mod security;
 mod web;

@@ -28,7 +28,7 @@ pub struct AccessToken {
 pub enum Lookup {
     Live(AccessToken),
     /// Known but revoked or expired: the person deserves to hear so (410).
-    Retired,
+    Retired(AccessToken),
     Unknown,
 }
 
@@ -98,7 +98,7 @@ impl AccessToken {
         Ok(match row {
             None => Lookup::Unknown,
             Some(t) if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now()) => {
-                Lookup::Retired
+                Lookup::Retired(t)
             }
             Some(t) => Lookup::Live(t),
         })

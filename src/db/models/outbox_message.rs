@@ -122,6 +122,14 @@ pub enum Outcome {
 }
 
 impl OutboxMessage {
+    /// Whether a message with this dedupe key was ever queued.
+    pub fn exists_with_key(conn: &mut DbConn, key: &str) -> Result<bool, AppError> {
+        Ok(diesel::select(diesel::dsl::exists(
+            outbox_messages::table.filter(outbox_messages::dedupe_key.eq(key)),
+        ))
+        .get_result(conn)?)
+    }
+
     pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<OutboxMessage>, AppError> {
         Ok(outbox_messages::table
             .find(id)

@@ -281,6 +281,10 @@ pub struct Browser<'a> {
     pub app: &'a TestApp,
     cookies: std::collections::BTreeMap<String, String>,
     pub last_token: Option<String>,
+    /// The network address requests come from (none by default).
+    pub peer: Option<std::net::SocketAddr>,
+    /// Headers sent with every request (`Sec-Fetch-Dest`, say).
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl<'a> Browser<'a> {
@@ -289,7 +293,16 @@ impl<'a> Browser<'a> {
             app,
             cookies: Default::default(),
             last_token: None,
+            peer: None,
+            extra_headers: Vec::new(),
         }
+    }
+
+    /// A browser on another network (for per-address limits).
+    pub fn from_address(app: &'a TestApp, ip: &str) -> Self {
+        let mut b = Self::new(app);
+        b.peer = Some(format!("{ip}:40000").parse().unwrap());
+        b
     }
 
     fn cookie_header(&self) -> Option<String> {
@@ -305,6 +318,12 @@ impl<'a> Browser<'a> {
     async fn send(&mut self, mut req: TestRequest) -> Resp {
         if let Some(c) = self.cookie_header() {
             req = req.insert_header(("Cookie", c));
+        }
+        if let Some(peer) = self.peer {
+            req = req.peer_addr(peer);
+        }
+        for (name, value) in &self.extra_headers {
+            req = req.insert_header((name.as_str(), value.as_str()));
         }
         let res = self.app.send(req).await;
         for value in res.headers.get_all("set-cookie") {
