@@ -331,7 +331,7 @@ fn packet(
         .pool
         .get()
         .map_err(|e| Failure::Work(db::one_line(&e.to_string())))?;
-    let cohort = services::cohorts::by_id(&mut conn, cohort_id).map_err(|_| {
+    let cohort = services::access::by_id(&mut conn, cohort_id).map_err(|_| {
         Failure::Setting(ConfigError::new(
             "--cohort",
             format!("there is no group number {cohort_id}"),

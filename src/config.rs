@@ -4,8 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-
-use crate::db::DatabaseTarget;
+use std::time::Duration;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/attune.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -20,7 +19,7 @@ pub struct Config {
     /// database, so every server on that database shares it.
     pub secret_key: Option<String>,
     /// Where email goes; `None` writes it to files in `mail_dir`.
-    pub smtp: Option<crate::mail::smtp::SmtpSettings>,
+    pub smtp: Option<SmtpSettings>,
     /// The sender of every email (`MAIL_FROM`).
     pub mail_from: lettre::message::Mailbox,
     /// Without SMTP, emails are written here as .eml files (`MAIL_DIR`).
@@ -28,7 +27,7 @@ pub struct Config {
     /// Whether `serve` runs the mailer worker (`OUTBOX_WORKER=off` when a
     /// separate `attune outbox run` does).
     pub outbox_worker: bool,
-    pub outbox: crate::mail::worker::WorkerConfig,
+    pub outbox: WorkerConfig,
     pub log: String,
     /// Where curricula are read from; `None` uses the copy built into the
     /// binary.
@@ -161,7 +160,7 @@ impl Config {
                 ))
             }
         };
-        let outbox = crate::mail::worker::WorkerConfig::from_lookup(&get)?;
+        let outbox = WorkerConfig::from_lookup(&get)?;
 
         let log = get("LOG").unwrap_or_else(|| "info".into());
         tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| {
@@ -230,10 +229,8 @@ impl Config {
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         };
-        let parent_link_days = number(&get, "PARENT_LINK_DAYS", 1..=3650)?
-            .map_or(crate::services::participants::DEFAULT_LINK_DAYS, |d| {
-                d as i64
-            });
+        let parent_link_days =
+            number(&get, "PARENT_LINK_DAYS", 1..=3650)?.map_or(DEFAULT_LINK_DAYS, |d| d as i64);
         let max_in_flight =
             number(&get, "MAX_IN_FLIGHT", 1..=100_000)?.unwrap_or(DEFAULT_MAX_IN_FLIGHT) as usize;
 
@@ -305,17 +302,16 @@ fn parse_base_url(url: &str) -> Result<String, String> {
     Ok(url.to_string())
 }
 
-fn parse_smtp_url(url: &str) -> Result<crate::mail::smtp::SmtpSettings, String> {
+fn parse_smtp_url(url: &str) -> Result<SmtpSettings, String> {
     let url = url.trim();
     let ok = url.starts_with("smtp://") || url.starts_with("smtps://");
     if !ok {
         return Err(format!(
             "'{}' must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.org:587)",
-            crate::db::redact_password(url)
+            redact_password(url)
         ));
     }
-    crate::mail::smtp::SmtpSettings::parse(url)
-        .map_err(|e| format!("'{}': {e}", crate::db::redact_password(url)))
+    SmtpSettings::parse(url).map_err(|e| format!("'{}': {e}", redact_password(url)))
 }
 
 /// "attune <attune@HOST>" for the host of BASE_URL (or localhost).
@@ -336,6 +332,280 @@ fn default_mail_from(base_url: &str) -> Result<lettre::message::Mailbox, String>
         .map(|a| lettre::message::Mailbox::new(Some("attune".into()), a))
         .map_err(|e| format!("cannot make a sender address from {domain}: {e}"))
 }
+
+// Plain settings types that the lower layers read. They live here so this
+// file imports nothing of attune's: the database, the mailer and the
+// services take their settings from it, never the other way round.
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+impl DatabaseTarget {
+    /// Parses `sqlite://path`, `sqlite:path`, `sqlite:///abs/path`,
+    /// `postgres://...` and `postgresql://...`. The message names no
+    /// variable; the caller adds it.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err("a SQLite URL needs a file path, like sqlite://data/attune.db".into());
+            }
+            if path.contains('?') {
+                return Err("SQLite URLs take no options; give only the file path".into());
+            }
+            return Ok(Self::Sqlite {
+                path: PathBuf::from(path),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+            if rest.is_empty() || rest.starts_with('?') {
+                return Err(
+                    "a PostgreSQL URL needs a host or database, like postgres://localhost/attune"
+                        .into(),
+                );
+            }
+            return Ok(Self::Postgres {
+                url: url.to_string(),
+            });
+        }
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
+        if scheme.is_empty() {
+            Err("is empty; use sqlite://data/attune.db or postgres://host/db".into())
+        } else {
+            Err(format!(
+                "unsupported scheme '{scheme}'; use sqlite://path/to/file.db or postgres://user@host/db"
+            ))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite { .. })
+    }
+
+    /// A description safe to log: no password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite { path } => format!("SQLite at {}", path.display()),
+            Self::Postgres { url } => format!("PostgreSQL at {}", redact_password(url)),
+        }
+    }
+}
+
+/// A URL with its password left out, for messages and logs.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain text; for a relay on the same machine.
+    None,
+    /// STARTTLS when the server offers it.
+    Opportunistic,
+    /// STARTTLS or fail.
+    Required,
+    /// TLS from the first byte (smtps://, usually port 465).
+    Implicit,
+}
+
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub(crate) credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .finish()
+    }
+}
+
+impl SmtpSettings {
+    /// `smtp://[user:pass@]host[:port][?tls=none|opportunistic|required]`
+    /// (port 587, STARTTLS when offered) or `smtps://...` (port 465).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let parsed = url::Url::parse(url.trim()).map_err(|e| format!("not a URL: {e}"))?;
+        let implicit = match parsed.scheme() {
+            "smtp" => false,
+            "smtps" => true,
+            other => {
+                return Err(format!(
+                    "unsupported scheme '{other}'; use smtp:// or smtps://"
+                ))
+            }
+        };
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("needs a host, like smtp://mail.example.org:587")?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = parsed.port().unwrap_or(if implicit { 465 } else { 587 });
+        let mut security = if implicit {
+            Security::Implicit
+        } else {
+            Security::Opportunistic
+        };
+        for (k, v) in parsed.query_pairs() {
+            match (k.as_ref(), v.as_ref(), implicit) {
+                ("tls", "none", false) => security = Security::None,
+                ("tls", "opportunistic", false) => security = Security::Opportunistic,
+                ("tls", "required", false) => security = Security::Required,
+                ("tls", _, true) => return Err("smtps:// is always TLS; drop ?tls=".into()),
+                ("tls", other, _) => {
+                    return Err(format!(
+                        "tls={other} is not known; use tls=none, tls=opportunistic or tls=required"
+                    ))
+                }
+                (other, _, _) => return Err(format!("unknown option '{other}'")),
+            }
+        }
+        let credentials = if parsed.username().is_empty() {
+            None
+        } else {
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .map(|d| d.into_owned())
+                    .map_err(|_| "the user or password is not valid UTF-8".to_string())
+            };
+            Some((
+                decode(parsed.username())?,
+                decode(parsed.password().unwrap_or(""))?,
+            ))
+        };
+        Ok(Self {
+            host,
+            port,
+            security,
+            credentials,
+        })
+    }
+}
+
+/// How long a greeting, a command or a whole message may take; lettre
+/// times out only the TCP connect.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Lanes, each with at most one SMTP connection.
+    pub connections: usize,
+    /// Rows a lane leases at a time.
+    pub batch: i64,
+    /// The longest one message may take, connect to 250.
+    pub send_timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Tries before a transiently failing message is dead.
+    pub max_attempts: i32,
+    /// How often an idle worker looks for due rows.
+    pub poll: Duration,
+    /// How often follow-ups that have come due are queued.
+    pub plan_every: Duration,
+    /// Added to the longest a batch can take to make a lease.
+    pub lease_margin: Duration,
+    /// Fault drill: abort the process right after this many 250s, before
+    /// recording the last one (`ATTUNE_FAULT_CRASH_AFTER_SENDS`).
+    pub crash_after_sends: Option<u64>,
+    /// How long a sent email keeps its body (which holds a personal link)
+    /// before it is blanked (`OUTBOX_KEEP_DAYS`).
+    pub keep_sent: chrono::Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            connections: 8,
+            batch: 10,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            retry_base: Duration::from_secs(60),
+            retry_max: Duration::from_secs(3600),
+            max_attempts: 8,
+            poll: Duration::from_secs(1),
+            plan_every: Duration::from_secs(60),
+            lease_margin: Duration::from_secs(30),
+            crash_after_sends: None,
+            keep_sent: chrono::Duration::days(30),
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// `OUTBOX_CONNECTIONS` (1-64), `OUTBOX_SEND_TIMEOUT_SECS` (1-10),
+    /// `OUTBOX_RETRY_BASE_MS`, `OUTBOX_MAX_ATTEMPTS` (1-50),
+    /// `OUTBOX_POLL_MS`, `OUTBOX_BATCH` (1-100), `OUTBOX_LEASE_MARGIN_SECS`.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut c = Self::default();
+        if let Some(n) = number(get, "OUTBOX_CONNECTIONS", 1..=64)? {
+            c.connections = n as usize;
+        }
+        if let Some(n) = number(get, "OUTBOX_SEND_TIMEOUT_SECS", 1..=10)? {
+            c.send_timeout = Duration::from_secs(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_RETRY_BASE_MS", 1..=86_400_000)? {
+            c.retry_base = Duration::from_millis(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_MAX_ATTEMPTS", 1..=50)? {
+            c.max_attempts = n as i32;
+        }
+        if let Some(n) = number(get, "OUTBOX_POLL_MS", 10..=60_000)? {
+            c.poll = Duration::from_millis(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_BATCH", 1..=100)? {
+            c.batch = n as i64;
+        }
+        if let Some(n) = number(get, "OUTBOX_LEASE_MARGIN_SECS", 1..=3600)? {
+            c.lease_margin = Duration::from_secs(n);
+        }
+        if let Some(n) = number(get, "OUTBOX_KEEP_DAYS", 1..=3650)? {
+            c.keep_sent = chrono::Duration::days(n as i64);
+        }
+        c.crash_after_sends = number(get, "ATTUNE_FAULT_CRASH_AFTER_SENDS", 1..=u64::MAX)?;
+        Ok(c)
+    }
+}
+
+/// When personal links end: `days_after_course` days after the group's
+/// last meeting (`PARENT_LINK_DAYS`, 90 by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkPolicy {
+    pub days_after_course: i64,
+}
+
+impl Default for LinkPolicy {
+    fn default() -> Self {
+        Self {
+            days_after_course: DEFAULT_LINK_DAYS,
+        }
+    }
+}
+
+pub const DEFAULT_LINK_DAYS: i64 = 90;
 
 #[cfg(test)]
 mod tests {

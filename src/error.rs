@@ -16,6 +16,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+/// What a busy server tells clients to wait before trying again (seconds),
+/// on every 503 it sends.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
 /// Mistakes in a form, by field name, for showing beside each field.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FieldErrors(pub std::collections::BTreeMap<String, String>);
@@ -165,10 +169,7 @@ impl ResponseError for AppError {
         }
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unavailable(_)) {
-            res.insert_header((
-                "Retry-After",
-                crate::handlers::overload::RETRY_AFTER_SECS.to_string(),
-            ));
+            res.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
         }
         let mut res = res.finish();
         res.extensions_mut().insert(ErrorPage {
@@ -215,6 +216,12 @@ impl From<diesel::result::Error> for AppError {
             }
             other => Self::Internal(format!("database: {other}")),
         }
+    }
+}
+
+impl From<crate::crypto::CryptoError> for AppError {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        Self::Internal(e.to_string())
     }
 }
 

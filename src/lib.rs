@@ -1,13 +1,15 @@
 //! attune: classes for parent educators.
 //!
-//! See `../shared/DESIGN.md` (or the README) for the map: handlers call
+//! See `docs/DESIGN.md` (or the README) for the map: handlers call
 //! services, services hold the rules, `db/` owns every query.
 
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod curriculum;
 pub mod db;
+pub mod embedded;
 pub mod error;
 pub mod handlers;
 pub mod mail;
@@ -16,40 +18,20 @@ pub mod render;
 pub mod routes;
 pub mod services;
 pub mod state;
+pub mod web;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
-use actix_web::{web, App};
+use actix_web::App;
 
 pub use state::AppState;
 
-/// On every response (and set by hand on the few answered as errors
-/// outside the middleware that adds them).
-pub const SECURITY_HEADERS: [(&str, &str); 5] = [
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    (
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-    ),
-    // attune uses no camera, microphone, location or payment: no page (nor
-    // anything that got into one) may ask for them.
-    (
-        "Permissions-Policy",
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), midi=(), display-capture=(), browsing-topics=()",
-    ),
-];
-
-/// Sent when the site is served over https (`BASE_URL` starts `https://`):
-/// browsers then refuse plain http to it for a year.
-pub const STRICT_TRANSPORT_SECURITY: (&str, &str) =
-    ("Strict-Transport-Security", "max-age=31536000");
+pub use web::middleware::headers::{SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY};
 
 /// The whole web application, shared by `attune serve` and the tests.
 pub fn build_app(
-    state: web::Data<AppState>,
+    state: actix_web::web::Data<AppState>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -68,17 +50,21 @@ pub fn build_app(
         headers = headers.add(STRICT_TRANSPORT_SECURITY);
     }
     App::new()
+        // The gate and the templates are their own app data too, for the
+        // middleware and error pages that need nothing else.
+        .app_data(actix_web::web::Data::from(state.gate.clone()))
+        .app_data(actix_web::web::Data::from(state.templates.clone()))
         .app_data(state)
         .configure(routes::configure)
         .configure(|cfg| {
             if load_test_route {
                 cfg.route(
                     "/load-test/static/{bytes}",
-                    web::get().to(handlers::health::show_load_test_static),
+                    actix_web::web::get().to(handlers::health::show_load_test_static),
                 );
             }
         })
-        .default_service(web::to(handlers::errors::not_found))
+        .default_service(actix_web::web::to(handlers::errors::not_found))
         .wrap(actix_web::middleware::from_fn(
             handlers::errors::refuse_encoded_bodies,
         ))
@@ -88,6 +74,8 @@ pub fn build_app(
             auth::session_store::explain_failures,
         ))
         // Outside the sessions, so a refused request touches no database.
-        .wrap(actix_web::middleware::from_fn(handlers::overload::limit))
+        .wrap(actix_web::middleware::from_fn(
+            web::middleware::overload::limit,
+        ))
         .wrap(headers)
 }

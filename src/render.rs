@@ -2,7 +2,6 @@
 //! start-up from the copy embedded in the binary, each overridable from a
 //! folder (`TEMPLATES_DIR`).
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use actix_web::http::header::ContentType;
@@ -11,12 +10,42 @@ use actix_web::HttpResponse;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use crate::auth::PageContext;
+pub use crate::embedded::{asset, embedded_templates};
 use crate::error::AppError;
 
-#[derive(rust_embed::RustEmbed)]
-#[folder = "templates/"]
-struct EmbeddedTemplates;
+/// What the layout shows about the person signed in.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserBadge {
+    pub id: i64,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// The context every page template gets: who is signed in and the form
+/// token (only when signed in; public pages carry no forms).
+#[derive(Debug, Clone, Serialize)]
+pub struct PageContext {
+    pub user: Option<UserBadge>,
+    pub csrf: Option<String>,
+    /// A one-time message from the last action ("Attendance saved.").
+    pub notice: Option<String>,
+    /// A page about one person (a parent's own page): never cached.
+    #[serde(skip)]
+    pub private: bool,
+}
+
+impl PageContext {
+    /// A page for someone not signed in. `private` pages (about one person)
+    /// are never cached.
+    pub fn anonymous(private: bool) -> Self {
+        Self {
+            user: None,
+            csrf: None,
+            notice: None,
+            private,
+        }
+    }
+}
 
 pub struct Templates {
     hb: Handlebars<'static>,
@@ -97,47 +126,4 @@ impl Templates {
         }
         Ok(res.body(self.render(name, &data)?))
     }
-}
-
-/// Every `.hbs` template under `prefix` as (path, source): the copy built
-/// into the binary, or the file of the same path under `override_dir`.
-pub fn embedded_templates(
-    prefix: &str,
-    override_dir: Option<&Path>,
-) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for path in EmbeddedTemplates::iter() {
-        if !path.starts_with(prefix) || !path.ends_with(".hbs") {
-            continue;
-        }
-        let source = match override_dir.map(|d| d.join(path.as_ref())) {
-            Some(p) if p.is_file() => std::fs::read_to_string(&p)
-                .map_err(|e| format!("cannot read template {}: {e}", p.display()))?,
-            _ => {
-                let file = EmbeddedTemplates::get(&path)
-                    .ok_or_else(|| format!("template {path} vanished"))?;
-                String::from_utf8(file.data.into_owned())
-                    .map_err(|_| format!("template {path} is not UTF-8"))?
-            }
-        };
-        out.push((path.to_string(), source));
-    }
-    Ok(out)
-}
-
-/// A static file from `templates/assets/`, with its content type.
-pub fn asset(name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
-    if name.contains("..") || name.starts_with('/') {
-        return None;
-    }
-    let file = EmbeddedTemplates::get(&format!("assets/{name}"))?;
-    let mime = match name.rsplit('.').next() {
-        Some("css") => "text/css; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("js") => "text/javascript; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    Some((file.data, mime))
 }

@@ -20,7 +20,7 @@ pub struct AppState {
     /// Renders and queues emails.
     pub mail: Arc<Composer>,
     /// Bounds the requests worked on at once (shared by every worker).
-    pub gate: Arc<crate::handlers::overload::Gate>,
+    pub gate: Arc<crate::web::middleware::overload::Gate>,
 }
 
 /// Why the app could not start. `Config` errors name a variable and exit 2.
@@ -120,11 +120,11 @@ impl AppState {
             &config.base_url,
             config.mail_from.clone(),
             secret_key.clone(),
-            services::participants::LinkPolicy {
+            crate::config::LinkPolicy {
                 days_after_course: config.parent_link_days,
             },
         ));
-        let gate = Arc::new(crate::handlers::overload::Gate::new(
+        let gate = Arc::new(crate::web::middleware::overload::Gate::new(
             config.max_in_flight,
             &templates,
         ));

@@ -10,7 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::auth::token::new_token;
+use crate::crypto::new_token;
 use crate::error::AppError;
 
 const SESSION_KEY: &str = "csrf";

@@ -3,10 +3,9 @@
 
 pub mod csrf;
 pub mod participant;
-pub mod password;
 pub mod session_store;
-pub mod token;
 pub mod user;
 
+pub use crate::render::PageContext;
 pub use csrf::{CsrfForm, NoFields};
-pub use user::{flash, CurrentUser, PageContext, Viewer};
+pub use user::{flash, CurrentUser, Viewer};

@@ -11,7 +11,7 @@ use actix_session::SessionMiddleware;
 use actix_web::cookie::time::Duration;
 use actix_web::cookie::{Key, SameSite};
 
-use crate::auth::token::{hash_token, new_token};
+use crate::crypto::{hash_token, new_token};
 use crate::db::models::web_session::{NewWebSession, WebSession};
 use crate::db::{now, Pool};
 use crate::error::AppError;
@@ -121,13 +121,13 @@ pub async fn explain_failures(
     let mut res = actix_web::HttpResponse::build(status);
     res.insert_header(("Cache-Control", "no-store"))
         .insert_header(("Content-Type", content_type));
-    for header in crate::SECURITY_HEADERS {
+    for header in crate::web::middleware::headers::SECURITY_HEADERS {
         res.insert_header(header);
     }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         res.insert_header((
             "Retry-After",
-            crate::handlers::overload::RETRY_AFTER_SECS.to_string(),
+            crate::web::middleware::overload::RETRY_AFTER_SECS.to_string(),
         ));
     }
     Err(actix_web::error::InternalError::from_response(text, res.body(body)).into())

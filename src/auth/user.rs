@@ -7,47 +7,13 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use serde::Serialize;
 
 use crate::auth::csrf;
 use crate::auth::session_store::USER_KEY;
 use crate::db::models::User;
 use crate::error::AppError;
+use crate::render::{PageContext, UserBadge};
 use crate::state::AppState;
-
-/// What the layout shows about the person signed in.
-#[derive(Debug, Clone, Serialize)]
-pub struct UserBadge {
-    pub id: i64,
-    pub name: String,
-    pub is_admin: bool,
-}
-
-/// The context every page template gets: who is signed in and the form
-/// token (only when signed in; public pages carry no forms).
-#[derive(Debug, Clone, Serialize)]
-pub struct PageContext {
-    pub user: Option<UserBadge>,
-    pub csrf: Option<String>,
-    /// A one-time message from the last action ("Attendance saved.").
-    pub notice: Option<String>,
-    /// A page about one person (a parent's own page): never cached.
-    #[serde(skip)]
-    pub private: bool,
-}
-
-impl PageContext {
-    /// A page for someone not signed in. `private` pages (about one person)
-    /// are never cached.
-    pub fn anonymous(private: bool) -> Self {
-        Self {
-            user: None,
-            csrf: None,
-            notice: None,
-            private,
-        }
-    }
-}
 
 const NOTICE_KEY: &str = "notice";
 

@@ -12,7 +12,6 @@
 pub mod models;
 pub mod schema;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -22,6 +21,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use crate::config::{redact_password, DatabaseTarget};
 use crate::error::AppError;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -48,80 +48,6 @@ pub enum DbConn {
 
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
-
-/// Where the data lives, parsed from `DATABASE_URL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseTarget {
-    Sqlite { path: PathBuf },
-    Postgres { url: String },
-}
-
-impl DatabaseTarget {
-    /// Parses `sqlite://path`, `sqlite:path`, `sqlite:///abs/path`,
-    /// `postgres://...` and `postgresql://...`. The message names no
-    /// variable; the caller adds it.
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let url = url.trim();
-        if let Some(rest) = url.strip_prefix("sqlite:") {
-            let path = rest.strip_prefix("//").unwrap_or(rest);
-            if path.is_empty() {
-                return Err("a SQLite URL needs a file path, like sqlite://data/attune.db".into());
-            }
-            if path.contains('?') {
-                return Err("SQLite URLs take no options; give only the file path".into());
-            }
-            return Ok(Self::Sqlite {
-                path: PathBuf::from(path),
-            });
-        }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
-            if rest.is_empty() || rest.starts_with('?') {
-                return Err(
-                    "a PostgreSQL URL needs a host or database, like postgres://localhost/attune"
-                        .into(),
-                );
-            }
-            return Ok(Self::Postgres {
-                url: url.to_string(),
-            });
-        }
-        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or(url);
-        if scheme.is_empty() {
-            Err("is empty; use sqlite://data/attune.db or postgres://host/db".into())
-        } else {
-            Err(format!(
-                "unsupported scheme '{scheme}'; use sqlite://path/to/file.db or postgres://user@host/db"
-            ))
-        }
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, Self::Sqlite { .. })
-    }
-
-    /// A description safe to log: no password.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Sqlite { path } => format!("SQLite at {}", path.display()),
-            Self::Postgres { url } => format!("PostgreSQL at {}", redact_password(url)),
-        }
-    }
-}
-
-/// A URL with its password left out, for messages and logs.
-pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}@{host}")
-        }
-        None => url.to_string(),
-    }
-}
 
 /// Why a connection could not be made, as one line a person can act on.
 #[derive(Debug)]

@@ -11,7 +11,6 @@ use serde_json::json;
 
 use crate::error::{title_for, AppError, ErrorPage};
 use crate::render::Templates;
-use crate::state::AppState;
 
 /// Refuses any request body sent compressed (`Content-Encoding` other than
 /// `identity`) with 415 before a handler reads it. attune is built without
@@ -99,9 +98,7 @@ pub fn render_error<B: MessageBody + 'static>(
     let (body, content_type) = if wants_json(&req) {
         (page_json(status, title, &message), "application/json")
     } else {
-        let templates = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.templates.as_ref());
+        let templates = req.app_data::<web::Data<Templates>>().map(|t| t.get_ref());
         (
             page_html(templates, status, title, &message),
             "text/html; charset=utf-8",

@@ -10,8 +10,8 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields, PageContext};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
+use crate::services::calendar;
 use crate::services::invites::{self, JoinForm, Joined};
-use crate::services::{calendar, cohorts};
 use crate::state::AppState;
 
 async fn link_page(
@@ -23,7 +23,7 @@ async fn link_page(
 ) -> Result<HttpResponse, AppError> {
     let cohort = current
         .db(state, move |conn, user| {
-            cohorts::find_visible(conn, user, cohort_id)
+            crate::services::access::find_visible(conn, user, cohort_id)
         })
         .await?;
     state.templates.view(

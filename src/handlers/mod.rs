@@ -11,7 +11,6 @@ pub mod errors;
 pub mod health;
 pub mod links;
 pub mod meetings;
-pub mod overload;
 pub mod parent_access;
 pub mod participant;
 pub mod print;

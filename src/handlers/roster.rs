@@ -8,7 +8,6 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
-use crate::services::cohorts;
 use crate::services::roster::{self, Added, ParticipantForm};
 use crate::state::AppState;
 
@@ -23,7 +22,7 @@ async fn form_page(
 ) -> Result<HttpResponse, AppError> {
     let cohort = current
         .db(state, move |conn, user| {
-            cohorts::find_visible(conn, user, cohort_id)
+            crate::services::access::find_visible(conn, user, cohort_id)
         })
         .await?;
     state.templates.view_with_status(

@@ -10,7 +10,7 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
 use crate::handlers::auth::see_other;
-use crate::services::{cohorts, roster_import};
+use crate::services::roster_import;
 use crate::state::AppState;
 
 async fn import_page(
@@ -22,7 +22,7 @@ async fn import_page(
 ) -> Result<HttpResponse, AppError> {
     let cohort = current
         .db(state, move |conn, user| {
-            cohorts::find_visible(conn, user, cohort_id)
+            crate::services::access::find_visible(conn, user, cohort_id)
         })
         .await?;
     state.templates.view_with_status(
@@ -96,7 +96,7 @@ pub async fn upload_import(
     // Someone else's group is "not found" before anything is read.
     current
         .db(&state, move |conn, user| {
-            cohorts::find_visible(conn, user, cohort_id)
+            crate::services::access::find_visible(conn, user, cohort_id)
         })
         .await?;
     let upload = read_upload(payload).await?;

@@ -11,7 +11,7 @@ use lettre::message::Mailbox;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::auth::token::{keyed_mac, random_bytes};
+use crate::crypto::{keyed_mac, random_bytes};
 use crate::db::models::{NewOutboxMessage, OutboxStatus};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -44,7 +44,7 @@ pub struct Composer {
     pub base_url: String,
     pub from: Mailbox,
     /// When the personal links that emails carry end.
-    pub links: crate::services::participants::LinkPolicy,
+    pub links: crate::config::LinkPolicy,
     secret: Arc<Vec<u8>>,
     /// The right-hand side of Message-IDs.
     domain: String,
@@ -56,7 +56,7 @@ impl Composer {
         base_url: &str,
         from: Mailbox,
         secret: Arc<Vec<u8>>,
-        links: crate::services::participants::LinkPolicy,
+        links: crate::config::LinkPolicy,
     ) -> Self {
         let domain = from.email.domain().to_string();
         Self {
@@ -74,7 +74,10 @@ impl Composer {
     }
 
     fn unsubscribe_mac(&self, enrolment_id: i64) -> Result<HmacSha256, AppError> {
-        keyed_mac(&self.secret, &format!("unsubscribe:{enrolment_id}"))
+        Ok(keyed_mac(
+            &self.secret,
+            &format!("unsubscribe:{enrolment_id}"),
+        )?)
     }
 
     /// The one-click unsubscribe address for a parent's follow-ups: signed,

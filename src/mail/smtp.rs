@@ -9,7 +9,6 @@
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -18,101 +17,7 @@ use lettre::transport::smtp::extension::ClientId;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// Plain text; for a relay on the same machine.
-    None,
-    /// STARTTLS when the server offers it.
-    Opportunistic,
-    /// STARTTLS or fail.
-    Required,
-    /// TLS from the first byte (smtps://, usually port 465).
-    Implicit,
-}
-
-#[derive(Clone)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    credentials: Option<(String, String)>,
-}
-
-impl std::fmt::Debug for SmtpSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the password.
-        f.debug_struct("SmtpSettings")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("user", &self.credentials.as_ref().map(|c| &c.0))
-            .finish()
-    }
-}
-
-impl SmtpSettings {
-    /// `smtp://[user:pass@]host[:port][?tls=none|opportunistic|required]`
-    /// (port 587, STARTTLS when offered) or `smtps://...` (port 465).
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let parsed = url::Url::parse(url.trim()).map_err(|e| format!("not a URL: {e}"))?;
-        let implicit = match parsed.scheme() {
-            "smtp" => false,
-            "smtps" => true,
-            other => {
-                return Err(format!(
-                    "unsupported scheme '{other}'; use smtp:// or smtps://"
-                ))
-            }
-        };
-        let host = parsed
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or("needs a host, like smtp://mail.example.org:587")?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = parsed.port().unwrap_or(if implicit { 465 } else { 587 });
-        let mut security = if implicit {
-            Security::Implicit
-        } else {
-            Security::Opportunistic
-        };
-        for (k, v) in parsed.query_pairs() {
-            match (k.as_ref(), v.as_ref(), implicit) {
-                ("tls", "none", false) => security = Security::None,
-                ("tls", "opportunistic", false) => security = Security::Opportunistic,
-                ("tls", "required", false) => security = Security::Required,
-                ("tls", _, true) => return Err("smtps:// is always TLS; drop ?tls=".into()),
-                ("tls", other, _) => {
-                    return Err(format!(
-                        "tls={other} is not known; use tls=none, tls=opportunistic or tls=required"
-                    ))
-                }
-                (other, _, _) => return Err(format!("unknown option '{other}'")),
-            }
-        }
-        let credentials = if parsed.username().is_empty() {
-            None
-        } else {
-            let decode = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8()
-                    .map(|d| d.into_owned())
-                    .map_err(|_| "the user or password is not valid UTF-8".to_string())
-            };
-            Some((
-                decode(parsed.username())?,
-                decode(parsed.password().unwrap_or(""))?,
-            ))
-        };
-        Ok(Self {
-            host,
-            port,
-            security,
-            credentials,
-        })
-    }
-}
+pub use crate::config::{Security, SmtpSettings, DEFAULT_SEND_TIMEOUT};
 
 /// Why a send did not end in a 250.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,10 +141,6 @@ pub async fn send_on(
         .map(|r| crate::db::one_line(&r.message().collect::<Vec<_>>().join(" ")))
         .map_err(|e| SendError::from_smtp(&e))
 }
-
-/// How long a greeting, a command or a whole message may take; lettre
-/// times out only the TCP connect.
-pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// TLS over our own socket, for smtps://.
 struct TlsStream(tokio_rustls::client::TlsStream<TcpStream>);

@@ -7,8 +7,8 @@ use std::path::Path;
 use handlebars::Handlebars;
 use serde::Serialize;
 
+use crate::embedded::embedded_templates;
 use crate::error::AppError;
-use crate::render::embedded_templates;
 
 /// One email, rendered.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -12,97 +12,20 @@ use chrono::NaiveDateTime;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use tokio::sync::{watch, Notify};
 
-use crate::config::ConfigError;
 use crate::db::models::outbox_message::Outcome;
 use crate::db::models::OutboxMessage;
 use crate::db::{now, Pool};
 use crate::error::AppError;
-use crate::mail::smtp::{send_on, SendError, DEFAULT_SEND_TIMEOUT};
+use crate::mail::smtp::{send_on, SendError};
 use crate::mail::{build_message, Composer, KeptMessage, Transport};
 
-#[derive(Debug, Clone)]
-pub struct WorkerConfig {
-    /// Lanes, each with at most one SMTP connection.
-    pub connections: usize,
-    /// Rows a lane leases at a time.
-    pub batch: i64,
-    /// The longest one message may take, connect to 250.
-    pub send_timeout: Duration,
-    pub retry_base: Duration,
-    pub retry_max: Duration,
-    /// Tries before a transiently failing message is dead.
-    pub max_attempts: i32,
-    /// How often an idle worker looks for due rows.
-    pub poll: Duration,
-    /// How often follow-ups that have come due are queued.
-    pub plan_every: Duration,
-    /// Added to the longest a batch can take to make a lease.
-    pub lease_margin: Duration,
-    /// Fault drill: abort the process right after this many 250s, before
-    /// recording the last one (`ATTUNE_FAULT_CRASH_AFTER_SENDS`).
-    pub crash_after_sends: Option<u64>,
-    /// How long a sent email keeps its body (which holds a personal link)
-    /// before it is blanked (`OUTBOX_KEEP_DAYS`).
-    pub keep_sent: chrono::Duration,
-}
-
-impl Default for WorkerConfig {
-    fn default() -> Self {
-        Self {
-            connections: 8,
-            batch: 10,
-            send_timeout: DEFAULT_SEND_TIMEOUT,
-            retry_base: Duration::from_secs(60),
-            retry_max: Duration::from_secs(3600),
-            max_attempts: 8,
-            poll: Duration::from_secs(1),
-            plan_every: Duration::from_secs(60),
-            lease_margin: Duration::from_secs(30),
-            crash_after_sends: None,
-            keep_sent: chrono::Duration::days(30),
-        }
-    }
-}
+pub use crate::config::WorkerConfig;
 
 impl WorkerConfig {
     /// A lease outlives the longest a lane can take over its batch, so a
     /// live worker never loses a row it is still sending.
     pub fn lease(&self) -> Duration {
         self.send_timeout * (self.batch.max(1) as u32) + self.lease_margin
-    }
-
-    /// `OUTBOX_CONNECTIONS` (1-64), `OUTBOX_SEND_TIMEOUT_SECS` (1-10),
-    /// `OUTBOX_RETRY_BASE_MS`, `OUTBOX_MAX_ATTEMPTS` (1-50),
-    /// `OUTBOX_POLL_MS`, `OUTBOX_BATCH` (1-100), `OUTBOX_LEASE_MARGIN_SECS`.
-    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        use crate::config::number;
-        let mut c = Self::default();
-        if let Some(n) = number(get, "OUTBOX_CONNECTIONS", 1..=64)? {
-            c.connections = n as usize;
-        }
-        if let Some(n) = number(get, "OUTBOX_SEND_TIMEOUT_SECS", 1..=10)? {
-            c.send_timeout = Duration::from_secs(n);
-        }
-        if let Some(n) = number(get, "OUTBOX_RETRY_BASE_MS", 1..=86_400_000)? {
-            c.retry_base = Duration::from_millis(n);
-        }
-        if let Some(n) = number(get, "OUTBOX_MAX_ATTEMPTS", 1..=50)? {
-            c.max_attempts = n as i32;
-        }
-        if let Some(n) = number(get, "OUTBOX_POLL_MS", 10..=60_000)? {
-            c.poll = Duration::from_millis(n);
-        }
-        if let Some(n) = number(get, "OUTBOX_BATCH", 1..=100)? {
-            c.batch = n as i64;
-        }
-        if let Some(n) = number(get, "OUTBOX_LEASE_MARGIN_SECS", 1..=3600)? {
-            c.lease_margin = Duration::from_secs(n);
-        }
-        if let Some(n) = number(get, "OUTBOX_KEEP_DAYS", 1..=3650)? {
-            c.keep_sent = chrono::Duration::days(n as i64);
-        }
-        c.crash_after_sends = number(get, "ATTUNE_FAULT_CRASH_AFTER_SENDS", 1..=u64::MAX)?;
-        Ok(c)
     }
 
     /// The wait before try number `attempts + 1`: doubling from the base,
@@ -113,7 +36,7 @@ impl WorkerConfig {
             .retry_base
             .saturating_mul(2u32.saturating_pow(doublings))
             .min(self.retry_max);
-        let spread = crate::auth::token::random_bytes::<2>()
+        let spread = crate::crypto::random_bytes::<2>()
             .map(|b| f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX))
             .unwrap_or(0.5);
         raw.mul_f64(0.8 + 0.4 * spread)
@@ -167,7 +90,7 @@ impl Worker {
         let owner = format!(
             "{}-{}",
             std::process::id(),
-            hex::encode(crate::auth::token::random_bytes::<4>()?)
+            hex::encode(crate::crypto::random_bytes::<4>()?)
         );
         Ok(Self {
             pool,

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::password::hash_password;
-use crate::auth::token::new_readable_password;
+use crate::crypto::hash_password;
+use crate::crypto::new_readable_password;
 use crate::db::models::web_session::WebSession;
 use crate::db::models::{NewAuditEntry, User};
 use crate::db::{now, write_tx, DbConn};

@@ -4,8 +4,8 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::auth::password::{hash_password, validate_new_password, verify_password};
-use crate::auth::token::{hash_token, new_token};
+use crate::crypto::{hash_password, verify_password};
+use crate::crypto::{hash_token, new_token};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
 use crate::db::models::{login_attempt, NewAuditEntry, User};
@@ -14,6 +14,7 @@ use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::compose::Envelope;
 use crate::mail::Composer;
+use crate::services::users::validate_new_password;
 
 /// Failed sign-ins allowed from one address for one account in the window:
 /// someone guessing from one place is stopped before the account is.

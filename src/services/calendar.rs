@@ -9,13 +9,12 @@ use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::{CurriculumVersion, Meeting, NewAuditEntry, User};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
-use crate::services::cohorts;
 
 pub const PURPOSE: &str = "calendar";
 
 /// Makes a new secret feed address (the old one stops working).
 pub fn renew(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<String, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
         let token = AccessToken::replace_for_cohort(conn, PURPOSE, cohort.id)?;
         NewAuditEntry {
@@ -46,7 +45,7 @@ pub fn feed(conn: &mut DbConn, token: &str, base_url: &str) -> Result<String, Ap
         )),
         Lookup::Unknown => return Err(AppError::not_found("We don't know this calendar address.")),
     };
-    let cohort = cohorts::by_id(conn, cohort_id)?;
+    let cohort = crate::services::access::by_id(conn, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
     let host = base_url

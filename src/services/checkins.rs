@@ -9,7 +9,6 @@ use crate::db::models::{Meeting, NewAuditEntry, User};
 use crate::db::schema::{checkins, enrolments};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::services::{cohorts, participants};
 
 pub const ITEMS: [&str; 8] = [
     "I feel sure I can comfort my child when they are upset.",
@@ -137,7 +136,7 @@ pub fn page(
     phase: Phase,
     typed: Option<(&CheckinForm, &FieldErrors)>,
 ) -> Result<CheckinPage, AppError> {
-    let me = participants::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
     let stored = saved(conn, enrolment_id, phase)?;
     let typed_values = typed.map(|(f, _)| f.values());
@@ -207,7 +206,7 @@ pub fn save(
     phase: Phase,
     form: &CheckinForm,
 ) -> Result<(), AppError> {
-    let me = participants::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
     if !is_open(&meetings, phase) {
         return Err(AppError::validation("This check-in isn't open right now."));
@@ -272,7 +271,7 @@ pub struct ItemChange {
 
 /// Average change per item over the parents who answered both check-ins.
 pub fn report(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Report, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let rows: Vec<(i64, String, String)> = checkins::table
         .inner_join(enrolments::table)
         .filter(enrolments::cohort_id.eq(cohort.id))

@@ -59,33 +59,6 @@ pub fn visible_cohorts(conn: &mut DbConn, user: &User) -> Result<Vec<Cohort>, Ap
     }
 }
 
-/// One cohort, if `user` may see it. Anyone else gets "not found", so
-/// cohort ids tell a stranger nothing.
-pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Cohort, AppError> {
-    let cohort: Option<Cohort> = cohorts::table
-        .find(cohort_id)
-        .select(Cohort::as_select())
-        .load(conn)?
-        .into_iter()
-        .next();
-    let not_found = || AppError::not_found("We couldn't find that group.");
-    let cohort = cohort.ok_or_else(not_found)?;
-    if user.is_admin {
-        return Ok(cohort);
-    }
-    let facilitates: i64 = cohort_facilitators::table
-        .filter(cohort_facilitators::cohort_id.eq(cohort_id))
-        .filter(cohort_facilitators::user_id.eq(user.id))
-        .count()
-        .get_result(conn)?;
-    if facilitates > 0 {
-        Ok(cohort)
-    } else {
-        crate::services::audit_denied(conn, user, "cohort", Some(cohort_id))?;
-        Err(not_found())
-    }
-}
-
 /// (cohort, starts at, session, status, meeting id)
 type DashMeeting = (i64, chrono::NaiveDateTime, i32, String, i64);
 
@@ -519,7 +492,7 @@ type RosterRow = (
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
     use crate::db::models::{CurriculumVersion, Meeting};
     use crate::db::schema::{attendance, participants, users};
-    let cohort = find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
@@ -708,7 +681,7 @@ pub fn add_facilitator(
     cohort_id: i64,
     email: &str,
 ) -> Result<User, AppError> {
-    let cohort = find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let email = crate::services::users::normalise_email(email)?;
     let other = User::find_by_email(conn, &email)?
         .filter(User::is_active)
@@ -760,7 +733,7 @@ pub fn remove_facilitator(
     cohort_id: i64,
     other_id: i64,
 ) -> Result<(), AppError> {
-    let cohort = find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     crate::db::write_tx(conn, |conn| {
         let removed = diesel::delete(
             cohort_facilitators::table
@@ -787,16 +760,4 @@ pub fn remove_facilitator(
         }
         .insert(conn)
     })
-}
-
-/// A cohort by id, for links that carry their own authority (an invite or
-/// calendar token); never for facilitator pages, which use `find_visible`.
-pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Cohort, AppError> {
-    cohorts::table
-        .find(id)
-        .select(Cohort::as_select())
-        .load(conn)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::not_found("We couldn't find that group."))
 }

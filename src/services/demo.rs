@@ -4,8 +4,8 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use diesel::prelude::*;
 
-use crate::auth::password::hash_password;
-use crate::auth::token::new_readable_password;
+use crate::crypto::hash_password;
+use crate::crypto::new_readable_password;
 use crate::curriculum::Library;
 use crate::db::models::{
     attendance::Attendance, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,

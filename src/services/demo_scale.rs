@@ -12,8 +12,10 @@
 //! person at `@scale.example`.
 
 mod parents;
+mod plan;
 mod round;
 mod rows;
+mod shared;
 mod words;
 
 use std::sync::Arc;
@@ -22,8 +24,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use crate::auth::password::hash_password;
-use crate::auth::token::new_readable_password;
+use crate::crypto::hash_password;
+use crate::crypto::new_readable_password;
 use crate::curriculum::{Curriculum, Library};
 use crate::db::models::{CurriculumVersion, NewAuditEntry, NewUser, User};
 use crate::db::schema::{cohorts, participants, users};
@@ -33,33 +35,12 @@ use crate::services::demo;
 use parents::person_name;
 use round::{missing, Writer, COHORTS_PER_FACILITATOR};
 use rows::{insert_all, Rows};
+use shared::mix;
+pub use shared::{ScaleReport, EMAIL_DOMAIN, TITLE_PREFIX};
 
 pub const MAX_PARTICIPANTS: u32 = 1_000_000;
-pub const TITLE_PREFIX: &str = "Scale #";
-pub const EMAIL_DOMAIN: &str = "scale.example";
 /// Cohorts written per round: about 6,000 parents, so memory stays small.
 const COHORTS_PER_ROUND: usize = 500;
-
-#[derive(Debug)]
-pub struct ScaleReport {
-    pub cohorts: usize,
-    pub participants: usize,
-    pub facilitators: usize,
-    pub meetings: usize,
-    pub attendance: usize,
-    pub reflections: usize,
-    /// Every scale facilitator has this password.
-    pub password: String,
-    pub facilitator_email: String,
-    /// A cohort part-way through its course, led by `facilitator_email`.
-    pub cohort_id: i64,
-    pub cohort_title: String,
-    /// A parent of that cohort and a fresh personal link token.
-    pub parent_name: String,
-    pub parent_token: String,
-    /// Whether demo@attune.local (there before) co-facilitates that cohort.
-    pub demo_user_added: bool,
-}
 
 /// Fresh personal links for up to `wanted` parents (at most 4 per group)
 /// whose reflection is open now, with that session's number: what the load
@@ -308,17 +289,6 @@ fn cohort_sizes(n: usize) -> Vec<usize> {
         }
     }
     sizes
-}
-
-/// A well-mixed number from two (splitmix64's finaliser): varied data that
-/// is the same on every run, without a random number generator.
-fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(b.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::db::schema::{cohorts, enrolments, meetings, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{Composer, RenderedEmail};
-use crate::services::{cohorts as groups, follow_ups, forms, schedule};
+use crate::services::{follow_ups, forms, schedule};
 
 /// How many messages the Emails page lists.
 const RECENT: i64 = 50;
@@ -177,7 +177,7 @@ pub fn update_settings(
     cohort_id: i64,
     form: &SettingsForm,
 ) -> Result<(), AppError> {
-    let cohort = groups::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let s = check_settings(form)?;
     write_tx(conn, |conn| {
         diesel::update(cohorts::table.find(cohort.id))
@@ -212,7 +212,7 @@ pub fn set_paused(
     cohort_id: i64,
     paused: bool,
 ) -> Result<(), AppError> {
-    let cohort = groups::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
         diesel::update(cohorts::table.find(cohort.id))
             .set((
@@ -354,7 +354,7 @@ pub fn page(
     cohort_id: i64,
     at: NaiveDateTime,
 ) -> Result<EmailsPage, AppError> {
-    let cohort = groups::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let counts = StatusCounts::from_rows(&OutboxMessage::counts(conn, Some(cohort.id))?);
     let recipients = follow_ups::recipients(conn, cohort.id)?.len();
@@ -431,7 +431,7 @@ pub fn preview(
     meeting_id: Option<i64>,
     at: NaiveDateTime,
 ) -> Result<Preview, AppError> {
-    let cohort = groups::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let shown = follow_ups::preview(conn, composer, &cohort, kind, meeting_id, at)?;
     let RenderedEmail {
         subject,
@@ -545,7 +545,7 @@ pub fn resend_in_cohort(
     cohort_id: i64,
     message_id: i64,
 ) -> Result<Resent, AppError> {
-    let cohort = groups::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let m = OutboxMessage::find(conn, message_id)?
         .filter(|m| m.cohort_id == Some(cohort.id))
         .ok_or_else(|| AppError::not_found("We couldn't find that email in this group."))?;
@@ -647,7 +647,7 @@ pub fn set_recap_note(
     meeting_id: i64,
     note: &str,
 ) -> Result<(), AppError> {
-    let cohort = groups::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let mut errors = FieldErrors::default();
     let note = forms::optional_text(&mut errors, "recap_note", note, RECAP_NOTE_MAX);

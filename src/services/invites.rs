@@ -8,13 +8,13 @@ use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, NewAuditE
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::roster::{self, ParticipantForm};
-use crate::services::{cohorts, schedule};
+use crate::services::schedule;
 
 pub const PURPOSE: &str = "invite";
 
 /// Makes a new invite link for the cohort (the old one stops working).
 pub fn renew(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<String, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
         let token = AccessToken::replace_for_cohort(conn, PURPOSE, cohort.id)?;
         audit(conn, Some(user.id), "invite.renew", cohort.id, None)?;
@@ -23,7 +23,7 @@ pub fn renew(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<String, A
 }
 
 pub fn turn_off(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<(), AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
         AccessToken::revoke_for_cohort(conn, PURPOSE, cohort.id)?;
         audit(conn, Some(user.id), "invite.turn_off", cohort.id, None)
@@ -60,7 +60,7 @@ fn cohort_for(conn: &mut DbConn, token: &str) -> Result<Cohort, AppError> {
     match AccessToken::lookup(conn, PURPOSE, token)? {
         Lookup::Live(t) => {
             let id = t.cohort_id.ok_or_else(|| AppError::internal("invite without a cohort"))?;
-            cohorts::by_id(conn, id)
+            crate::services::access::by_id(conn, id)
         }
         Lookup::Retired(_) => Err(AppError::Gone(
             "This invite link is no longer active. Please ask the group's facilitator for a new one.".into(),

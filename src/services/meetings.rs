@@ -15,7 +15,7 @@ use crate::db::models::{
 use crate::db::schema::{enrolments, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::services::{cohorts, forms, schedule};
+use crate::services::{forms, schedule};
 
 #[derive(Debug, Serialize)]
 pub struct MeetingPage {
@@ -83,7 +83,7 @@ pub fn page(
     cohort_id: i64,
     meeting_id: i64,
 ) -> Result<MeetingPage, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let session = curriculum
@@ -229,7 +229,7 @@ pub fn record_attendance(
     meeting_id: i64,
     marks: &[(i64, AttendanceStatus)],
 ) -> Result<usize, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     if meeting.status == "cancelled" {
         return Err(AppError::validation(
@@ -293,7 +293,7 @@ pub fn record_fidelity(
     delivered: &[usize],
     note: &str,
 ) -> Result<(), AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let segments = curriculum
@@ -345,7 +345,7 @@ pub fn reschedule(
     date: &str,
     time: &str,
 ) -> Result<(), AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let (local_date, local_time) = date_and_time(date, time)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
@@ -381,7 +381,7 @@ pub fn cancel(
     cohort_id: i64,
     meeting_id: i64,
 ) -> Result<(), AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     write_tx(conn, |conn| {
         Meeting::set_status(conn, meeting.id, "cancelled")?;
@@ -409,7 +409,7 @@ pub fn add_makeup(
     date: &str,
     time: &str,
 ) -> Result<i64, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let mut errors = FieldErrors::default();
     let session = session_number

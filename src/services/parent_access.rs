@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::auth::token::{keyed_mac, random_bytes};
+use crate::crypto::{keyed_mac, random_bytes};
 use crate::db::models::access_token::AccessToken;
 use crate::db::models::{login_attempt, Enrolment, NewAuditEntry, Participant};
 use crate::db::schema::{access_tokens, enrolments, login_attempts, participants};
@@ -253,10 +253,10 @@ fn code_mac(
     salt: &str,
     code: &str,
 ) -> Result<HmacSha256, AppError> {
-    keyed_mac(
+    Ok(keyed_mac(
         secret,
         &format!("{CODE_PURPOSE}:{enrolment_id}:{salt}:{code}"),
-    )
+    )?)
 }
 
 /// What is stored for a code: a random salt and a keyed hash bound to the
@@ -468,7 +468,7 @@ fn stranger(
 /// A parent turns the group's emails off (queued ones are cancelled) or
 /// back on, from their page.
 pub fn set_emails(conn: &mut DbConn, enrolment_id: i64, on: bool) -> Result<(), AppError> {
-    let me = parents::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     if on {
         follow_ups::resubscribe(conn, enrolment_id)?;
     } else {

@@ -4,17 +4,14 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::token::{hash_token, new_token};
-use crate::curriculum::Curriculum;
+use crate::crypto::{hash_token, new_token};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
-use crate::db::models::{
-    Cohort, CurriculumVersion, Enrolment, Meeting, NewAuditEntry, Participant, Reflection, User,
-};
+use crate::db::models::{Cohort, Enrolment, Meeting, NewAuditEntry, Participant, Reflection, User};
 use crate::db::schema::{access_tokens, enrolments};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
-use crate::services::{cohorts, schedule};
+use crate::services::schedule;
 
 pub const LINK_PURPOSE: &str = "participant";
 /// The version of the "what we keep and who sees it" text parents agree to.
@@ -49,7 +46,7 @@ pub fn new_link(
     enrolment_id: i64,
     policy: LinkPolicy,
 ) -> Result<(String, String), AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
@@ -86,22 +83,8 @@ impl LinkChannel {
     }
 }
 
-/// When personal links end: `days_after_course` days after the group's
-/// last meeting (`PARENT_LINK_DAYS`, 90 by default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkPolicy {
-    pub days_after_course: i64,
-}
+pub use crate::config::{LinkPolicy, DEFAULT_LINK_DAYS};
 
-impl Default for LinkPolicy {
-    fn default() -> Self {
-        Self {
-            days_after_course: DEFAULT_LINK_DAYS,
-        }
-    }
-}
-
-pub const DEFAULT_LINK_DAYS: i64 = 90;
 /// A link made after the course is over (to read back or take one's data
 /// away) still works for this long.
 pub const LINK_MIN_DAYS: i64 = 7;
@@ -204,7 +187,7 @@ pub fn revoke_links(
     cohort_id: i64,
     enrolment_id: i64,
 ) -> Result<String, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
@@ -262,38 +245,8 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<LinkOpen, AppError> {
     })
 }
 
-/// Everything about the parent whose session this is.
-pub struct Me {
-    pub enrolment: Enrolment,
-    pub participant: Participant,
-    pub cohort: Cohort,
-    pub curriculum: std::sync::Arc<Curriculum>,
-}
-
-pub fn me(conn: &mut DbConn, enrolment_id: i64) -> Result<Me, AppError> {
-    let enrolment: Enrolment = enrolments::table
-        .find(enrolment_id)
-        .select(Enrolment::as_select())
-        .load(conn)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::Unauthorized("Please open your personal link again.".into()))?;
-    let participant = Participant::find(conn, enrolment.participant_id)?;
-    if participant.erased_at.is_some() {
-        return Err(AppError::Gone("This account has been deleted.".into()));
-    }
-    let cohort = cohorts::by_id(conn, enrolment.cohort_id)?;
-    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
-    Ok(Me {
-        enrolment,
-        participant,
-        cohort,
-        curriculum,
-    })
-}
-
 pub fn give_consent(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
-    let me = me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     write_tx(conn, |conn| {
         diesel::update(enrolments::table.find(me.enrolment.id))
             .set((
@@ -337,7 +290,7 @@ pub struct SessionLine {
 }
 
 pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> {
-    let me = me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let tz = schedule::parse_time_zone(&me.cohort.time_zone)?;
     let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
     let reflections = Reflection::for_enrolment(conn, me.enrolment.id)?;

@@ -13,7 +13,7 @@ use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::pdf::documents::{self, Certificate, Handout, Plan, Recipient, SignIn};
 use crate::pdf::{self, Paper};
-use crate::services::{cohorts, follow_ups, participants as parents, schedule};
+use crate::services::{follow_ups, participants as parents, schedule};
 
 /// A finished file and the name to save it under.
 #[derive(Debug)]
@@ -95,7 +95,7 @@ fn meeting_facts(
     cohort_id: i64,
     meeting_id: i64,
 ) -> Result<MeetingFacts, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
@@ -354,7 +354,7 @@ pub fn packet_for(
     only_session: Option<u32>,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     packet(
         conn,
         &cohort,
@@ -380,7 +380,7 @@ pub fn certificates(
     minimum: Option<u32>,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let sessions = curriculum.sessions.len() as u32;
@@ -452,7 +452,7 @@ pub fn my_handout(
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
-    let me = parents::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let s = session(&me.curriculum, number)?;
     let tz = schedule::parse_time_zone(&me.cohort.time_zone)?;
     let at: Option<NaiveDateTime> = meetings::table

@@ -16,7 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
-use crate::services::{participants as parents, schedule};
+use crate::services::schedule;
 
 /// How one table's personal data is exported and erased.
 pub struct TableRule {
@@ -162,7 +162,7 @@ type ReflectionRow = (
 /// Everything attune holds about the parent of this session, across all
 /// their groups.
 pub fn export(conn: &mut DbConn, enrolment_id: i64) -> Result<Export, AppError> {
-    let me = parents::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let rows: Vec<EnrolmentRow> = enrolments::table
         .inner_join(cohorts::table)
         .filter(enrolments::participant_id.eq(me.participant.id))
@@ -281,7 +281,7 @@ pub fn export(conn: &mut DbConn, enrolment_id: i64) -> Result<Export, AppError> 
 
 /// Erases the parent of this session everywhere, following `PERSONAL_DATA`.
 pub fn erase(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
-    let me = parents::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let pid = me.participant.id;
     write_tx(conn, |conn| {
         let their: Vec<(i64, i64)> = enrolments::table

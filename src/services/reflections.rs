@@ -17,8 +17,8 @@ use crate::db::models::{Meeting, NewAuditEntry, Reflection, User};
 use crate::db::schema::{enrolments, participants, reflections};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::services::participants::{self as parents, reflection_window};
-use crate::services::{cohorts, schedule};
+use crate::services::participants::reflection_window;
+use crate::services::schedule;
 
 /// The most one answer may hold (about ten pages).
 pub const MAX_ANSWER_CHARS: usize = 20_000;
@@ -88,7 +88,7 @@ pub fn session_page(
     number: u32,
     typed: Option<(&ReflectionForm, &FieldErrors)>,
 ) -> Result<SessionPage, AppError> {
-    let me = parents::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let session = me
         .curriculum
         .session(number)
@@ -182,7 +182,7 @@ pub fn save(
     number: u32,
     form: &ReflectionForm,
 ) -> Result<&'static str, AppError> {
-    let me = parents::me(conn, enrolment_id)?;
+    let me = crate::services::access::me(conn, enrolment_id)?;
     let session = me
         .curriculum
         .session(number)
@@ -318,7 +318,7 @@ pub fn read(
     cohort_id: i64,
     filter: ReadFilter,
 ) -> Result<ReadingPage, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum =
         crate::db::models::CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
@@ -467,7 +467,7 @@ pub fn reply(
     reflection_id: i64,
     text: &str,
 ) -> Result<i64, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let (reflection, cohort_of): (Reflection, i64) = reflections::table
         .inner_join(enrolments::table)
         .filter(reflections::id.eq(reflection_id))

@@ -9,7 +9,7 @@ use crate::db::models::{
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::Composer;
-use crate::services::{cohorts, follow_ups, forms, users};
+use crate::services::{follow_ups, forms, users};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -87,7 +87,7 @@ pub fn add(
     input: &ParticipantInput,
     source: &str,
 ) -> Result<(Enrolment, Added), AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
         let added = add_in_tx(conn, Some(user), cohort.id, input, source)?;
         follow_ups::queue_welcome(conn, mail, added.0.id, now())?;
@@ -180,7 +180,7 @@ pub fn set_active(
     enrolment_id: i64,
     active: bool,
 ) -> Result<String, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     write_tx(conn, |conn| {
         Enrolment::set_status(

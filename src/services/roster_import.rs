@@ -11,7 +11,6 @@ use crate::db::models::{Enrolment, User};
 use crate::db::schema::{participants, roster_imports};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
-use crate::services::cohorts;
 use crate::services::roster::{self, Added, ParticipantForm, ParticipantInput};
 
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
@@ -324,7 +323,7 @@ pub fn stage(
     cohort_id: i64,
     bytes: &[u8],
 ) -> Result<Preview, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let parsed = parse(bytes)?;
     let import_id = write_tx(conn, |conn| {
         // Files nobody confirmed within a day are dropped.
@@ -418,7 +417,7 @@ pub fn confirm(
     cohort_id: i64,
     import_id: i64,
 ) -> Result<Imported, AppError> {
-    let cohort = cohorts::find_visible(conn, user, cohort_id)?;
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let content: Vec<u8> = roster_imports::table
         .find(import_id)
         .filter(roster_imports::cohort_id.eq(cohort.id))

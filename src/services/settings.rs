@@ -9,7 +9,7 @@ pub fn secret_key(conn: &mut DbConn, configured: Option<&str>) -> Result<Vec<u8>
     if let Some(key) = configured {
         return Ok(key.as_bytes().to_vec());
     }
-    let generated = hex::encode(crate::auth::token::random_bytes::<64>()?);
+    let generated = hex::encode(crate::crypto::random_bytes::<64>()?);
     let stored = app_setting::get_or_insert(conn, "secret_key", || generated)?;
     hex::decode(stored.trim()).map_err(|e| AppError::internal(format!("stored secret key: {e}")))
 }

@@ -1,7 +1,24 @@
-use crate::auth::password::{hash_password, validate_new_password};
+use crate::crypto::hash_password;
 use crate::db::models::{NewAuditEntry, NewUser, User};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A password a person chose: long enough, and not only spaces.
+pub fn validate_new_password(password: &str) -> Result<(), AppError> {
+    if password.trim().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::validation(format!(
+            "Please choose a password of at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    if password.len() > 1024 {
+        return Err(AppError::validation(
+            "That password is too long; please use at most 1,024 characters.",
+        ));
+    }
+    Ok(())
+}
 
 /// Lower-cased, trimmed, and plausibly an address. Real proof comes from
 /// mail that arrives.
@@ -92,6 +109,13 @@ pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(validate_new_password("short").is_err());
+        assert!(validate_new_password("          x").is_err());
+        assert!(validate_new_password("long enough pass").is_ok());
+    }
+
     use super::*;
 
     #[test]

@@ -187,7 +187,7 @@ async fn posts_without_the_form_token_are_refused_and_change_nothing() {
     let user = User::find_by_email(&mut conn, "ana@example.org")
         .unwrap()
         .unwrap();
-    assert!(attune::auth::password::verify_password(
+    assert!(attune::crypto::verify_password(
         PASSWORD,
         &user.password_hash
     ));

@@ -168,7 +168,7 @@ fn demo_data_is_a_living_cohort_and_can_be_made_again() {
     let user = User::find_by_email(&mut conn, "demo@attune.local")
         .unwrap()
         .unwrap();
-    assert!(attune::auth::password::verify_password(
+    assert!(attune::crypto::verify_password(
         &first.password,
         &user.password_hash
     ));
@@ -189,7 +189,7 @@ fn demo_data_is_a_living_cohort_and_can_be_made_again() {
     let user = User::find_by_email(&mut conn, "demo@attune.local")
         .unwrap()
         .unwrap();
-    assert!(attune::auth::password::verify_password(
+    assert!(attune::crypto::verify_password(
         &second.password,
         &user.password_hash
     ));

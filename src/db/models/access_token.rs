@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::auth::token::{hash_token, new_token};
+use crate::crypto::{hash_token, new_token};
 use crate::db::schema::access_tokens;
 use crate::db::{now, DbConn};
 use crate::error::AppError;

@@ -18,7 +18,7 @@ pub mod user;
 pub mod web_session;
 
 pub use attendance::{Attendance, AttendanceStatus};
-pub use audit::NewAuditEntry;
+pub use audit::{Audit, NewAuditEntry};
 pub use cohort::{Cohort, NewCohort};
 pub use curriculum_version::CurriculumVersion;
 pub use enrolment::{Enrolment, NewEnrolment};

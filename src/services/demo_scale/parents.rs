@@ -2,11 +2,11 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::mix;
-use super::round::Member;
+use super::plan::Member;
 use super::rows::ReflectionRow;
+use super::shared::mix;
+use super::shared::EMAIL_DOMAIN;
 use super::words::{ANSWERS, FIRST_NAMES, LAST_NAMES, NICKNAMES, REPLIES};
-use super::EMAIL_DOMAIN;
 use crate::curriculum::Curriculum;
 use crate::error::AppError;
 

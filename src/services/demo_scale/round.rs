@@ -8,12 +8,13 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use super::parents::{reflections_of, Person};
+use super::plan::{CohortPlan, Member, PlannedMeeting};
 use super::rows::{
     insert_all, AttendanceRow, CohortRow, EnrolmentRow, FacilitatorRow, MeetingRow, ParticipantRow,
     Rows,
 };
+use super::shared::{mix, ScaleReport, EMAIL_DOMAIN, TITLE_PREFIX};
 use super::words::{PLACES, SLOTS, TIME_ZONES, WEEKDAYS};
-use super::{mix, ScaleReport, EMAIL_DOMAIN, TITLE_PREFIX};
 use crate::curriculum::Curriculum;
 use crate::db::schema::{cohorts, enrolments, meetings, participants};
 use crate::db::DbConn;
@@ -36,39 +37,6 @@ pub struct Writer<'a> {
     pub last_participant: i64,
     pub last_cohort: i64,
     pub report: ScaleReport,
-}
-
-pub struct CohortPlan {
-    index: usize,
-    title: String,
-    curriculum: usize,
-    time_zone: &'static str,
-    meeting_time: &'static str,
-    pub lead: i64,
-    co: Option<i64>,
-    created_at: NaiveDateTime,
-    pub meetings: Vec<PlannedMeeting>,
-    /// The index of its first parent among all scale parents.
-    first_participant: usize,
-    pub size: usize,
-}
-
-pub struct PlannedMeeting {
-    pub session_number: i32,
-    pub starts_at: NaiveDateTime,
-    minutes: i32,
-    schedule_note: Option<String>,
-}
-
-/// A parent in their cohort.
-#[derive(Clone, Copy)]
-pub struct Member<'p> {
-    pub plan: &'p CohortPlan,
-    pub cohort_id: i64,
-    pub enrolment_id: i64,
-    /// The parent's index among all scale parents.
-    pub who: usize,
-    pub withdrawn: Option<NaiveDateTime>,
 }
 
 impl Writer<'_> {

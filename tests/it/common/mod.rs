@@ -431,7 +431,7 @@ pub const PASSWORD: &str = "a long enough password";
 pub fn add_user(app: &TestApp, email: &str, admin: bool) -> attune::db::models::User {
     use attune::db::models::{NewUser, User};
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let hash = HASH.get_or_init(|| attune::auth::password::hash_password(PASSWORD).unwrap());
+    let hash = HASH.get_or_init(|| attune::crypto::hash_password(PASSWORD).unwrap());
     let mut conn = app.state.pool.get().unwrap();
     let at = attune::db::now();
     User::insert(

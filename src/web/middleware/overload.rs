@@ -14,10 +14,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
 use crate::render::Templates;
-use crate::AppState;
 
-/// Seconds a refused client is asked to wait.
-pub const RETRY_AFTER_SECS: u32 = 2;
+pub use crate::error::RETRY_AFTER_SECS;
 const TITLE: &str = "We're very busy right now";
 const MESSAGE: &str =
     "Lots of people are using attune at this moment. Nothing was changed. Please try again in a few seconds.";
@@ -48,8 +46,8 @@ impl Gate {
             max: max.max(1),
             refused: AtomicU64::new(0),
             last_warning: AtomicU64::new(0),
-            html: super::errors::page_html(Some(templates), status, TITLE, MESSAGE),
-            json: super::errors::page_json(status, TITLE, MESSAGE),
+            html: crate::handlers::errors::page_html(Some(templates), status, TITLE, MESSAGE),
+            json: crate::handlers::errors::page_json(status, TITLE, MESSAGE),
         }
     }
 
@@ -119,16 +117,17 @@ pub async fn limit(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    // The gate is its own app data (the app registers `state.gate`), so
+    // this file need not know the whole state.
+    let Some(gate) = req.app_data::<web::Data<Gate>>().cloned() else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_left_body);
     };
-    let gate = &state.gate;
     let pass = gate.enter();
     if pass.is_none() {
-        let res = gate.busy_response(super::errors::wants_json(req.request()));
+        let res = gate.busy_response(crate::handlers::errors::wants_json(req.request()));
         return Ok(req.into_response(res).map_into_right_body());
     }
     let res = next.call(req).await;
