@@ -78,3 +78,19 @@ pub fn me(conn: &mut DbConn, enrolment_id: i64) -> Result<Me, AppError> {
         curriculum,
     })
 }
+
+/// Admin-only work: anyone else is refused (403, with `refusal`) and the
+/// attempt is audited against `area`.
+pub fn require_admin(
+    conn: &mut DbConn,
+    user: &User,
+    area: &str,
+    refusal: &str,
+) -> Result<(), AppError> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        crate::services::audit_denied(conn, user, area, None)?;
+        Err(AppError::Forbidden(refusal.into()))
+    }
+}

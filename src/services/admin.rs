@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
 use crate::db::models::web_session::WebSession;
-use crate::db::models::{NewAuditEntry, User};
+use crate::db::models::Audit;
+use crate::db::models::User;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::services::users::{self, NewAccount};
@@ -20,34 +21,20 @@ pub struct UserLine {
     pub is_me: bool,
 }
 
-fn require_admin(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
-    if user.is_admin {
-        Ok(())
-    } else {
-        crate::services::audit_denied(conn, user, "admin", None)?;
-        Err(AppError::Forbidden(
-            "Only administrators can manage accounts.".into(),
-        ))
-    }
-}
-
 fn audit(conn: &mut DbConn, admin: &User, action: &str, subject: i64) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: "user",
-        actor_id: Some(admin.id),
-        action,
-        subject_kind: Some("user"),
-        subject_id: Some(subject),
-        cohort_id: None,
-        ip: None,
-        detail: None,
-    }
-    .insert(conn)
+    Audit::by_user(admin.id)
+        .did(action)
+        .on("user", subject)
+        .record(conn)
 }
 
 pub fn list(conn: &mut DbConn, admin: &User) -> Result<Vec<UserLine>, AppError> {
-    require_admin(conn, admin)?;
+    crate::services::access::require_admin(
+        conn,
+        admin,
+        "admin",
+        "Only administrators can manage accounts.",
+    )?;
     Ok(User::all(conn)?
         .into_iter()
         .map(|u| UserLine {
@@ -75,7 +62,12 @@ pub fn create(
     admin: &User,
     form: &AccountForm,
 ) -> Result<(User, String), AppError> {
-    require_admin(conn, admin)?;
+    crate::services::access::require_admin(
+        conn,
+        admin,
+        "admin",
+        "Only administrators can manage accounts.",
+    )?;
     let mut e = FieldErrors::default();
     if let Err(err) = users::validate_name(&form.name) {
         e.add("name", err.to_string());
@@ -108,7 +100,12 @@ pub fn reset_password(
     admin: &User,
     user_id: i64,
 ) -> Result<(User, String), AppError> {
-    require_admin(conn, admin)?;
+    crate::services::access::require_admin(
+        conn,
+        admin,
+        "admin",
+        "Only administrators can manage accounts.",
+    )?;
     let user = find(conn, user_id)?;
     let password = new_readable_password()?;
     let hash = hash_password(&password)?;
@@ -127,7 +124,12 @@ pub fn set_disabled(
     user_id: i64,
     disabled: bool,
 ) -> Result<User, AppError> {
-    require_admin(conn, admin)?;
+    crate::services::access::require_admin(
+        conn,
+        admin,
+        "admin",
+        "Only administrators can manage accounts.",
+    )?;
     let user = find(conn, user_id)?;
     if user.id == admin.id && disabled {
         return Err(AppError::validation(

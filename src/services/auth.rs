@@ -8,7 +8,8 @@ use crate::crypto::{hash_password, verify_password};
 use crate::crypto::{hash_token, new_token};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
-use crate::db::models::{login_attempt, NewAuditEntry, User};
+use crate::db::models::Audit;
+use crate::db::models::{login_attempt, User};
 use crate::db::schema::access_tokens;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -58,18 +59,11 @@ fn audit(
     subject: Option<i64>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: if actor.is_some() { "user" } else { "anonymous" },
-        actor_id: actor,
-        action,
-        subject_kind: subject.map(|_| "user"),
-        subject_id: subject,
-        cohort_id: None,
-        ip,
-        detail: None,
-    }
-    .insert(conn)
+    Audit::actor(if actor.is_some() { "user" } else { "anonymous" }, actor)
+        .did(action)
+        .on_if(subject.map(|_| "user"), subject)
+        .from_ip(ip)
+        .record(conn)
 }
 
 /// Checks an email and password. Every outcome is audited; failures count

@@ -6,8 +6,9 @@ use chrono::{TimeZone, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 use crate::db::models::access_token::{AccessToken, Lookup};
-use crate::db::models::{CurriculumVersion, Meeting, NewAuditEntry, User};
-use crate::db::{now, write_tx, DbConn};
+use crate::db::models::Audit;
+use crate::db::models::{CurriculumVersion, Meeting, User};
+use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
 
 pub const PURPOSE: &str = "calendar";
@@ -17,18 +18,11 @@ pub fn renew(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<String, A
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
         let token = AccessToken::replace_for_cohort(conn, PURPOSE, cohort.id)?;
-        NewAuditEntry {
-            at: now(),
-            actor_kind: "user",
-            actor_id: Some(user.id),
-            action: "calendar.renew",
-            subject_kind: Some("cohort"),
-            subject_id: Some(cohort.id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+        Audit::by_user(user.id)
+            .did("calendar.renew")
+            .on("cohort", cohort.id)
+            .in_cohort(cohort.id)
+            .record(conn)?;
         Ok(token)
     })
 }

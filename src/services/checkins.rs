@@ -5,7 +5,8 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::models::{Meeting, NewAuditEntry, User};
+use crate::db::models::Audit;
+use crate::db::models::{Meeting, User};
 use crate::db::schema::{checkins, enrolments};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -235,18 +236,13 @@ pub fn save(
             .do_update()
             .set((checkins::answers.eq(&json), checkins::updated_at.eq(at)));
         crate::on_backend!(conn, |c| upsert.execute(c))?;
-        NewAuditEntry {
-            at,
-            actor_kind: "participant",
-            actor_id: Some(me.participant.id),
-            action: "checkin.save",
-            subject_kind: Some("enrolment"),
-            subject_id: Some(enrolment_id),
-            cohort_id: Some(me.cohort.id),
-            ip: None,
-            detail: Some(phase.as_str()),
-        }
-        .insert(conn)
+        Audit::by_participant(me.participant.id)
+            .did("checkin.save")
+            .on_enrolment(enrolment_id)
+            .in_cohort(me.cohort.id)
+            .detail(Some(phase.as_str()))
+            .at(at)
+            .record(conn)
     })
 }
 

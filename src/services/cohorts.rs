@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::db::models::Audit;
 use crate::db::models::{Cohort, User};
 use crate::db::schema::{cohort_facilitators, cohorts, curriculum_versions, enrolments, meetings};
 use crate::db::{now, DbConn};
@@ -340,7 +341,7 @@ pub fn check_form(
 /// Creates the cohort, pins its curriculum version, makes `user` its lead
 /// facilitator and schedules one meeting per session.
 pub fn create(conn: &mut DbConn, user: &User, plan: &CohortPlan) -> Result<Cohort, AppError> {
-    use crate::db::models::{CurriculumVersion, Meeting, NewAuditEntry, NewCohort, NewMeeting};
+    use crate::db::models::{CurriculumVersion, Meeting, NewCohort, NewMeeting};
     crate::db::write_tx(conn, |conn| {
         let at = now();
         let (version, _) = CurriculumVersion::import(conn, &plan.curriculum)?;
@@ -382,18 +383,12 @@ pub fn create(conn: &mut DbConn, user: &User, plan: &CohortPlan) -> Result<Cohor
             })
             .collect();
         Meeting::insert_many(conn, &meetings)?;
-        NewAuditEntry {
-            at,
-            actor_kind: "user",
-            actor_id: Some(user.id),
-            action: "cohort.create",
-            subject_kind: Some("cohort"),
-            subject_id: Some(cohort.id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+        Audit::by_user(user.id)
+            .did("cohort.create")
+            .on("cohort", cohort.id)
+            .in_cohort(cohort.id)
+            .at(at)
+            .record(conn)?;
         Ok(cohort)
     })
 }
@@ -710,18 +705,11 @@ pub fn add_facilitator(
                 cohort_facilitators::added_at.eq(now()),
             ))
             .execute(conn)?;
-        crate::db::models::NewAuditEntry {
-            at: now(),
-            actor_kind: "user",
-            actor_id: Some(user.id),
-            action: "cohort.add_facilitator",
-            subject_kind: Some("user"),
-            subject_id: Some(other.id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+        Audit::by_user(user.id)
+            .did("cohort.add_facilitator")
+            .on("user", other.id)
+            .in_cohort(cohort.id)
+            .record(conn)?;
         Ok(other)
     })
 }
@@ -747,17 +735,10 @@ pub fn remove_facilitator(
                 "That person is not a co-facilitator of this group.",
             ));
         }
-        crate::db::models::NewAuditEntry {
-            at: now(),
-            actor_kind: "user",
-            actor_id: Some(user.id),
-            action: "cohort.remove_facilitator",
-            subject_kind: Some("user"),
-            subject_id: Some(other_id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)
+        Audit::by_user(user.id)
+            .did("cohort.remove_facilitator")
+            .on("user", other_id)
+            .in_cohort(cohort.id)
+            .record(conn)
     })
 }

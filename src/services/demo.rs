@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
 use crate::curriculum::Library;
+use crate::db::models::Audit;
 use crate::db::models::{
     attendance::Attendance, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
-    NewAuditEntry, NewCohort, NewEnrolment, NewMeeting, NewParticipant, NewReflection, NewUser,
-    Participant, Reflection, User,
+    NewCohort, NewEnrolment, NewMeeting, NewParticipant, NewReflection, NewUser, Participant,
+    Reflection, User,
 };
 use crate::db::schema::cohorts;
 use crate::db::{now, write_tx, DbConn};
@@ -258,18 +259,12 @@ pub fn seed(
             }
         }
 
-        NewAuditEntry {
-            at,
-            actor_kind: "system",
-            actor_id: None,
-            action: "demo.seed",
-            subject_kind: Some("cohort"),
-            subject_id: Some(cohort.id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+        Audit::system()
+            .did("demo.seed")
+            .on("cohort", cohort.id)
+            .in_cohort(cohort.id)
+            .at(at)
+            .record(conn)?;
 
         Ok(DemoReport {
             email: DEMO_EMAIL.into(),

@@ -27,7 +27,8 @@ use diesel::prelude::*;
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
 use crate::curriculum::{Curriculum, Library};
-use crate::db::models::{CurriculumVersion, NewAuditEntry, NewUser, User};
+use crate::db::models::Audit;
+use crate::db::models::{CurriculumVersion, NewUser, User};
 use crate::db::schema::{cohorts, participants, users};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
@@ -219,18 +220,11 @@ fn load(
         writer.write(conn, &plans)?;
         progress(writer.report.participants, wanted);
     }
-    NewAuditEntry {
-        at,
-        actor_kind: "system",
-        actor_id: None,
-        action: "demo.scale",
-        subject_kind: None,
-        subject_id: None,
-        cohort_id: None,
-        ip: None,
-        detail: Some(&format!("{wanted} participants")),
-    }
-    .insert(conn)?;
+    Audit::system()
+        .did("demo.scale")
+        .detail(Some(&format!("{wanted} participants")))
+        .at(at)
+        .record(conn)?;
     Ok(writer.report)
 }
 

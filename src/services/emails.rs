@@ -12,7 +12,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::models::outbox_message::StatusCounts;
-use crate::db::models::{Cohort, Meeting, NewAuditEntry, OutboxMessage, User};
+use crate::db::models::Audit;
+use crate::db::models::{Cohort, Meeting, OutboxMessage, User};
 use crate::db::schema::{cohorts, enrolments, meetings, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -69,18 +70,11 @@ fn audit(
     id: i64,
     cohort_id: Option<i64>,
 ) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: "user",
-        actor_id: Some(user.id),
-        action,
-        subject_kind: Some(kind),
-        subject_id: Some(id),
-        cohort_id,
-        ip: None,
-        detail: None,
-    }
-    .insert(conn)
+    Audit::by_user(user.id)
+        .did(action)
+        .on(kind, id)
+        .in_cohort_if(cohort_id)
+        .record(conn)
 }
 
 // ---------------------------------------------------------------------
@@ -552,20 +546,14 @@ pub fn resend_in_cohort(
     resend(conn, user, m)
 }
 
-fn require_admin(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
-    if user.is_admin {
-        Ok(())
-    } else {
-        crate::services::audit_denied(conn, user, "outbox", None)?;
-        Err(AppError::Forbidden(
-            "Only administrators can see every group's emails.".into(),
-        ))
-    }
-}
-
 /// An administrator sends any stuck message again (same rules).
 pub fn admin_resend(conn: &mut DbConn, user: &User, message_id: i64) -> Result<Resent, AppError> {
-    require_admin(conn, user)?;
+    crate::services::access::require_admin(
+        conn,
+        user,
+        "outbox",
+        "Only administrators can see every group's emails.",
+    )?;
     let m = OutboxMessage::find(conn, message_id)?
         .ok_or_else(|| AppError::not_found("We couldn't find that email."))?;
     resend(conn, user, m)
@@ -596,7 +584,12 @@ pub struct OutboxPage {
 
 /// Failed and dead messages of every group, latest first.
 pub fn outbox(conn: &mut DbConn, user: &User) -> Result<OutboxPage, AppError> {
-    require_admin(conn, user)?;
+    crate::services::access::require_admin(
+        conn,
+        user,
+        "outbox",
+        "Only administrators can see every group's emails.",
+    )?;
     let counts = StatusCounts::from_rows(&OutboxMessage::counts(conn, None)?);
     let rows = OutboxMessage::troubled(conn, TROUBLED)?;
     let mut ids: Vec<i64> = rows.iter().filter_map(|m| m.cohort_id).collect();

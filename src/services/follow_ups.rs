@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::curriculum::model::SegmentKind;
 use crate::curriculum::{markdown, Curriculum};
+use crate::db::models::Audit;
 use crate::db::models::{Cohort, CurriculumVersion, Meeting, OutboxMessage};
 use crate::db::schema::{
     cohort_facilitators, cohorts, enrolments, meetings, outbox_messages, participants, reflections,
@@ -930,18 +931,13 @@ pub fn unsubscribe_by_link(
             .find(enrolment_id)
             .select(enrolments::cohort_id)
             .first(conn)?;
-        crate::db::models::NewAuditEntry {
-            at,
-            actor_kind: "participant",
-            actor_id: None,
-            action: "enrolment.unsubscribe",
-            subject_kind: Some("enrolment"),
-            subject_id: Some(enrolment_id),
-            cohort_id: Some(cohort_id),
-            ip: None,
-            detail: Some("email link"),
-        }
-        .insert(conn)?;
+        Audit::actor("participant", None)
+            .did("enrolment.unsubscribe")
+            .on_enrolment(enrolment_id)
+            .in_cohort(cohort_id)
+            .detail(Some("email link"))
+            .at(at)
+            .record(conn)?;
     }
     Ok(changed)
 }

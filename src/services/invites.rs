@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::models::access_token::{AccessToken, Lookup};
-use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, NewAuditEntry, User};
+use crate::db::models::Audit;
+use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, User};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::roster::{self, ParticipantForm};
@@ -37,22 +38,18 @@ fn audit(
     cohort_id: i64,
     subject: Option<i64>,
 ) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: if actor.is_some() {
+    Audit::actor(
+        if actor.is_some() {
             "user"
         } else {
             "participant"
         },
-        actor_id: actor,
-        action,
-        subject_kind: subject.map(|_| "enrolment"),
-        subject_id: subject,
-        cohort_id: Some(cohort_id),
-        ip: None,
-        detail: None,
-    }
-    .insert(conn)
+        actor,
+    )
+    .did(action)
+    .on_if(subject.map(|_| "enrolment"), subject)
+    .in_cohort(cohort_id)
+    .record(conn)
 }
 
 /// The cohort a live invite token opens.

@@ -9,9 +9,8 @@ use serde::Serialize;
 
 use crate::curriculum::markdown;
 use crate::db::models::attendance::Attendance;
-use crate::db::models::{
-    meeting_segment, AttendanceStatus, CurriculumVersion, Meeting, NewAuditEntry, User,
-};
+use crate::db::models::Audit;
+use crate::db::models::{meeting_segment, AttendanceStatus, CurriculumVersion, Meeting, User};
 use crate::db::schema::{enrolments, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -196,18 +195,12 @@ fn audit(
     cohort_id: i64,
     detail: Option<&str>,
 ) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: "user",
-        actor_id: Some(user.id),
-        action,
-        subject_kind: Some(kind),
-        subject_id: Some(id),
-        cohort_id: Some(cohort_id),
-        ip: None,
-        detail,
-    }
-    .insert(conn)
+    Audit::by_user(user.id)
+        .did(action)
+        .on(kind, id)
+        .in_cohort(cohort_id)
+        .detail(detail)
+        .record(conn)
 }
 
 pub fn parse_status(s: &str) -> Option<AttendanceStatus> {

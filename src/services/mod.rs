@@ -34,16 +34,9 @@ pub fn audit_denied(
     kind: &str,
     id: Option<i64>,
 ) -> Result<(), crate::error::AppError> {
-    crate::db::models::NewAuditEntry {
-        at: crate::db::now(),
-        actor_kind: "user",
-        actor_id: Some(user.id),
-        action: "authz.denied",
-        subject_kind: Some(kind),
-        subject_id: id,
-        cohort_id: id.filter(|_| kind == "cohort"),
-        ip: None,
-        detail: None,
-    }
-    .insert(conn)
+    crate::db::models::Audit::by_user(user.id)
+        .did("authz.denied")
+        .on_if(Some(kind), id)
+        .in_cohort_if(id.filter(|_| kind == "cohort"))
+        .record(conn)
 }

@@ -14,7 +14,8 @@ use sha2::Sha256;
 
 use crate::crypto::{keyed_mac, random_bytes};
 use crate::db::models::access_token::AccessToken;
-use crate::db::models::{login_attempt, Enrolment, NewAuditEntry, Participant};
+use crate::db::models::Audit;
+use crate::db::models::{login_attempt, Enrolment, Participant};
 use crate::db::schema::{access_tokens, enrolments, login_attempts, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -114,22 +115,19 @@ fn audit(
     enrolment: Option<&Enrolment>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: if enrolment.is_some() {
+    Audit::actor(
+        if enrolment.is_some() {
             "participant"
         } else {
             "anonymous"
         },
-        actor_id: enrolment.map(|e| e.participant_id),
-        action,
-        subject_kind: enrolment.map(|_| "enrolment"),
-        subject_id: enrolment.map(|e| e.id),
-        cohort_id: enrolment.map(|e| e.cohort_id),
-        ip,
-        detail: None,
-    }
-    .insert(conn)
+        enrolment.map(|e| e.participant_id),
+    )
+    .did(action)
+    .on_if(enrolment.map(|_| "enrolment"), enrolment.map(|e| e.id))
+    .in_cohort_if(enrolment.map(|e| e.cohort_id))
+    .from_ip(ip)
+    .record(conn)
 }
 
 /// The active enrolments of the (not erased) parent with this address,

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::crypto::{hash_token, new_token};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
-use crate::db::models::{Cohort, Enrolment, Meeting, NewAuditEntry, Participant, Reflection, User};
+use crate::db::models::Audit;
+use crate::db::models::{Cohort, Enrolment, Meeting, Participant, Reflection, User};
 use crate::db::schema::{access_tokens, enrolments};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
@@ -23,18 +24,11 @@ fn audit(
     action: &str,
     enrolment: &Enrolment,
 ) -> Result<(), AppError> {
-    NewAuditEntry {
-        at: now(),
-        actor_kind: actor.0,
-        actor_id: actor.1,
-        action,
-        subject_kind: Some("enrolment"),
-        subject_id: Some(enrolment.id),
-        cohort_id: Some(enrolment.cohort_id),
-        ip: None,
-        detail: None,
-    }
-    .insert(conn)
+    Audit::actor(actor.0, actor.1)
+        .did(action)
+        .on_enrolment(enrolment.id)
+        .in_cohort(enrolment.cohort_id)
+        .record(conn)
 }
 
 /// A new personal link for a parent (their other links keep working).

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::curriculum::{Curriculum, Library, Session};
-use crate::db::models::audit::NewAuditEntry;
+use crate::db::models::Audit;
 use crate::db::models::{Cohort, CurriculumVersion, Meeting, User};
 use crate::db::schema::{attendance, enrolments, meetings, participants};
 use crate::db::{now, write_tx, DbConn};
@@ -292,18 +292,11 @@ pub fn packet(
                 "{}/p/{token}",
                 printed.base_url.trim_end_matches('/')
             ));
-            NewAuditEntry {
-                at: now(),
-                actor_kind: if actor.is_some() { "user" } else { "system" },
-                actor_id: actor,
-                action: "participant.link_printed",
-                subject_kind: Some("enrolment"),
-                subject_id: Some(*enrolment_id),
-                cohort_id: Some(cohort.id),
-                ip: None,
-                detail: None,
-            }
-            .insert(conn)?;
+            Audit::by_user_or_system(actor)
+                .did("participant.link_printed")
+                .on_enrolment(*enrolment_id)
+                .in_cohort(cohort.id)
+                .record(conn)?;
         }
         Ok::<_, AppError>(links)
     })?;

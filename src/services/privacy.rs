@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::models::web_session::WebSession;
-use crate::db::models::{CurriculumVersion, NewAuditEntry};
+use crate::db::models::Audit;
+use crate::db::models::CurriculumVersion;
 use crate::db::schema::{
     access_tokens, attendance, checkins, cohorts, enrolments, meetings, outbox_messages,
     participants, reflections, roster_imports,
@@ -323,18 +324,12 @@ pub fn erase(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
             ))
             .execute(conn)?;
         for (eid, cid) in &their {
-            NewAuditEntry {
-                at,
-                actor_kind: "participant",
-                actor_id: Some(pid),
-                action: "participant.erase",
-                subject_kind: Some("enrolment"),
-                subject_id: Some(*eid),
-                cohort_id: Some(*cid),
-                ip: None,
-                detail: None,
-            }
-            .insert(conn)?;
+            Audit::by_participant(pid)
+                .did("participant.erase")
+                .on_enrolment(*eid)
+                .in_cohort(*cid)
+                .at(at)
+                .record(conn)?;
         }
         Ok(())
     })

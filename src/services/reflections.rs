@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::curriculum::markdown;
-use crate::db::models::{Meeting, NewAuditEntry, Reflection, User};
+use crate::db::models::Audit;
+use crate::db::models::{Meeting, Reflection, User};
 use crate::db::schema::{enrolments, participants, reflections};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -254,22 +255,16 @@ pub fn save(
                 reflections::updated_at.eq(at),
             ));
         crate::on_backend!(conn, |c| upsert.execute(c))?;
-        NewAuditEntry {
-            at,
-            actor_kind: "participant",
-            actor_id: Some(me.participant.id),
-            action: if status == "submitted" {
+        Audit::by_participant(me.participant.id)
+            .did(if status == "submitted" {
                 "reflection.send"
             } else {
                 "reflection.draft"
-            },
-            subject_kind: Some("enrolment"),
-            subject_id: Some(enrolment_id),
-            cohort_id: Some(me.cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+            })
+            .on_enrolment(enrolment_id)
+            .in_cohort(me.cohort.id)
+            .at(at)
+            .record(conn)?;
         Ok(if status == "submitted" {
             "sent"
         } else {
@@ -378,18 +373,12 @@ pub fn read(
         .collect();
     write_tx(conn, |conn| {
         for id in &shown {
-            NewAuditEntry {
-                at,
-                actor_kind: "user",
-                actor_id: Some(user.id),
-                action: "reflection.read",
-                subject_kind: Some("reflection"),
-                subject_id: Some(*id),
-                cohort_id: Some(cohort.id),
-                ip: None,
-                detail: None,
-            }
-            .insert(conn)?;
+            Audit::by_user(user.id)
+                .did("reflection.read")
+                .on("reflection", *id)
+                .in_cohort(cohort.id)
+                .at(at)
+                .record(conn)?;
         }
         diesel::update(
             reflections::table
@@ -500,18 +489,11 @@ pub fn reply(
                 reflections::replied_at.eq(Some(now())),
             ))
             .execute(conn)?;
-        NewAuditEntry {
-            at: now(),
-            actor_kind: "user",
-            actor_id: Some(user.id),
-            action: "reflection.reply",
-            subject_kind: Some("reflection"),
-            subject_id: Some(reflection.id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+        Audit::by_user(user.id)
+            .did("reflection.reply")
+            .on("reflection", reflection.id)
+            .in_cohort(cohort.id)
+            .record(conn)?;
         Ok(reflection.session_number as i64)
     })
 }

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::models::Audit;
 use crate::db::models::{
-    Enrolment, NewAuditEntry, NewEnrolment, NewParticipant, OutboxMessage, Participant, User,
+    Enrolment, NewEnrolment, NewParticipant, OutboxMessage, Participant, User,
 };
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -148,26 +149,24 @@ pub fn add_in_tx(
     if input.notes.is_some() {
         Enrolment::set_notes(conn, enrolment.id, input.notes.as_deref())?;
     }
-    NewAuditEntry {
-        at,
-        actor_kind: if actor.is_some() {
+    Audit::actor(
+        if actor.is_some() {
             "user"
         } else {
             "participant"
         },
-        actor_id: actor.map(|u| u.id),
-        action: if added == Added::New {
-            "enrolment.add"
-        } else {
-            "enrolment.readmit"
-        },
-        subject_kind: Some("enrolment"),
-        subject_id: Some(enrolment.id),
-        cohort_id: Some(cohort_id),
-        ip: None,
-        detail: Some(source),
-    }
-    .insert(conn)?;
+        actor.map(|u| u.id),
+    )
+    .did(if added == Added::New {
+        "enrolment.add"
+    } else {
+        "enrolment.readmit"
+    })
+    .on_enrolment(enrolment.id)
+    .in_cohort(cohort_id)
+    .detail(Some(source))
+    .at(at)
+    .record(conn)?;
     Ok((enrolment, added))
 }
 
@@ -194,22 +193,15 @@ pub fn set_active(
         } else {
             OutboxMessage::cancel_for_enrolment(conn, enrolment.id, "They left the group.", now())?;
         }
-        NewAuditEntry {
-            at: now(),
-            actor_kind: "user",
-            actor_id: Some(user.id),
-            action: if active {
+        Audit::by_user(user.id)
+            .did(if active {
                 "enrolment.readmit"
             } else {
                 "enrolment.withdraw"
-            },
-            subject_kind: Some("enrolment"),
-            subject_id: Some(enrolment.id),
-            cohort_id: Some(cohort.id),
-            ip: None,
-            detail: None,
-        }
-        .insert(conn)?;
+            })
+            .on_enrolment(enrolment.id)
+            .in_cohort(cohort.id)
+            .record(conn)?;
         let name = Participant::find(conn, enrolment.participant_id)?.name;
         Ok(name)
     })

@@ -1,5 +1,6 @@
 use crate::crypto::hash_password;
-use crate::db::models::{NewAuditEntry, NewUser, User};
+use crate::db::models::Audit;
+use crate::db::models::{NewUser, User};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 
@@ -87,22 +88,16 @@ pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, 
                 updated_at: at,
             },
         )?;
-        NewAuditEntry {
-            at,
-            actor_kind: "system",
-            actor_id: None,
-            action: "user.create",
-            subject_kind: Some("user"),
-            subject_id: Some(user.id),
-            cohort_id: None,
-            ip: None,
-            detail: Some(if account.is_admin {
+        Audit::system()
+            .did("user.create")
+            .on("user", user.id)
+            .detail(Some(if account.is_admin {
                 "admin"
             } else {
                 "facilitator"
-            }),
-        }
-        .insert(conn)?;
+            }))
+            .at(at)
+            .record(conn)?;
         Ok(user)
     })
 }

@@ -43,7 +43,8 @@ pub struct Audit<'a> {
     actor_kind: &'a str,
     actor_id: Option<i64>,
     action: &'a str,
-    subject: Option<(&'a str, i64)>,
+    subject_kind: Option<&'a str>,
+    subject_id: Option<i64>,
     cohort_id: Option<i64>,
     ip: Option<&'a str>,
     detail: Option<&'a str>,
@@ -58,7 +59,8 @@ impl<'a> Audit<'a> {
             actor_kind: kind,
             actor_id: id,
             action: "",
-            subject: None,
+            subject_kind: None,
+            subject_id: None,
             cohort_id: None,
             ip: None,
             detail: None,
@@ -101,13 +103,16 @@ impl<'a> Audit<'a> {
 
     /// The record it was done to: `("enrolment", 12)`.
     pub fn on(mut self, kind: &'a str, id: i64) -> Self {
-        self.subject = Some((kind, id));
+        self.subject_kind = Some(kind);
+        self.subject_id = Some(id);
         self
     }
 
-    /// The record, when there may be none.
+    /// The record, when its kind or id may be unknown (a refused look at
+    /// "the admin pages" has a kind and no id).
     pub fn on_if(mut self, kind: Option<&'a str>, id: Option<i64>) -> Self {
-        self.subject = kind.zip(id);
+        self.subject_kind = kind;
+        self.subject_id = id;
         self
     }
 
@@ -149,8 +154,8 @@ impl<'a> Audit<'a> {
             actor_kind: self.actor_kind,
             actor_id: self.actor_id,
             action: self.action,
-            subject_kind: self.subject.map(|s| s.0),
-            subject_id: self.subject.map(|s| s.1),
+            subject_kind: self.subject_kind,
+            subject_id: self.subject_id,
             cohort_id: self.cohort_id,
             ip: self.ip,
             detail: self.detail,
