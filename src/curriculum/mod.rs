@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod model;
 pub mod parse;
 pub mod readability;
+pub mod safety;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -415,6 +416,7 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
         }
     }
 
+    check_safety(folder, manifest.as_ref(), &sessions, problems);
     let manifest = manifest?;
     if !complete || problems.len() > before {
         return None;
@@ -430,9 +432,74 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
         authors: manifest.authors,
         license: manifest.license,
         language: manifest.language,
+        locale: manifest.locale,
+        guide: folder
+            .files
+            .get("guide.md")
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+            .replace("\r\n", "\n"),
         content_hash: folder.content_hash(),
         sessions,
     })
+}
+
+/// The course-safety rules (`safety.rs`): the guide, session 1's limit of
+/// confidentiality, and the locale's spelling in every text file.
+fn check_safety(
+    folder: &CurriculumFiles,
+    manifest: Option<&parse::Manifest>,
+    sessions: &[Session],
+    problems: &mut Vec<Problem>,
+) {
+    // Files that are not UTF-8 were reported when they were read.
+    let text_of = |rel: &str| {
+        folder
+            .files
+            .get(rel)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(|t| t.replace("\r\n", "\n"))
+    };
+    let guide = text_of("guide.md");
+    safety::check_guide(&folder.display("guide.md"), guide.as_deref(), problems);
+    if let Some(first) = sessions.iter().find(|s| s.number == 1) {
+        let rel = folder
+            .files
+            .keys()
+            .find(|k| {
+                k.strip_prefix("sessions/")
+                    .and_then(parse::session_file_name)
+                    .is_some_and(|(n, _)| n == 1)
+            })
+            .cloned()
+            .unwrap_or_default();
+        let raw = text_of(&rel).unwrap_or_default();
+        let handout_line = raw
+            .lines()
+            .position(|l| l.trim_end() == "# Parent handout")
+            .map_or(1, |i| i + 1);
+        let mut plan = first.facilitator_notes.clone();
+        for notes in first.agenda.iter().filter_map(|s| s.notes.as_deref()) {
+            plan.push('\n');
+            plan.push_str(notes);
+        }
+        safety::check_session_one(
+            &folder.display(&rel),
+            &plan,
+            &first.parent_handout,
+            handout_line,
+            problems,
+        );
+    }
+    if let Some(locale) = manifest.and_then(|m| m.locale.as_deref()) {
+        for rel in folder.files.keys() {
+            if rel.ends_with(".md") || rel.ends_with(".toml") {
+                if let Some(text) = text_of(rel) {
+                    safety::check_spelling(&folder.display(rel), &text, locale, problems);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,13 @@ pub struct Curriculum {
     pub authors: Vec<String>,
     pub license: String,
     pub language: String,
+    /// `en-US` or `en-GB`, when the course names one.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The facilitator guide (`guide.md`), Markdown. Versions stored
+    /// before guides existed have none.
+    #[serde(default)]
+    pub guide: String,
     /// SHA-256 over every file of the curriculum folder (hex).
     pub content_hash: String,
     pub sessions: Vec<Session>,

@@ -11,7 +11,7 @@ use super::Problem;
 /// The highest Flesch-Kincaid grade a parent handout may read at.
 pub const MAX_HANDOUT_GRADE: f64 = 8.0;
 
-pub const MANIFEST_KEYS: [&str; 8] = [
+pub const MANIFEST_KEYS: [&str; 9] = [
     "title",
     "summary",
     "audience",
@@ -20,6 +20,7 @@ pub const MANIFEST_KEYS: [&str; 8] = [
     "authors",
     "license",
     "language",
+    "locale",
 ];
 
 const SESSION_KEYS: [&str; 8] = [
@@ -44,6 +45,8 @@ pub struct Manifest {
     pub authors: Vec<String>,
     pub license: String,
     pub language: String,
+    /// `en-US` or `en-GB`: the spelling every file keeps to.
+    pub locale: Option<String>,
 }
 
 pub fn parse_manifest(path: &str, text: &str, problems: &mut Vec<Problem>) -> Option<Manifest> {
@@ -72,6 +75,23 @@ pub fn parse_manifest(path: &str, text: &str, problems: &mut Vec<Problem>) -> Op
     let language = table
         .optional_string(&mut ctx, "language")
         .unwrap_or_else(|| "en".into());
+    let locale = table.optional_string(&mut ctx, "locale");
+    if let Some(l) = locale
+        .as_deref()
+        .filter(|l| !super::safety::LOCALES.contains(l))
+    {
+        let line = text
+            .lines()
+            .position(|t| t.trim_start().starts_with("locale"))
+            .map_or(1, |i| i + 1);
+        ctx.report_line(
+            line,
+            &format!(
+                "`locale` is `{l}`; use one of {} (the spelling the checker holds every file to)",
+                super::safety::LOCALES.join(", ")
+            ),
+        );
+    }
     let manifest = Manifest {
         title: title?,
         summary: summary?,
@@ -81,6 +101,7 @@ pub fn parse_manifest(path: &str, text: &str, problems: &mut Vec<Problem>) -> Op
         authors: authors?.0,
         license: license?,
         language,
+        locale,
     };
     (problems.len() == before).then_some(manifest)
 }

@@ -199,16 +199,19 @@ impl<'a> Layouter<'a> {
             } => self.list(*ordered, *start, items, x, width),
             Block::Table(t) => self.table(t, x, width),
             Block::WritingLines { count } => {
-                // The prompt above stays with the first two lines.
+                // The prompt above stays with its lines. A short block is
+                // never split (two lone lines on a page of their own are
+                // no use to write on); a long one keeps its first two.
                 if let Some(last) = self.items.last_mut() {
                     last.keep_with_next = true;
                 }
                 let count = (*count).min(200);
+                let whole = count <= style::WRITING_LINES_KEPT_TOGETHER;
                 for i in 0..count {
                     let h = style::WRITING_LINE;
                     self.push(Item {
                         height: h,
-                        keep_with_next: i == 0 && count > 1,
+                        keep_with_next: i + 1 < count && (whole || i == 0),
                         draws: vec![Draw::Line {
                             x1: x,
                             y1: h - 2.0,

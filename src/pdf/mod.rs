@@ -276,6 +276,8 @@ pub mod style {
     pub const MARGIN_BOTTOM: f32 = 57.0;
     pub const HEADING: [f32; 3] = [19.0, 14.5, 12.0];
     pub const WRITING_LINE: f32 = 25.0; // about 9 mm: room for handwriting
+    /// Writing lines up to this many move to the next page as one block.
+    pub const WRITING_LINES_KEPT_TOGETHER: usize = 8;
 }
 
 /// Renders a document to PDF bytes. Never panics on any text or structure;

@@ -198,7 +198,7 @@ fn write_documents() {
         }),
         lost_link_url: Some("https://attune.example.org/p/lost".into()),
     };
-    assert_eq!(page_count(&handout_document(&h, Paper::A4)), 2);
+    assert_eq!(page_count(&handout_document(&h, Paper::A4)), 3);
     write_pdf(&dir, "handout.pdf", handout(&h, Paper::A4));
     let p = Plan {
         curriculum: c,
@@ -209,7 +209,7 @@ fn write_documents() {
         location: Some("St Anne's church hall".into()),
         facilitators: vec!["Maria Jensen".into(), "Sam Okafor".into()],
     };
-    assert_eq!(page_count(&plan_document(&p, Paper::Letter)), 3);
+    assert_eq!(page_count(&plan_document(&p, Paper::Letter)), 4);
     write_pdf(&dir, "plan.pdf", plan(&p, Paper::Letter));
     let si = SignIn {
         group: "Tuesday evenings at St Anne's".into(),

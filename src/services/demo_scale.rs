@@ -122,7 +122,14 @@ pub fn seed(
         )));
     }
     // Secure Base first: the printed cohort runs the course `attune demo` shows.
-    let mut curricula: Vec<Arc<Curriculum>> = library.all().into_iter().cloned().collect();
+    // Multi-week courses only: the scale data is weekly groups with a
+    // reflection per session, not one-off workshops.
+    let mut curricula: Vec<Arc<Curriculum>> = library
+        .all()
+        .into_iter()
+        .filter(|c| c.sessions.len() > 1)
+        .cloned()
+        .collect();
     curricula.sort_by_key(|c| c.slug != "secure-base");
     if curricula.is_empty() {
         return Err(AppError::validation(

@@ -146,12 +146,12 @@ fn the_checker_passes_the_shipped_curricula() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("ok  ")).count(),
-        3,
+        5,
         "{stdout}"
     );
     assert_eq!(
         stdout.lines().count(),
-        3,
+        5,
         "one line per curriculum: {stdout}"
     );
 }
@@ -205,6 +205,8 @@ fn the_checker_lists_every_planted_error_with_file_and_line() {
         ),
         ("typos/sessions/03-after-a-gap.md", 22, "Flesch-Kincaid"),
         ("no-manifest", 1, "no curriculum.toml"),
+        ("typos/guide.md", 1, "missing guide.md"),
+        ("bad-syntax/guide.md", 1, "missing guide.md"),
         ("bad-syntax/sessions/01-broken.md", 2, "TOML syntax"),
         (
             "bad-syntax/sessions/01-broken.md",
@@ -227,6 +229,120 @@ fn the_checker_lists_every_planted_error_with_file_and_line() {
     );
 }
 
+/// Copies a shipped one-session workshop to `dir/name`, changed by `edit`
+/// (relative path, file text) -> new text, or None to leave the file out.
+fn workshop_copy(dir: &Path, name: &str, edit: impl Fn(&str, &str) -> Option<String>) {
+    let from = repo_path("curricula/calm-after-the-storm");
+    for rel in [
+        "curriculum.toml",
+        "guide.md",
+        "sessions/01-calm-after-the-storm.md",
+    ] {
+        let text = std::fs::read_to_string(from.join(rel)).unwrap();
+        if let Some(text) = edit(rel, &text) {
+            let to = dir.join(name).join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::write(to, text).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_checker_holds_courses_to_the_safety_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    // A course without its facilitator guide.
+    workshop_copy(dir.path(), "no-guide", |rel, t| {
+        (rel != "guide.md").then(|| t.to_string())
+    });
+    // The other locale's spelling, on a known line of the handout.
+    let session = "sessions/01-calm-after-the-storm.md";
+    let mut colour_line = 0;
+    workshop_copy(dir.path(), "wrong-spelling", |rel, t| {
+        Some(if rel == session {
+            t.replacen(
+                "# Parent handout\n",
+                "# Parent handout\n\nPick a colour for calm.\n",
+                1,
+            )
+        } else {
+            t.to_string()
+        })
+    });
+    let copied = std::fs::read_to_string(dir.path().join("wrong-spelling").join(session)).unwrap();
+    for (i, l) in copied.lines().enumerate() {
+        if l.contains("colour") {
+            colour_line = i + 1;
+        }
+    }
+    // Session 1 that promises "what is shared stays here" with no word
+    // about when a facilitator must act.
+    let mut handout_line = 0;
+    workshop_copy(dir.path(), "no-limit", |rel, t| {
+        if rel != session {
+            return Some(t.to_string());
+        }
+        let mut t = t.to_string();
+        for (from, to) in [
+            ("exception", "rule"),
+            ("unless", "and"),
+            ("except", "and"),
+            ("harmed", "helped"),
+            ("harm", "help"),
+            ("hurt", "help"),
+            ("danger", "luck"),
+            ("unsafe", "tired"),
+            ("at risk", "at rest"),
+            ("but if", "and if"),
+            ("one time", "one day"),
+            ("safe", "calm"),
+        ] {
+            t = t.replace(from, to);
+        }
+        Some(t)
+    });
+    let limitless = std::fs::read_to_string(dir.path().join("no-limit").join(session)).unwrap();
+    for (i, l) in limitless.lines().enumerate() {
+        if l == "# Parent handout" {
+            handout_line = i + 1;
+        }
+    }
+    let out = attune(&repo_path(""))
+        .args(["curriculum", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let root = dir.path().display();
+    for (file, line, fragment) in [
+        ("no-guide/guide.md".to_string(), 1, "missing guide.md"),
+        (
+            format!("wrong-spelling/{session}"),
+            colour_line,
+            "`colour` is UK spelling; this course is en-US: write `color`",
+        ),
+        (
+            format!("no-limit/{session}"),
+            1,
+            "session 1's plan must state the limit of confidentiality",
+        ),
+        (
+            format!("no-limit/{session}"),
+            handout_line,
+            "session 1's handout must tell parents the limit of confidentiality",
+        ),
+    ] {
+        let prefix = format!("{root}/{file}:{line}: ");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&prefix) && l.contains(fragment)),
+            "expected {file}:{line} {fragment:?} in:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("4 problem(s)"), "only those:\n{stdout}");
+}
+
 #[test]
 fn the_curriculum_list_names_versions_and_hashes() {
     let out = attune(&repo_path(""))
@@ -235,8 +351,9 @@ fn the_curriculum_list_names_versions_and_hashes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), 3);
-    assert!(stdout.contains("secure-base") && stdout.contains("1.0.0"));
+    assert_eq!(stdout.lines().count(), 5);
+    assert!(stdout.contains("secure-base") && stdout.contains("1.1.0"));
+    assert!(stdout.contains("calm-after-the-storm") && stdout.contains("1.0.0"));
 }
 
 #[test]
