@@ -71,6 +71,7 @@ route_table! {
     get "/cohorts/new" => cohorts::new_cohort;
     post "/cohorts" => cohorts::create_cohort;
     get "/cohorts/{id}" => cohorts::show_cohort;
+    get "/cohorts/{id}/guide" => cohorts::show_guide;
     post "/cohorts/{id}/facilitators" => cohorts::add_facilitator;
     post "/cohorts/{id}/facilitators/{user}/remove" => cohorts::remove_facilitator;
     post "/cohorts/{id}/meetings" => meetings::create_makeup;
@@ -84,6 +85,7 @@ route_table! {
     get "/cohorts/{id}/meetings/{meeting}/sign-in.pdf" => print::meeting_sign_in;
     post "/cohorts/{id}/packet" => print::create_packet;
     get "/cohorts/{id}/certificates.pdf" => print::certificates;
+    get "/cohorts/{id}/facilitator-packet.pdf" => print::facilitator_packet;
     get "/cohorts/{id}/participants/new" => roster::new_participant;
     post "/cohorts/{id}/participants" => roster::create_participant;
     get "/cohorts/{id}/import" => roster_import::new_import;

@@ -86,7 +86,7 @@ pub fn parse_manifest(path: &str, text: &str, problems: &mut Vec<Problem>) -> Op
             .map_or(1, |i| i + 1);
         ctx.report_line(
             line,
-            &format!(
+            format!(
                 "`locale` is `{l}`; use one of {} (the spelling the checker holds every file to)",
                 super::safety::LOCALES.join(", ")
             ),

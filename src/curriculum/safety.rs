@@ -239,7 +239,7 @@ mod tests {
         check_guide("g.md", Some(&GUIDE.replace("## Fidelity\n", "")), &mut p);
         assert_eq!(p.len(), 1);
         assert!(p[0].message.contains("no `## Fidelity`"), "{p:?}");
-        assert_eq!(p[0].line, 12);
+        assert_eq!(p[0].line, 11);
         let swapped = GUIDE
             .replace("## Aims", "## TMP")
             .replace("## Fidelity", "## Aims")

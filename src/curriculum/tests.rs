@@ -1,15 +1,23 @@
 use super::*;
 
+/// A curriculum folder of these files, with a complete guide unless the
+/// test gives its own.
 fn folder(files: &[(&str, &str)]) -> CurriculumFiles {
+    let mut files: std::collections::BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+        .collect();
+    files
+        .entry("guide.md".into())
+        .or_insert_with(|| GUIDE.as_bytes().to_vec());
     CurriculumFiles {
         slug: "demo".into(),
         display_root: "curricula/demo".into(),
-        files: files
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
-            .collect(),
+        files,
     }
 }
+
+const GUIDE: &str = "# Calm Together: facilitator guide\n\n## Aims\n## Who it is for and not for\n## Screening and when to refer\n## Ideas and evidence\n## Group agreements\n## Disclosure and safeguarding\n## Looking after yourself\n## Adapting the course\n## Fidelity\n";
 
 const MANIFEST: &str = r#"title = "Calm Together"
 summary = "Four evenings."
@@ -44,13 +52,15 @@ title = "The pause"
 
 # Facilitator notes
 
-Set the chairs in a circle.
+Set the chairs in a circle. Agree that what is shared stays in the group, with one exception: if someone may be harmed, you must act.
 
 # Parent handout
 
 ## Why a pause helps
 
 A short pause gives you a moment. You can do it.
+
+What you share stays in the group. There is one exception. If someone may be harmed, the facilitator must act to keep them safe.
 "#;
 
 #[test]
@@ -147,10 +157,9 @@ fn prompts_are_counted() {
 
 #[test]
 fn sections_are_required_and_handout_not_empty() {
-    let problems = problems_of(&SESSION.replace(
-        "## Why a pause helps\n\nA short pause gives you a moment. You can do it.\n",
-        "\n",
-    ));
+    let handout = &SESSION[SESSION.find("# Parent handout").unwrap()..];
+    let empty = SESSION.replace(handout, "# Parent handout\n\n");
+    let problems = problems_of(&empty);
     assert_problem(&problems, 27, "the parent handout is empty");
     let problems = problems_of(&SESSION.replace("# Facilitator notes", "# Notes"));
     assert!(problems

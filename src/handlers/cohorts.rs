@@ -109,6 +109,25 @@ pub async fn show_cohort(
     )
 }
 
+/// The course guide of the version this group runs.
+pub async fn show_guide(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let page = current
+        .db(&state, move |conn, user| {
+            crate::services::curricula::guide_page(conn, user, id)
+        })
+        .await?;
+    state.templates.view(
+        "pages/cohorts/guide",
+        &current.context()?,
+        json!({ "title": format!("Course guide: {}", page.curriculum_title), "guide": page }),
+    )
+}
+
 #[derive(Debug, serde::Deserialize)]
 pub struct FacilitatorForm {
     #[serde(default)]

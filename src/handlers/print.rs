@@ -150,6 +150,23 @@ pub async fn create_packet(
     Ok(download(pdf))
 }
 
+/// The course guide and every session's plan, for the group's facilitators.
+pub async fn facilitator_packet(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<i64>,
+    query: web::Query<PaperQuery>,
+) -> Result<HttpResponse, AppError> {
+    let cohort = path.into_inner();
+    let paper = print::paper(query.paper.as_deref())?;
+    let pdf = current
+        .db(&state, move |conn, user| {
+            print::facilitator_packet(conn, user, cohort, paper)
+        })
+        .await?;
+    Ok(download(pdf))
+}
+
 pub async fn certificates(
     state: web::Data<AppState>,
     current: CurrentUser,

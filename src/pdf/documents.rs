@@ -207,6 +207,45 @@ pub fn plan(p: &Plan<'_>, paper: Paper) -> Vec<u8> {
 }
 
 pub fn plan_document(p: &Plan<'_>, paper: Paper) -> Document {
+    let title = format!("Session {}: {}", p.session.number, p.session.title);
+    Document {
+        title: format!("{} \u{2013} facilitator plan", title),
+        paper,
+        landscape: false,
+        parts: vec![plan_part(p)],
+    }
+}
+
+/// The facilitator's binder for a whole course: the course guide, then
+/// every session's plan, each starting on a right-hand page.
+pub fn facilitator_packet(c: &Curriculum, plans: &[Plan<'_>], paper: Paper) -> Document {
+    let mut parts = Vec::with_capacity(plans.len() + 1);
+    if !c.guide.trim().is_empty() {
+        parts.push(Part {
+            header: format!("{} \u{00B7} course guide", c.title),
+            footer: format!("{} \u{00B7} version {}", c.title, c.version),
+            bookmark: Some("Course guide".into()),
+            start_on_odd_page: true,
+            plain: false,
+            scale: 0.95,
+            blocks: markdown::to_blocks(&c.guide, 0),
+        });
+    }
+    for p in plans {
+        let mut part = plan_part(p);
+        part.bookmark = Some(format!("Session {}: {}", p.session.number, p.session.title));
+        part.start_on_odd_page = true;
+        parts.push(part);
+    }
+    Document {
+        title: format!("{} \u{2013} facilitator packet", c.title),
+        paper,
+        landscape: false,
+        parts,
+    }
+}
+
+fn plan_part(p: &Plan<'_>) -> Part {
     let s = p.session;
     let title = format!("Session {}: {}", s.number, s.title);
     let mut blocks = vec![
@@ -311,19 +350,14 @@ pub fn plan_document(p: &Plan<'_>, paper: Paper) -> Document {
         blocks.push(Block::heading(2, "Notes"));
         blocks.extend(markdown::to_blocks(&s.facilitator_notes, 1));
     }
-    Document {
-        title: format!("{} \u{2013} facilitator plan", title),
-        paper,
-        landscape: false,
-        parts: vec![Part {
-            header: format!("{} \u{00B7} facilitator plan", p.curriculum.title),
-            footer: format!("{} \u{00B7} {}", p.group, title),
-            bookmark: None,
-            start_on_odd_page: false,
-            plain: false,
-            scale: 0.9,
-            blocks,
-        }],
+    Part {
+        header: format!("{} \u{00B7} facilitator plan", p.curriculum.title),
+        footer: format!("{} \u{00B7} {}", p.group, title),
+        bookmark: None,
+        start_on_odd_page: false,
+        plain: false,
+        scale: 0.9,
+        blocks,
     }
 }
 

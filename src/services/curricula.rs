@@ -152,6 +152,43 @@ fn format_hours(minutes: u32) -> String {
     }
 }
 
+/// A group's course guide, for its facilitators: the guide of the exact
+/// version the group runs.
+#[derive(Debug, Serialize)]
+pub struct GuidePage {
+    pub cohort_id: i64,
+    pub cohort_title: String,
+    pub curriculum_title: String,
+    pub version: String,
+    /// Empty for a version stored before courses had guides.
+    pub guide_html: String,
+}
+
+pub fn guide_page(
+    conn: &mut DbConn,
+    user: &crate::db::models::User,
+    cohort_id: i64,
+) -> Result<GuidePage, AppError> {
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
+    let c = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
+    // The page has its own title; the guide's `# Title` line is not repeated.
+    let body: String = c
+        .guide
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .enumerate()
+        .filter(|(i, l)| !(*i == 0 && l.starts_with("# ")))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    Ok(GuidePage {
+        cohort_id: cohort.id,
+        cohort_title: cohort.title,
+        curriculum_title: c.title.clone(),
+        version: c.version.clone(),
+        guide_html: markdown::to_safe_html(&body),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -183,6 +183,53 @@ pub fn meeting_plan(
     ))
 }
 
+/// The facilitator packet of a group: its course guide, then the plan of
+/// every session with the group's own dates and clock times (a session
+/// with no meeting yet prints without a date).
+pub fn facilitator_packet(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    paper: Paper,
+) -> Result<Pdf, AppError> {
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let meetings = Meeting::for_cohort(conn, cohort.id)?;
+    let facilitators: Vec<String> = follow_ups::facilitators(conn, cohort.id)?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let plans: Vec<Plan> = curriculum
+        .sessions
+        .iter()
+        .map(|s| {
+            let meeting = meetings
+                .iter()
+                .find(|m| m.session_number as u32 == s.number && m.status != "cancelled");
+            Plan {
+                curriculum: &curriculum,
+                session: s,
+                group: cohort.title.clone(),
+                when: meeting
+                    .map(|m| schedule::format_local(tz, m.starts_at))
+                    .unwrap_or_else(|| "not scheduled yet".into()),
+                start: meeting
+                    .map(|m| schedule::to_local(tz, m.starts_at).time())
+                    .unwrap_or_default(),
+                location: meeting
+                    .and_then(|m| m.location.clone())
+                    .or_else(|| cohort.location.clone()),
+                facilitators: facilitators.clone(),
+            }
+        })
+        .collect();
+    Ok(Pdf::new(
+        &documents::facilitator_packet(&curriculum, &plans, paper),
+        &[&cohort.title, "facilitator-packet"],
+    ))
+}
+
 /// Active parents of a group, by name: (enrolment id, name to print).
 fn roster(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<(i64, String)>, AppError> {
     let people: Vec<(i64, String, Option<String>)> = enrolments::table

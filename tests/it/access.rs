@@ -164,6 +164,7 @@ fn matrix() -> Vec<Row> {
         ("get", "/cohorts/new", SIGNED_IN, &[]),
         ("post", "/cohorts", SIGNED_IN, &[("title", "")]),
         ("get", "/cohorts/{id}", COHORT, &[]),
+        ("get", "/cohorts/{id}/guide", COHORT, &[]),
         (
             "post",
             "/cohorts/{id}/facilitators",
@@ -209,6 +210,7 @@ fn matrix() -> Vec<Row> {
         ("post", "/cohorts/{id}/packet", COHORT, &[("session", "1")]),
         // The fixture's parent came to enough meetings for a certificate.
         ("get", "/cohorts/{id}/certificates.pdf", COHORT, &[]),
+        ("get", "/cohorts/{id}/facilitator-packet.pdf", COHORT, &[]),
         (
             "post",
             "/cohorts/{id}/meetings/{meeting}/attendance",

@@ -98,6 +98,11 @@ fn the_format_readme_example_passes_the_checker() {
     )
     .unwrap();
     std::fs::write(
+        example.join("guide.md"),
+        block_after("`curricula/example/guide.md`"),
+    )
+    .unwrap();
+    std::fs::write(
         example.join("sessions/01-the-pause.md"),
         block_after("`curricula/example/sessions/01-the-pause.md`:"),
     )
@@ -107,4 +112,31 @@ fn the_format_readme_example_passes_the_checker() {
     let c = loaded.library.get("example").unwrap();
     assert_eq!(c.sessions[0].agenda.len(), 6);
     assert_eq!(c.sessions[0].minutes, 90);
+}
+
+#[actix_web::test]
+async fn a_groups_facilitators_read_its_course_guide() {
+    let app = crate::common::TestApp::new();
+    let lead = crate::common::add_user(&app, "lead@example.org", false);
+    let cohort = crate::access::make_cohort(&app, &lead, "Tuesday group");
+    let mut b = crate::common::Browser::new(&app);
+    b.sign_in("lead@example.org", crate::common::PASSWORD).await;
+    let group = b.get(&format!("/cohorts/{cohort}")).await;
+    assert!(group
+        .body
+        .contains(&format!("href=\"/cohorts/{cohort}/guide\"")));
+    let page = b.get(&format!("/cohorts/{cohort}/guide")).await;
+    assert_eq!(page.status, actix_web::http::StatusCode::OK);
+    for section in attune::curriculum::safety::GUIDE_SECTIONS {
+        assert!(
+            page.body.contains(&format!(">{section}</h2>")),
+            "{section} in the guide page"
+        );
+    }
+    assert!(page.body.contains("Course guide"));
+    assert_eq!(
+        page.body.matches("<h1").count(),
+        1,
+        "the guide's own title is not repeated"
+    );
 }

@@ -587,6 +587,47 @@ async fn the_plan_sign_in_sheet_and_spare_handouts_of_a_meeting() {
     assert!(links_in(&doc.text, &g.app.state.config.base_url).is_empty());
 }
 
+#[actix_web::test]
+async fn the_facilitator_packet_is_the_course_guide_then_every_plan() {
+    let g = group();
+    let lead = signed_in(&g.app, "mira.okafor@example.org").await;
+    let path = format!("/cohorts/{}/facilitator-packet.pdf", g.cohort);
+    let packet = get(&lead, &format!("{path}?paper=letter")).await;
+    assert_eq!(
+        packet.assert_download(),
+        "tuesday-group-facilitator-packet.pdf"
+    );
+    get(&lead, &format!("{path}?paper=a3"))
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST);
+    let other = signed_in(&g.app, "other@example.org").await;
+    get(&other, &path)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND);
+    if !have_tools() {
+        return;
+    }
+    let doc = inspect(&packet.bytes);
+    assert_size(&doc, LETTER);
+    // The guide first, with every section, then each session's plan on a
+    // right-hand page of its own.
+    assert!(doc.page(1).contains("facilitator guide"), "{}", doc.page(1));
+    for section in attune::curriculum::safety::GUIDE_SECTIONS {
+        assert!(doc.has(section), "{section} in the packet");
+    }
+    let mut last = 0;
+    for n in 1..=7 {
+        let title = format!("Session {n}: {}", g.session(n).title);
+        let page = (1..=doc.pages)
+            .find(|p| doc.page(*p).contains(&flat(&title)) && doc.page(*p).contains("Agenda"))
+            .unwrap_or_else(|| panic!("{title} in the packet"));
+        assert!(page > last, "{title} after the one before");
+        assert_eq!(page % 2, 1, "{title} starts on a right-hand page");
+        last = page;
+    }
+    assert!(doc.has("Tuesday group"));
+}
+
 // ---------------------------------------------------------------------------
 // Packets
 
