@@ -24,7 +24,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use attune::curriculum::{self, Curriculum, Session, Source};
-use attune::pdf::documents::{self, Handout, Plan, Recipient};
+use attune::pdf::documents::{self, Handout, HelpLine, HelpNow, Plan, Recipient};
 use attune::pdf::{self, style, Paper};
 use criterion::{Criterion, SamplingMode};
 use serde::Serialize;
@@ -106,6 +106,7 @@ impl Inputs {
                 link: Some(link.clone()),
             }),
             lost_link_url: Some(LOST.into()),
+            help: help(),
         })
     }
 
@@ -119,6 +120,7 @@ impl Inputs {
             start: chrono::NaiveTime::from_hms_opt(18, 30, 0).ok_or("time")?,
             location: Some("St Anne's church hall".into()),
             facilitators: vec!["Maria Jensen".into(), "Sam Okafor".into()],
+            help: Some(help()),
         })
     }
 
@@ -137,6 +139,7 @@ impl Inputs {
                         link: Some(link.clone()),
                     }),
                     lost_link_url: Some(LOST.into()),
+                    help: help(),
                 });
             }
         }
@@ -868,4 +871,17 @@ fn qr_svg(data: &str) -> Result<String, String> {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
          shape-rendering=\"crispEdges\"><path fill=\"#000\" d=\"{d}\"/></svg>"
     ))
+}
+
+/// A support list like an organization's.
+fn help() -> HelpNow {
+    HelpNow {
+        emergency_number: "911".into(),
+        services: vec![HelpLine {
+            name: "988 Suicide & Crisis Lifeline".into(),
+            helps_with: "Someone to talk to in a crisis".into(),
+            reach: "Call 988  \u{00B7}  Text 988  \u{00B7}  988lifeline.org".into(),
+        }],
+        page_url: Some("https://attune.example.org/help".into()),
+    }
 }

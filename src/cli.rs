@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, ConfigError};
 use crate::curriculum::{self, Source};
 use crate::db;
+use crate::pdf::documents::HelpNow;
 use crate::services;
 use crate::state::{AppState, StartError};
 
@@ -301,20 +302,25 @@ fn handout(
     let paper = paper_arg(paper)?;
     let dir = dir.or_else(|| std::env::var_os("CURRICULA_DIR").map(PathBuf::from));
     let loaded = curriculum::load(&Source::from_config(dir.as_deref()));
-    let pdf = services::print::curriculum_handout(&loaded.library, slug, session, paper).map_err(
-        |e| {
-            let known: Vec<String> = loaded
-                .library
-                .all()
-                .iter()
-                .map(|c| c.slug.clone())
-                .collect();
-            Failure::Setting(ConfigError::new(
-                "--curriculum/--session",
-                format!("{e} (courses here: {})", known.join(", ")),
-            ))
-        },
-    )?;
+    let pdf = services::print::curriculum_handout(
+        &loaded.library,
+        slug,
+        session,
+        HelpNow::without_list(services::support::default_emergency_number()),
+        paper,
+    )
+    .map_err(|e| {
+        let known: Vec<String> = loaded
+            .library
+            .all()
+            .iter()
+            .map(|c| c.slug.clone())
+            .collect();
+        Failure::Setting(ConfigError::new(
+            "--curriculum/--session",
+            format!("{e} (courses here: {})", known.join(", ")),
+        ))
+    })?;
     write_pdf(output, &pdf)
 }
 
@@ -750,7 +756,14 @@ fn run_curriculum(command: CurriculumCommand) -> ExitCode {
         None if Path::new("curricula").is_dir() => Source::Dir(PathBuf::from("curricula")),
         None => Source::Embedded,
     };
-    let loaded = curriculum::load(&source);
+    let mut loaded = curriculum::load(&source);
+    if !listing {
+        for c in loaded.library.all() {
+            loaded
+                .problems
+                .extend(crate::pdf::documents::help_now_problems(c));
+        }
+    }
     for p in &loaded.problems {
         println!("{p}");
     }

@@ -5,7 +5,7 @@ use actix_web::web;
 
 use crate::handlers::{
     admin, assets, auth, cohorts, dashboard, emails, health, links, meetings, parent_access,
-    participant, print, public, reflections, roster, roster_import, unsubscribe,
+    participant, print, public, reflections, roster, roster_import, support, unsubscribe,
 };
 
 macro_rules! route_table {
@@ -24,6 +24,7 @@ route_table! {
     get "/" => public::show_home;
     get "/healthz" => health::show_health;
     get "/assets/{file}" => assets::show_asset;
+    get "/help" => support::show_help;
     get "/curricula" => public::list_curricula;
     get "/curricula/{slug}" => public::show_curriculum;
     get "/curricula/{slug}/sessions/{number}" => public::show_session_handout;
@@ -119,4 +120,8 @@ route_table! {
     post "/admin/users/{user}/enable" => admin::enable_user;
     get "/admin/outbox" => emails::list_outbox;
     post "/admin/outbox/{message}/resend" => emails::admin_resend;
+    get "/admin/support" => support::show_support;
+    post "/admin/support" => support::add_service;
+    post "/admin/support/country" => support::set_country;
+    post "/admin/support/{service}/remove" => support::remove_service;
 }

@@ -277,6 +277,28 @@ diesel::joinable!(attendance -> enrolments (enrolment_id));
 diesel::joinable!(reflections -> enrolments (enrolment_id));
 diesel::joinable!(checkins -> enrolments (enrolment_id));
 
+diesel::table! {
+    support_services (id) {
+        id -> BigInt,
+        name -> Text,
+        helps_with -> Text,
+        phone -> Nullable<Text>,
+        text_number -> Nullable<Text>,
+        web -> Nullable<Text>,
+        hours -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_settings (id) {
+        id -> BigInt,
+        country -> Text,
+        emergency_number -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
@@ -296,4 +318,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     outbox_messages,
     audit_log,
+    support_services,
+    support_settings,
 );

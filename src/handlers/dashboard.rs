@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::services::cohorts;
+use crate::services::{cohorts, support};
 use crate::state::AppState;
 
 pub async fn show_dashboard(
@@ -11,6 +11,7 @@ pub async fn show_dashboard(
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let dashboard = current.db(&state, cohorts::dashboard).await?;
+    let support_listed = !state.db(support::list).await?.is_empty();
     state.templates.view(
         "pages/dashboard/show",
         &current.context()?,
@@ -20,6 +21,7 @@ pub async fn show_dashboard(
             "is_admin": current.user.is_admin,
             "cohorts": dashboard.cohorts,
             "upcoming": dashboard.upcoming,
+            "support_listed": support_listed,
         }),
     )
 }

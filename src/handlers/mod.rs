@@ -18,4 +18,5 @@ pub mod public;
 pub mod reflections;
 pub mod roster;
 pub mod roster_import;
+pub mod support;
 pub mod unsubscribe;

@@ -12,7 +12,7 @@ use crate::auth::{flash, CsrfForm, NoFields, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
 use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReflectionForm};
-use crate::services::{checkins, participants, privacy};
+use crate::services::{checkins, participants, privacy, support};
 use crate::state::AppState;
 
 fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
@@ -177,9 +177,12 @@ async fn render_session(
     let id = me.enrolment_id;
     let page = state
         .db(move |conn| {
-            reflections::session_page(conn, id, number, typed.as_ref().map(|(f, e)| (f, e)))
+            let page =
+                reflections::session_page(conn, id, number, typed.as_ref().map(|(f, e)| (f, e)))?;
+            Ok((page, support::list(conn)?))
         })
         .await?;
+    let (page, help) = page;
     state.templates.view_with_status(
         status,
         "pages/me/session",
@@ -187,6 +190,7 @@ async fn render_session(
         json!({
             "title": format!("Session {}: {}", page.number, page.title),
             "page": page,
+            "help": help,
             "problem": problem,
             "form_token": me.form_token()?,
         }),

@@ -10,6 +10,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::pdf::Paper;
 use crate::services::print::{self, Pdf};
+use crate::services::support;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -51,10 +52,15 @@ pub async fn curriculum_handout(
 ) -> Result<HttpResponse, AppError> {
     let (slug, number) = path.into_inner();
     let paper = print::paper(query.paper.as_deref())?;
+    let base = state.config.base_url.clone();
+    let help = state
+        .db(move |conn| support::help_now(conn, Some(&base)))
+        .await?;
     let state2 = state.clone();
-    let pdf = web::block(move || print::curriculum_handout(&state2.library, &slug, number, paper))
-        .await
-        .map_err(AppError::internal)??;
+    let pdf =
+        web::block(move || print::curriculum_handout(&state2.library, &slug, number, help, paper))
+            .await
+            .map_err(AppError::internal)??;
     Ok(download(pdf))
 }
 
@@ -74,7 +80,7 @@ pub async fn my_handout(
     Ok(download(pdf))
 }
 
-type MeetingPdf = fn(&mut DbConn, &User, i64, i64, Paper) -> Result<Pdf, AppError>;
+type MeetingPdf = fn(&mut DbConn, &User, i64, i64, &str, Paper) -> Result<Pdf, AppError>;
 
 /// The three meeting printouts: same checks, same answer.
 async fn meeting_pdf(
@@ -86,9 +92,10 @@ async fn meeting_pdf(
 ) -> Result<HttpResponse, AppError> {
     let (cohort, meeting) = path.into_inner();
     let paper = print::paper(query.paper.as_deref())?;
+    let base = state.config.base_url.clone();
     let pdf = current
         .db(&state, move |conn, user| {
-            make(conn, user, cohort, meeting, paper)
+            make(conn, user, cohort, meeting, &base, paper)
         })
         .await?;
     Ok(download(pdf))
@@ -159,9 +166,10 @@ pub async fn facilitator_packet(
 ) -> Result<HttpResponse, AppError> {
     let cohort = path.into_inner();
     let paper = print::paper(query.paper.as_deref())?;
+    let base = state.config.base_url.clone();
     let pdf = current
         .db(&state, move |conn, user| {
-            print::facilitator_packet(conn, user, cohort, paper)
+            print::facilitator_packet(conn, user, cohort, &base, paper)
         })
         .await?;
     Ok(download(pdf))

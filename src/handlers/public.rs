@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::services::curricula;
+use crate::services::{curricula, support};
 use crate::state::AppState;
 
 pub async fn show_home(
@@ -60,9 +60,14 @@ pub async fn show_session_handout(
         .get(&slug)
         .ok_or_else(|| AppError::not_found("We don't have a course by that name."))?;
     let page = curricula::handout_page(c, number)?;
+    let help = state.db(support::list).await?;
     state.templates.view(
         "pages/curricula/handout",
         &viewer.context()?,
-        json!({ "title": format!("{} · {}", page.title, page.curriculum_title), "handout": page }),
+        json!({
+            "title": format!("{} · {}", page.title, page.curriculum_title),
+            "handout": page,
+            "help": help,
+        }),
     )
 }

@@ -29,6 +29,128 @@ pub struct Handout<'a> {
     pub recipient: Option<Recipient>,
     /// Where a parent can ask for a new link ("https://…/p/lost").
     pub lost_link_url: Option<String>,
+    /// Who to call now: printed as a box on every parent handout.
+    pub help: HelpNow,
+}
+
+/// The organization's emergency number and local support list, as printed
+/// in the "Help now" box.
+#[derive(Debug, Clone)]
+pub struct HelpNow {
+    pub emergency_number: String,
+    pub services: Vec<HelpLine>,
+    /// The Help now page ("https://…/help"), when printed for a site.
+    pub page_url: Option<String>,
+}
+
+/// One service on the list, ready to print.
+#[derive(Debug, Clone)]
+pub struct HelpLine {
+    pub name: String,
+    pub helps_with: String,
+    /// "Call 988 · Text 988 · 988lifeline.org · Day and night".
+    pub reach: String,
+}
+
+/// The box's title: the words the checker looks for in every handout.
+pub const HELP_NOW_TITLE: &str = "Help now";
+
+impl HelpNow {
+    /// The box with no list to hand (a handout printed straight from the
+    /// curriculum files): the emergency number and where to ask.
+    pub fn without_list(emergency_number: &str) -> Self {
+        HelpNow {
+            emergency_number: emergency_number.to_string(),
+            services: Vec::new(),
+            page_url: None,
+        }
+    }
+
+    /// A smaller box for a sheet that must stay on one page (the sign-in
+    /// sheet): the emergency line, then every service in one paragraph.
+    pub fn compact_block(&self) -> Block {
+        let mut blocks = vec![Block::para(
+            Paragraph::new(vec![Span::bold(format!(
+                "If you or a child are in danger right now, call {}.",
+                self.emergency_number
+            ))])
+            .size(style::BODY - 1.0),
+        )];
+        let mut spans = Vec::new();
+        if self.services.is_empty() {
+            spans.push(Span::regular(
+                "For other support, ask your facilitator for the list of local services.",
+            ));
+        } else {
+            spans.push(Span::regular("Other support: "));
+            for (i, line) in self.services.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::regular("; "));
+                }
+                spans.push(Span::bold(line.name.clone()));
+                spans.push(Span::regular(format!(" ({})", line.reach)));
+            }
+            spans.push(Span::regular("."));
+        }
+        if let Some(url) = &self.page_url {
+            spans.push(Span::regular(format!(" The list is also at {url}")));
+        }
+        blocks.push(Block::para(Paragraph::new(spans).size(style::SMALL)));
+        Block::KeepTogether(vec![Block::Boxed {
+            title: Some(HELP_NOW_TITLE.to_string()),
+            blocks,
+        }])
+    }
+
+    /// The box, kept whole on one page.
+    pub fn block(&self) -> Block {
+        let mut blocks = vec![Block::para(Paragraph::new(vec![Span::bold(format!(
+            "If you or a child are in danger right now, call {}.",
+            self.emergency_number
+        ))]))];
+        if self.services.is_empty() {
+            blocks.push(Block::para(
+                Paragraph::new(vec![Span::regular(
+                    "For support that isn't an emergency, ask your facilitator for                      the list of local services. You can ask in private.",
+                )])
+                .size(style::BODY - 1.0),
+            ));
+        } else {
+            blocks.push(Block::para(
+                Paragraph::new(vec![Span::regular(
+                    "Not an emergency, but you need someone to talk to? These can help:",
+                )])
+                .size(style::BODY - 1.0),
+            ));
+            for line in &self.services {
+                blocks.push(Block::para(
+                    Paragraph::new(vec![
+                        Span::bold(line.name.clone()),
+                        Span::regular(format!(": {}", line.helps_with)),
+                    ])
+                    .size(style::BODY - 1.0)
+                    .space_before(3.0),
+                ));
+                blocks.push(Block::para(
+                    Paragraph::new(vec![Span::regular(line.reach.clone())])
+                        .size(style::SMALL + 0.5)
+                        .tone(Tone::Accent),
+                ));
+            }
+        }
+        if let Some(url) = &self.page_url {
+            blocks.push(Block::para(
+                Paragraph::new(vec![Span::regular(format!("This list is also at {url}"))])
+                    .size(style::SMALL + 0.5)
+                    .tone(Tone::Muted)
+                    .space_before(3.0),
+            ));
+        }
+        Block::KeepTogether(vec![Block::Boxed {
+            title: Some(HELP_NOW_TITLE.to_string()),
+            blocks,
+        }])
+    }
 }
 
 impl Handout<'_> {
@@ -117,6 +239,9 @@ impl Handout<'_> {
             }
         }
 
+        blocks.push(Block::Spacer { pt: 6.0 });
+        blocks.push(self.help.block());
+
         let has_link = matches!(&self.recipient, Some(Recipient { link: Some(_), .. }));
         if !has_link {
             if let Some(url) = &self.lost_link_url {
@@ -200,6 +325,9 @@ pub struct Plan<'a> {
     pub start: chrono::NaiveTime,
     pub location: Option<String>,
     pub facilitators: Vec<String>,
+    /// The support list, printed at the end of a plan on its own (the
+    /// facilitator packet prints it once, after the guide).
+    pub help: Option<HelpNow>,
 }
 
 pub fn plan(p: &Plan<'_>, paper: Paper) -> Vec<u8> {
@@ -218,9 +346,22 @@ pub fn plan_document(p: &Plan<'_>, paper: Paper) -> Document {
 
 /// The facilitator's binder for a whole course: the course guide, then
 /// every session's plan, each starting on a right-hand page.
-pub fn facilitator_packet(c: &Curriculum, plans: &[Plan<'_>], paper: Paper) -> Document {
+pub fn facilitator_packet(
+    c: &Curriculum,
+    plans: &[Plan<'_>],
+    help: &HelpNow,
+    paper: Paper,
+) -> Document {
     let mut parts = Vec::with_capacity(plans.len() + 1);
     if !c.guide.trim().is_empty() {
+        let mut blocks = markdown::to_blocks(&c.guide, 0);
+        blocks.push(Block::heading(2, "Your organization's support list"));
+        blocks.push(Block::para(Paragraph::new(vec![Span::regular(
+            "Every parent handout carries this box, and parents can open the same list \
+             on the Help now page at the foot of every page. When the guide says to point \
+             someone to support, this is the list.",
+        )])));
+        blocks.push(help.block());
         parts.push(Part {
             header: format!("{} \u{00B7} course guide", c.title),
             footer: format!("{} \u{00B7} version {}", c.title, c.version),
@@ -228,7 +369,7 @@ pub fn facilitator_packet(c: &Curriculum, plans: &[Plan<'_>], paper: Paper) -> D
             start_on_odd_page: true,
             plain: false,
             scale: 0.95,
-            blocks: markdown::to_blocks(&c.guide, 0),
+            blocks,
         });
     }
     for p in plans {
@@ -350,6 +491,10 @@ fn plan_part(p: &Plan<'_>) -> Part {
         blocks.push(Block::heading(2, "Notes"));
         blocks.extend(markdown::to_blocks(&s.facilitator_notes, 1));
     }
+    if let Some(help) = &p.help {
+        blocks.push(Block::Spacer { pt: 6.0 });
+        blocks.push(help.block());
+    }
     Part {
         header: format!("{} \u{00B7} facilitator plan", p.curriculum.title),
         footer: format!("{} \u{00B7} {}", p.group, title),
@@ -378,13 +523,36 @@ pub struct SignIn {
     pub names: Vec<String>,
     /// Empty rows for people who come without being on the list.
     pub blank_rows: usize,
+    /// Who to call now, at the foot of the sheet.
+    pub help: HelpNow,
 }
 
 pub fn sign_in(s: &SignIn, paper: Paper) -> Vec<u8> {
     super::render(&sign_in_document(s, paper))
 }
 
+/// The sheet, with as many of the asked-for blank rows as fit without
+/// adding a page (at least two): a sheet that spills onto a second page
+/// only for its Help now box is no use on a clipboard.
 pub fn sign_in_document(s: &SignIn, paper: Paper) -> Document {
+    const FEWEST_BLANKS: usize = 2;
+    let asked = s.blank_rows.min(200);
+    let doc = sign_in_with_blanks(s, asked, paper);
+    if asked <= FEWEST_BLANKS {
+        return doc;
+    }
+    let fewest = super::page_count(&sign_in_with_blanks(s, FEWEST_BLANKS, paper));
+    if super::page_count(&doc) <= fewest {
+        return doc;
+    }
+    (FEWEST_BLANKS..asked)
+        .rev()
+        .map(|blanks| sign_in_with_blanks(s, blanks, paper))
+        .find(|d| super::page_count(d) <= fewest)
+        .unwrap_or_else(|| sign_in_with_blanks(s, FEWEST_BLANKS, paper))
+}
+
+fn sign_in_with_blanks(s: &SignIn, blank_rows: usize, paper: Paper) -> Document {
     let title = format!("Session {}: {}", s.session_number, s.session_title);
     let mut meta = vec![s.when.clone()];
     if let Some(l) = &s.location {
@@ -404,7 +572,7 @@ pub fn sign_in_document(s: &SignIn, paper: Paper) -> Document {
         })
         .collect();
     let first_blank = rows.len();
-    for i in 0..s.blank_rows.min(200) {
+    for i in 0..blank_rows {
         rows.push(vec![
             format!("{}", first_blank + i + 1),
             String::new(),
@@ -443,6 +611,8 @@ pub fn sign_in_document(s: &SignIn, paper: Paper) -> Document {
             min_row_height: 27.0,
             bold_first_line: false,
         }),
+        Block::Spacer { pt: 6.0 },
+        s.help.compact_block(),
     ];
     Document {
         title: format!("Sign-in \u{2013} {} \u{2013} {}", s.group, title),
@@ -569,4 +739,63 @@ pub fn certificates_document(certs: &[Certificate], paper: Paper) -> Document {
         landscape: true,
         parts,
     }
+}
+
+/// Whether one page of `doc` holds the whole Help now box: its title and
+/// the emergency line together.
+pub fn shows_help_now(doc: &Document, emergency_number: &str) -> bool {
+    let call = format!("call {emergency_number}.");
+    super::page_texts(doc).iter().any(|page| {
+        let words = page.split_whitespace().collect::<Vec<_>>().join(" ");
+        words.contains(HELP_NOW_TITLE) && words.contains(&call)
+    })
+}
+
+/// Checker rule: every parent handout of `c` prints with the Help now box
+/// whole on one page, even as a parent's own copy with its QR code and a
+/// full support list.
+pub fn help_now_problems(c: &Curriculum) -> Vec<crate::curriculum::Problem> {
+    let help = HelpNow {
+        emergency_number: "911".into(),
+        services: (1..=6)
+            .map(|i| HelpLine {
+                name: format!("Support service number {i}"),
+                helps_with: "Someone to talk to when things feel like too much, day or night"
+                    .into(),
+                reach: "Call 1-800-555-0100  \u{00B7}  Text 555-0100  \u{00B7}  \
+                        support.example.org  \u{00B7}  Day and night, every day"
+                    .into(),
+            })
+            .collect(),
+        page_url: Some("https://attune.example.org/help".into()),
+    };
+    c.sessions
+        .iter()
+        .filter_map(|s| {
+            let h = Handout {
+                curriculum: c,
+                session: s,
+                group: Some("Tuesday evenings".into()),
+                when: Some("Tue 24 Nov 2026, 18:30".into()),
+                recipient: Some(Recipient {
+                    name: "A Parent".into(),
+                    link: Some("https://attune.example.org/p/Xk3v9QmT2rWb7YhN4pLs8dCf".into()),
+                }),
+                lost_link_url: Some("https://attune.example.org/p/lost".into()),
+                help: help.clone(),
+            };
+            let ok = [Paper::A4, Paper::Letter]
+                .into_iter()
+                .all(|paper| shows_help_now(&handout_document(&h, paper), &help.emergency_number));
+            (!ok).then(|| crate::curriculum::Problem {
+                path: format!("{}/sessions/{:02}-{}.md", c.slug, s.number, s.slug),
+                line: 1,
+                message: format!(
+                    "session {}'s handout does not print the whole \"{HELP_NOW_TITLE}\" box \
+                     (who to call now) on one page",
+                    s.number
+                ),
+            })
+        })
+        .collect()
 }

@@ -925,10 +925,16 @@ fn compose(items: &[Item], max_height: f32) -> Option<Item> {
     if h > max_height || items.is_empty() {
         return None;
     }
+    // Kept inside its box when all of it was in one (a whole box kept on
+    // one page is still drawn as a box).
+    let frame = items[0]
+        .frame
+        .filter(|f| items.iter().all(|it| it.frame == Some(*f)));
     Some(Item {
         space_before: items[0].space_before,
         height: h,
         page_break_before: items[0].page_break_before,
+        frame,
         draws,
         ..Item::default()
     })

@@ -334,6 +334,11 @@ pub fn qr_runs(data: &str) -> Option<QrRuns> {
     })
 }
 
+/// The words on each page of `doc` (see [`render::page_texts`]).
+pub fn page_texts(doc: &Document) -> Vec<String> {
+    render::page_texts(doc)
+}
+
 /// How many pages [`render`] would make of `doc`.
 pub fn page_count(doc: &Document) -> usize {
     render::page_count(doc)

@@ -145,6 +145,25 @@ pub fn page_count(doc: &Document) -> usize {
     pages(doc, &geometry(doc), &|_, _| {}).0.len()
 }
 
+/// The words on each page, in drawing order, lines joined by spaces: what
+/// a reader of the printout would find there (checks use it).
+pub fn page_texts(doc: &Document) -> Vec<String> {
+    pages(doc, &geometry(doc), &|_, _| {})
+        .0
+        .iter()
+        .map(|p| {
+            p.text
+                .iter()
+                .filter_map(|d| match d {
+                    Draw::Text { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
 type Bookmarks = Vec<(String, usize)>;
 
 fn pages(

@@ -197,6 +197,7 @@ fn write_documents() {
             link: Some("https://attune.example.org/p/Xk3v9QmT2rWb7YhN4pLs8dCf".into()),
         }),
         lost_link_url: Some("https://attune.example.org/p/lost".into()),
+        help: help(),
     };
     assert_eq!(page_count(&handout_document(&h, Paper::A4)), 3);
     write_pdf(&dir, "handout.pdf", handout(&h, Paper::A4));
@@ -208,6 +209,7 @@ fn write_documents() {
         start: chrono::NaiveTime::from_hms_opt(18, 30, 0).expect("time"),
         location: Some("St Anne's church hall".into()),
         facilitators: vec!["Maria Jensen".into(), "Sam Okafor".into()],
+        help: Some(help()),
     };
     assert_eq!(page_count(&plan_document(&p, Paper::Letter)), 4);
     write_pdf(&dir, "plan.pdf", plan(&p, Paper::Letter));
@@ -220,6 +222,7 @@ fn write_documents() {
         location: Some("St Anne's church hall".into()),
         names: (1..=14).map(|i| format!("Parent Number {i}")).collect(),
         blank_rows: 6,
+        help: help(),
     };
     assert_eq!(page_count(&sign_in_document(&si, Paper::A4)), 1);
     write_pdf(&dir, "signin.pdf", sign_in(&si, Paper::A4));
@@ -425,4 +428,54 @@ mod robustness {
         };
         bounded(&d, 4000 + 200 * 40);
     }
+}
+
+/// A support list like an organization's.
+fn help() -> super::documents::HelpNow {
+    use super::documents::{HelpLine, HelpNow};
+    HelpNow {
+        emergency_number: "911".into(),
+        services: vec![HelpLine {
+            name: "988 Suicide & Crisis Lifeline".into(),
+            helps_with: "Someone to talk to in a crisis".into(),
+            reach: "Call 988  \u{00B7}  Text 988  \u{00B7}  988lifeline.org".into(),
+        }],
+        page_url: Some("https://attune.example.org/help".into()),
+    }
+}
+
+#[test]
+fn every_shipped_handout_prints_its_help_now_box_whole() {
+    use super::documents::*;
+    let loaded = crate::curriculum::load(&crate::curriculum::Source::Embedded);
+    for c in loaded.library.all() {
+        assert_eq!(help_now_problems(c), vec![], "{}", c.slug);
+    }
+    // The rule can fail: a document without the box, or with only half of
+    // it on a page, is caught.
+    let plain = Document {
+        title: "t".into(),
+        paper: Paper::A4,
+        landscape: false,
+        parts: vec![Part {
+            header: String::new(),
+            footer: String::new(),
+            bookmark: None,
+            start_on_odd_page: false,
+            plain: false,
+            scale: 1.0,
+            blocks: vec![Block::heading(1, HELP_NOW_TITLE)],
+        }],
+    };
+    assert!(!shows_help_now(&plain, "911"));
+    let mut split = plain.clone();
+    split.parts[0].blocks.push(Block::PageBreak);
+    split.parts[0].blocks.push(Block::text(
+        "If you or a child are in danger right now, call 911.",
+    ));
+    assert!(!shows_help_now(&split, "911"));
+    let mut whole = plain.clone();
+    whole.parts[0].blocks = vec![help().block()];
+    assert!(shows_help_now(&whole, "911"));
+    assert!(!shows_help_now(&whole, "999"));
 }

@@ -162,6 +162,8 @@ pub struct GuidePage {
     pub version: String,
     /// Empty for a version stored before courses had guides.
     pub guide_html: String,
+    /// The organization's support list, which the guide points to.
+    pub support: crate::services::support::SupportList,
 }
 
 pub fn guide_page(
@@ -186,6 +188,7 @@ pub fn guide_page(
         curriculum_title: c.title.clone(),
         version: c.version.clone(),
         guide_html: markdown::to_safe_html(&body),
+        support: crate::services::support::list(conn)?,
     })
 }
 

@@ -259,6 +259,7 @@ pub fn seed(
             }
         }
 
+        crate::services::support::seed_sample(conn)?;
         Audit::system()
             .did("demo.seed")
             .on("cohort", cohort.id)

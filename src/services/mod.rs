@@ -24,6 +24,7 @@ pub mod roster;
 pub mod roster_import;
 pub mod schedule;
 pub mod settings;
+pub mod support;
 pub mod users;
 
 /// Notes a refused request in the audit log: who asked for what kind of

@@ -11,9 +11,9 @@ use crate::db::models::{Cohort, CurriculumVersion, Meeting, User};
 use crate::db::schema::{attendance, enrolments, meetings, participants};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
-use crate::pdf::documents::{self, Certificate, Handout, Plan, Recipient, SignIn};
+use crate::pdf::documents::{self, Certificate, Handout, HelpNow, Plan, Recipient, SignIn};
 use crate::pdf::{self, Paper};
-use crate::services::{follow_ups, participants as parents, schedule};
+use crate::services::{follow_ups, participants as parents, schedule, support};
 
 /// A finished file and the name to save it under.
 #[derive(Debug)]
@@ -61,6 +61,7 @@ pub fn curriculum_handout(
     library: &Library,
     slug: &str,
     number: u32,
+    help: HelpNow,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
     let c = library
@@ -74,6 +75,7 @@ pub fn curriculum_handout(
         when: None,
         recipient: None,
         lost_link_url: None,
+        help,
     };
     Ok(Pdf::new(
         &documents::handout_document(&h, paper),
@@ -139,6 +141,7 @@ pub fn meeting_handout(
     user: &User,
     cohort_id: i64,
     meeting_id: i64,
+    base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
@@ -149,6 +152,7 @@ pub fn meeting_handout(
         when: Some(f.when()),
         recipient: None,
         lost_link_url: None,
+        help: support::help_now(conn, Some(base_url))?,
     };
     Ok(Pdf::new(
         &documents::handout_document(&h, paper),
@@ -161,6 +165,7 @@ pub fn meeting_plan(
     user: &User,
     cohort_id: i64,
     meeting_id: i64,
+    base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
@@ -176,6 +181,7 @@ pub fn meeting_plan(
         start: schedule::to_local(f.tz, f.meeting.starts_at).time(),
         location: f.location(),
         facilitators,
+        help: Some(support::help_now(conn, Some(base_url))?),
     };
     Ok(Pdf::new(
         &documents::plan_document(&p, paper),
@@ -190,6 +196,7 @@ pub fn facilitator_packet(
     conn: &mut DbConn,
     user: &User,
     cohort_id: i64,
+    base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
@@ -221,11 +228,13 @@ pub fn facilitator_packet(
                     .and_then(|m| m.location.clone())
                     .or_else(|| cohort.location.clone()),
                 facilitators: facilitators.clone(),
+                help: None,
             }
         })
         .collect();
+    let help = support::help_now(conn, Some(base_url))?;
     Ok(Pdf::new(
-        &documents::facilitator_packet(&curriculum, &plans, paper),
+        &documents::facilitator_packet(&curriculum, &plans, &help, paper),
         &[&cohort.title, "facilitator-packet"],
     ))
 }
@@ -261,6 +270,7 @@ pub fn meeting_sign_in(
     user: &User,
     cohort_id: i64,
     meeting_id: i64,
+    base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
@@ -280,6 +290,7 @@ pub fn meeting_sign_in(
         location: f.location(),
         names: names_on_roll,
         blank_rows,
+        help: support::help_now(conn, Some(base_url))?,
     };
     Ok(Pdf::new(
         &documents::sign_in_document(&sheet, paper),
@@ -348,6 +359,7 @@ pub fn packet(
         Ok::<_, AppError>(links)
     })?;
     let lost = format!("{}/p/lost", printed.base_url.trim_end_matches('/'));
+    let help = support::help_now(conn, Some(printed.base_url))?;
     let mut handouts = Vec::with_capacity(people.len() * sessions.len());
     for ((_, name), link) in people.iter().zip(&links) {
         for s in &sessions {
@@ -365,6 +377,7 @@ pub fn packet(
                     link: Some(link.clone()),
                 }),
                 lost_link_url: Some(lost.clone()),
+                help: help.clone(),
             });
         }
     }
@@ -516,6 +529,7 @@ pub fn my_handout(
         when: at.map(|t| schedule::format_local(tz, t)),
         recipient: Some(Recipient { name, link: None }),
         lost_link_url: Some(format!("{}/p/lost", base_url.trim_end_matches('/'))),
+        help: support::help_now(conn, Some(base_url))?,
     };
     Ok(Pdf::new(
         &documents::handout_document(&h, paper),

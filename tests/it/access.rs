@@ -62,6 +62,7 @@ fn matrix() -> Vec<Row> {
     vec![
         ("get", "/", PUBLIC, &[]),
         ("get", "/healthz", PUBLIC, &[]),
+        ("get", "/help", PUBLIC, &[]),
         ("get", "/assets/{file}", PUBLIC, &[]),
         ("get", "/curricula", PUBLIC, &[]),
         ("get", "/curricula/{slug}", PUBLIC, &[]),
@@ -332,6 +333,24 @@ fn matrix() -> Vec<Row> {
         ("post", "/admin/users/{user}/enable", ADMIN, &[]),
         ("get", "/admin/outbox", ADMIN, &[]),
         ("post", "/admin/outbox/{message}/resend", ADMIN, &[]),
+        ("get", "/admin/support", ADMIN, &[]),
+        (
+            "post",
+            "/admin/support",
+            ADMIN,
+            &[
+                ("name", "A Line"),
+                ("helps_with", "Talking"),
+                ("phone", "988"),
+            ],
+        ),
+        (
+            "post",
+            "/admin/support/country",
+            ADMIN,
+            &[("country", "GB")],
+        ),
+        ("post", "/admin/support/{service}/remove", ADMIN, &[]),
     ]
 }
 
@@ -376,6 +395,8 @@ pub struct Fixture {
     /// A's parent's stop-emails token, and an email queued for them.
     pub unsubscribe_a: String,
     pub message_a: i64,
+    /// A service on the support list.
+    pub service_a: i64,
 }
 
 pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
@@ -522,6 +543,15 @@ impl Fixture {
                 .first(&mut *conn)
                 .unwrap()
         };
+        attune::services::support::seed_sample(&mut conn).unwrap();
+        let service_a: i64 = {
+            use attune::db::schema::support_services;
+            use diesel::prelude::*;
+            support_services::table
+                .select(support_services::id)
+                .first(&mut *conn)
+                .unwrap()
+        };
         drop(conn);
         Fixture {
             app,
@@ -541,6 +571,7 @@ impl Fixture {
             reflection_a,
             unsubscribe_a,
             message_a,
+            service_a,
         }
     }
 
@@ -575,6 +606,7 @@ impl Fixture {
                 },
             )
             .replace("{message}", &self.message_a.to_string())
+            .replace("{service}", &self.service_a.to_string())
             .replace("{kind}", "welcome")
             .replace("{reflection}", &self.reflection_a.to_string())
             .replace("{phase}", "start")

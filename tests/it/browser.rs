@@ -287,7 +287,17 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The app, with one facilitator account.
     pub fn start() -> Server {
+        Server::start_with(false)
+    }
+
+    /// The app, with that account an administrator.
+    pub fn start_admin() -> Server {
+        Server::start_with(true)
+    }
+
+    fn start_with(admin: bool) -> Server {
         let db = TestDb::new();
         let dir = tempfile::tempdir().unwrap();
         let bin = env!("CARGO_BIN_EXE_attune");
@@ -301,6 +311,7 @@ impl Server {
                 "Fran Facilitator",
                 "--password-stdin",
             ])
+            .args(admin.then_some("--admin"))
             .env("DATABASE_URL", &db.url)
             .env("CURRICULA_DIR", repo_path("curricula"))
             .current_dir(dir.path())
@@ -491,4 +502,49 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     let page = browser.wait_for("Your reflection is saved and sent.");
     assert!(page.contains("He hugged me. 🙂"));
     browser.screenshot("14-parent-sent");
+}
+
+/// An administrator fills in the support list on a phone, after the
+/// dashboard asked them to; anyone finds it from the foot of a page.
+#[test]
+fn an_administrator_fills_in_the_support_list_and_help_now_shows_it() {
+    let Some(browser) = Driver::start(360, 1400) else {
+        return;
+    };
+    let server = Server::start_admin();
+    let at = |path: &str| format!("{}{path}", server.base);
+    browser.goto(&at("/login"));
+    browser.fill("#email", "facilitator@example.org");
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit].button");
+    browser.wait_for("Parents have no local support list yet");
+    browser.screenshot("20-dashboard-asks-for-a-support-list");
+    browser.click("main a[href='/admin/support']");
+    browser.wait_for("Add a service");
+    browser.fill("#name", "Riverside Crisis Line");
+    browser.fill(
+        "#helps_with",
+        "Someone to talk to when it all feels like too much",
+    );
+    browser.fill("#phone", "0800 123 4567");
+    browser.fill("#text_number", "85258");
+    browser.fill("#web", "https://riverside.example.org");
+    browser.fill("#hours", "Day and night, every day");
+    browser.click("form[action='/admin/support'] button[type=submit]");
+    browser.wait_for("Riverside Crisis Line is on the list now.");
+    browser.set_value("#country", "GB");
+    browser.click("form[action='/admin/support/country'] button[type=submit]");
+    browser.wait_for("Parents are told to call 999 in an emergency.");
+    browser.screenshot("21-support-list");
+    browser.goto(&at("/dashboard"));
+    let dash = browser.wait_for("Coming up");
+    assert!(!dash.contains("no local support list"));
+
+    browser.goto(&at("/curricula"));
+    browser.click(".site-footer a[href='/help']");
+    let page = browser.wait_for("If you or a child are in danger right now");
+    assert!(page.contains("href=\"tel:999\""), "{page}");
+    assert!(page.contains("href=\"tel:08001234567\""));
+    assert!(page.contains("href=\"sms:85258\""));
+    browser.screenshot("22-help-now");
 }

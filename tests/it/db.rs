@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 20] = [
     "access_tokens",
     "app_settings",
     "attendance",
@@ -25,6 +25,8 @@ const TABLES: [&str; 18] = [
     "participants",
     "reflections",
     "roster_imports",
+    "support_services",
+    "support_settings",
     "users",
     "web_sessions",
 ];

@@ -25,4 +25,5 @@ mod pdf;
 mod privacy;
 mod roster;
 mod security;
+mod support;
 mod web;

@@ -1299,3 +1299,142 @@ fn attune_packet_prints_a_groups_handouts() {
     assert!(!doc.has(g.withdrawn.1));
     assert_eq!(links_in(&doc.text, &g.app.state.config.base_url).len(), 3);
 }
+
+// ---------------------------------------------------------------------------
+// Help now: who to call, on everything a parent is handed
+
+/// The whole box on one page: its title, the emergency line and `also`.
+fn help_box_on_one_page(doc: &Doc, number: &str, also: &[&str]) -> bool {
+    (1..=doc.pages).any(|n| {
+        let page = doc.page(n);
+        page.contains("Help now")
+            && page.contains(&format!(
+                "If you or a child are in danger right now, call {number}."
+            ))
+            && also.iter().all(|a| page.contains(&flat(a)))
+    })
+}
+
+#[actix_web::test]
+async fn every_printout_a_parent_is_handed_carries_the_help_now_box() {
+    let g = group();
+    let admin = add_user(&g.app, "admin@example.org", true);
+    let lead = signed_in(&g.app, "mira.okafor@example.org").await;
+    let base_url = g
+        .app
+        .state
+        .config
+        .base_url
+        .trim_end_matches('/')
+        .to_string();
+    let help_url = format!("{base_url}/help");
+
+    // Before anyone fills in the list: the emergency number of the
+    // default country, and where to ask.
+    let empty = get(&lead, "/curricula/secure-base/sessions/1/handout.pdf").await;
+    empty.assert_download();
+
+    {
+        let mut conn = g.app.state.pool.get().unwrap();
+        use attune::services::support::{self, ServiceForm};
+        support::set_country(&mut conn, &admin, "GB").unwrap();
+        support::add(
+            &mut conn,
+            &admin,
+            &ServiceForm {
+                name: "Riverside Family Line".into(),
+                helps_with: "Advice for parents under strain".into(),
+                phone: "0800 123 4567".into(),
+                hours: "Weekdays 9 to 5".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let m = format!("/cohorts/{}/meetings/{}", g.cohort, g.meetings[0]);
+    let spare = get(&lead, &format!("{m}/handout.pdf")).await;
+    let sheet = get(&lead, &format!("{m}/sign-in.pdf")).await;
+    let plan = get(&lead, &format!("{m}/plan.pdf")).await;
+    let packet = post(
+        &lead,
+        &format!("/cohorts/{}/packet", g.cohort),
+        &[("session", "1")],
+        true,
+    )
+    .await;
+    let guide = get(
+        &lead,
+        &format!("/cohorts/{}/facilitator-packet.pdf", g.cohort),
+    )
+    .await;
+    let public = get(
+        &lead,
+        "/curricula/secure-base/sessions/3/handout.pdf?paper=letter",
+    )
+    .await;
+    let ana = parent_by_link(&g.app, &parent_link(&g.app, g.parents[0].0)).await;
+    let own = get(&ana, "/me/sessions/2/handout.pdf").await;
+    for got in [
+        &empty, &spare, &sheet, &plan, &packet, &guide, &public, &own,
+    ] {
+        got.assert_download();
+    }
+
+    if !have_tools() {
+        return;
+    }
+    let doc = inspect(&empty.bytes);
+    assert!(
+        help_box_on_one_page(
+            &doc,
+            "911",
+            &["ask your facilitator for the list of local services"]
+        ),
+        "{}",
+        doc.text
+    );
+    let service = [
+        "Riverside Family Line: Advice for parents under strain",
+        "Call 0800 123 4567",
+        "Weekdays 9 to 5",
+    ];
+    let with_page: Vec<&str> = service.iter().copied().chain([help_url.as_str()]).collect();
+    // The sign-in sheet's box is the short one: names and how to reach
+    // them, so the sheet stays on one page.
+    let doc = inspect(&sheet.bytes);
+    assert_eq!(doc.pages, 1);
+    assert!(
+        help_box_on_one_page(
+            &doc,
+            "999",
+            &["Riverside Family Line (Call 0800 123 4567", &help_url]
+        ),
+        "{}",
+        doc.text
+    );
+    for (what, got) in [
+        ("spare handout", &spare),
+        ("plan", &plan),
+        ("public handout", &public),
+        ("a parent's own handout", &own),
+    ] {
+        let doc = inspect(&got.bytes);
+        assert!(
+            help_box_on_one_page(&doc, "999", &with_page),
+            "{what}: {}",
+            doc.text
+        );
+    }
+    // A packet: the box in every parent's handout.
+    let doc = inspect(&packet.bytes);
+    let boxes = (1..=doc.pages)
+        .filter(|n| {
+            doc.page(*n).contains("call 999.") && doc.page(*n).contains("Riverside Family Line")
+        })
+        .count();
+    assert_eq!(boxes, g.parents.len(), "one box per parent's handout");
+    // The facilitator packet: the list after the guide, once.
+    let doc = inspect(&guide.bytes);
+    assert!(doc.has("Your organization's support list"));
+    assert!(help_box_on_one_page(&doc, "999", &service));
+}

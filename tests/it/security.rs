@@ -537,18 +537,30 @@ fn links_made_before_the_upgrade_get_an_end() {
     let test_db = crate::common::TestDb::new();
     let mut conn = attune::db::connect(&test_db.target).unwrap();
     attune::db::run_migrations(&mut conn).unwrap();
-    // Back to before links had ends, and a link as the old code made it.
+    // Back to before links had ends (the migrations after it too), and a
+    // link as the old code made it.
+    const LINK_ENDS: &str = "20261206000008";
     let old_link = "INSERT INTO access_tokens (purpose, token_hash, created_at) \
                     VALUES ('participant', 'old-link-hash', '2026-11-30 10:00:00')";
     match &mut conn {
         attune::db::DbConn::Sqlite(c) => {
-            c.revert_last_migration(attune::db::SQLITE_MIGRATIONS)
-                .unwrap();
+            while !c
+                .revert_last_migration(attune::db::SQLITE_MIGRATIONS)
+                .unwrap()
+                .to_string()
+                .replace('-', "")
+                .starts_with(LINK_ENDS)
+            {}
             c.batch_execute(old_link).unwrap();
         }
         attune::db::DbConn::Postgres(c) => {
-            c.revert_last_migration(attune::db::POSTGRES_MIGRATIONS)
-                .unwrap();
+            while !c
+                .revert_last_migration(attune::db::POSTGRES_MIGRATIONS)
+                .unwrap()
+                .to_string()
+                .replace('-', "")
+                .starts_with(LINK_ENDS)
+            {}
             c.batch_execute(old_link).unwrap();
         }
     }

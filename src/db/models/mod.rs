@@ -14,6 +14,7 @@ pub mod meeting_segment;
 pub mod outbox_message;
 pub mod participant;
 pub mod reflection;
+pub mod support;
 pub mod user;
 pub mod web_session;
 

@@ -1,0 +1,2 @@
+DROP TABLE support_settings;
+DROP TABLE support_services;
