@@ -759,9 +759,12 @@ fn run_curriculum(command: CurriculumCommand) -> ExitCode {
     let mut loaded = curriculum::load(&source);
     if !listing {
         for c in loaded.library.all() {
-            loaded
-                .problems
-                .extend(crate::pdf::documents::help_now_problems(c));
+            for mut p in crate::pdf::documents::help_now_problems(c) {
+                if let Source::Dir(d) = &source {
+                    p.path = d.join(&p.path).display().to_string();
+                }
+                loaded.problems.push(p);
+            }
         }
     }
     for p in &loaded.problems {
