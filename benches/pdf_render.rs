@@ -277,7 +277,7 @@ fn compare(inputs: &Inputs, started: SystemTime) -> Result<(), String> {
     ];
     let mut our_ms: BTreeMap<&str, (f64, &str)> = BTreeMap::new();
     for (doc, id, render) in &ours {
-        let bytes = render();
+        let bytes = render().map_err(|e| format!("{doc}: {e}"))?;
         write(&dir.join(format!("attune-{doc}.pdf")), &bytes)?;
         let ms = match criterion_median_ms(id, started) {
             Some(ms) => (ms, "criterion median"),
@@ -329,7 +329,7 @@ fn run_compare(json: &Path) -> Result<serde_json::Value, String> {
 }
 
 /// One of our documents, rendered.
-type Render<'a> = Box<dyn Fn() -> Vec<u8> + 'a>;
+type Render<'a> = Box<dyn Fn() -> Result<Vec<u8>, pdf::RenderError> + 'a>;
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
@@ -566,7 +566,8 @@ fn peak_child() -> Result<(), String> {
     let title = inputs.packet_title();
     let before = vm_hwm_kb()?;
     let t = Instant::now();
-    let bytes = pdf::render(&documents::packet(&title, &packet, Paper::A4));
+    let bytes =
+        pdf::render(&documents::packet(&title, &packet, Paper::A4)).map_err(|e| e.to_string())?;
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     let after = vm_hwm_kb()?;
     println!(

@@ -124,111 +124,29 @@ impl Config {
             None => default_base_url(bind),
         };
 
-        let secret_key = match get("SECRET_KEY") {
-            Some(key) if key.trim().len() < 32 => {
-                return Err(ConfigError::new(
-                    "SECRET_KEY",
-                    "must be at least 32 characters (leave it unset to have one generated)",
-                ))
-            }
-            other => other.map(|k| k.trim().to_string()),
-        };
-
+        let secret_key = secret_key(&get)?;
         let smtp = match get("SMTP_URL") {
             Some(url) => Some(parse_smtp_url(&url).map_err(|m| ConfigError::new("SMTP_URL", m))?),
             None => None,
         };
-        let mail_from = match get("MAIL_FROM") {
-            Some(from) => from.trim().parse::<lettre::message::Mailbox>().map_err(|e| {
-                ConfigError::new(
-                    "MAIL_FROM",
-                    format!("'{from}' is not an address like \"Parent classes <classes@example.org>\" ({e})"),
-                )
-            })?,
-            None => default_mail_from(&base_url).map_err(|m| ConfigError::new("MAIL_FROM", m))?,
-        };
+        let mail_from = mail_from(&get, &base_url)?;
         let mail_dir = get("MAIL_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("data/mail"));
-        let outbox_worker = match get("OUTBOX_WORKER").as_deref().map(str::trim) {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "OUTBOX_WORKER",
-                    format!("'{other}' should be on or off"),
-                ))
-            }
-        };
+        let outbox_worker = switch(&get, "OUTBOX_WORKER", true)?;
         let outbox = WorkerConfig::from_lookup(&get)?;
-
-        let log = get("LOG").unwrap_or_else(|| "info".into());
-        tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| {
-            ConfigError::new(
-                "LOG",
-                format!("'{log}' is not a log filter ({e}); try info, debug or attune=debug"),
-            )
-        })?;
-
-        let curricula_dir = match get("CURRICULA_DIR") {
-            Some(dir) => {
-                let dir = PathBuf::from(dir);
-                if !dir.is_dir() {
-                    return Err(ConfigError::new(
-                        "CURRICULA_DIR",
-                        format!("{} is not a folder", dir.display()),
-                    ));
-                }
-                Some(dir)
-            }
-            // Working from a checkout: read the files so edits show at once.
-            None => Some(PathBuf::from("curricula")).filter(|d| d.join("README.md").is_file()),
-        };
-
-        let templates_dir = match get("TEMPLATES_DIR") {
-            Some(dir) => {
-                let dir = PathBuf::from(dir);
-                if !dir.is_dir() {
-                    return Err(ConfigError::new(
-                        "TEMPLATES_DIR",
-                        format!("{} is not a folder", dir.display()),
-                    ));
-                }
-                Some(dir)
-            }
-            None => None,
-        };
+        let log = log_filter(&get)?;
+        // Working from a checkout: read the files so edits show at once.
+        let curricula_dir = folder(&get, "CURRICULA_DIR")?
+            .or_else(|| Some(PathBuf::from("curricula")).filter(|d| d.join("README.md").is_file()));
+        let templates_dir = folder(&get, "TEMPLATES_DIR")?;
 
         let pool_size = number(&get, "DATABASE_POOL_SIZE", 1..=256)?.unwrap_or(10) as u32;
         let pool_wait = std::time::Duration::from_millis(
             number(&get, "DATABASE_WAIT_MS", 10..=30_000)?.unwrap_or(DEFAULT_POOL_WAIT_MS),
         );
-        let load_test_route = match get("LOAD_TEST_ROUTE").as_deref().map(str::trim) {
-            None | Some("off") => false,
-            Some("on") => true,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "LOAD_TEST_ROUTE",
-                    format!("'{other}' should be on or off"),
-                ))
-            }
-        };
-        let trusted_proxies = match get("TRUSTED_PROXIES") {
-            None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    a.parse::<std::net::IpAddr>().map_err(|_| {
-                        ConfigError::new(
-                            "TRUSTED_PROXIES",
-                            format!("'{a}' is not an IP address (list your reverse proxies' addresses, comma-separated)"),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        };
+        let load_test_route = switch(&get, "LOAD_TEST_ROUTE", false)?;
+        let trusted_proxies = trusted_proxies(&get)?;
         let parent_link_days =
             number(&get, "PARENT_LINK_DAYS", 1..=3650)?.map_or(DEFAULT_LINK_DAYS, |d| d as i64);
         let max_in_flight =
@@ -606,6 +524,107 @@ impl Default for LinkPolicy {
 }
 
 pub const DEFAULT_LINK_DAYS: i64 = 90;
+
+/// `SECRET_KEY`, if set: at least 32 characters.
+fn secret_key(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    match get("SECRET_KEY") {
+        Some(key) if key.trim().len() < 32 => Err(ConfigError::new(
+            "SECRET_KEY",
+            "must be at least 32 characters (leave it unset to have one generated)",
+        )),
+        other => Ok(other.map(|k| k.trim().to_string())),
+    }
+}
+
+/// `MAIL_FROM`, or an address at the site's own host.
+fn mail_from(
+    get: &impl Fn(&str) -> Option<String>,
+    base_url: &str,
+) -> Result<lettre::message::Mailbox, ConfigError> {
+    match get("MAIL_FROM") {
+        Some(from) => from
+            .trim()
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| {
+                ConfigError::new(
+                    "MAIL_FROM",
+                    format!(
+                    "'{from}' is not an address like \"Parent classes <classes@example.org>\" ({e})"
+                ),
+                )
+            }),
+        None => default_mail_from(base_url).map_err(|m| ConfigError::new("MAIL_FROM", m)),
+    }
+}
+
+/// An `on`/`off` setting; `default` when unset.
+fn switch(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            name,
+            format!("'{other}' should be on or off"),
+        )),
+    }
+}
+
+/// `LOG`, checked as a tracing filter.
+fn log_filter(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let log = get("LOG").unwrap_or_else(|| "info".into());
+    tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| {
+        ConfigError::new(
+            "LOG",
+            format!("'{log}' is not a log filter ({e}); try info, debug or attune=debug"),
+        )
+    })?;
+    Ok(log)
+}
+
+/// A folder setting: it must exist when given.
+fn folder(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let Some(dir) = get(name).map(PathBuf::from) else {
+        return Ok(None);
+    };
+    if !dir.is_dir() {
+        return Err(ConfigError::new(
+            name,
+            format!("{} is not a folder", dir.display()),
+        ));
+    }
+    Ok(Some(dir))
+}
+
+/// `TRUSTED_PROXIES`: comma-separated IP addresses.
+fn trusted_proxies(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    let Some(list) = get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse::<std::net::IpAddr>().map_err(|_| {
+                ConfigError::new(
+                    "TRUSTED_PROXIES",
+                    format!(
+                        "'{a}' is not an IP address (list your reverse proxies' addresses, comma-separated)"
+                    ),
+                )
+            })
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

@@ -76,9 +76,22 @@ pub enum AppError {
     /// Not signed in: a redirect to the sign-in page, back to `next` after.
     #[error("please sign in")]
     SignInRequired(Option<String>),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Our own bug or broken infrastructure: what we were doing, and the
+    /// error that stopped it (logged with its whole chain, never shown).
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// A printout could not be made (500); the facilitator is told so in
+    /// plain words, and the cause is logged.
+    #[error("could not make a PDF: {0}")]
+    NotPrinted(#[source] BoxError),
 }
+
+/// Any error, kept as the cause of an [`AppError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What an error page shows: carried on the response for the renderer.
 #[derive(Debug, Clone)]
@@ -96,8 +109,36 @@ impl AppError {
         Self::Validation(msg.into())
     }
 
+    /// An internal error with no underlying cause (a broken invariant).
     pub fn internal(msg: impl std::fmt::Display) -> Self {
-        Self::Internal(msg.to_string())
+        Self::Internal {
+            context: msg.to_string(),
+            source: None,
+        }
+    }
+
+    /// An internal error caused by `source`, while doing `context`.
+    pub fn caused(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// This error and every cause under it, outermost first:
+    /// "internal error: database: connection refused".
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            out.push_str(": ");
+            out.push_str(&c.to_string());
+            cause = c.source();
+        }
+        out
     }
 
     pub fn title(&self) -> &'static str {
@@ -107,8 +148,11 @@ impl AppError {
     /// The text a person may see. Internal details stay in the log.
     pub fn public_message(&self) -> String {
         match self {
-            Self::Internal(_) => {
+            Self::Internal { .. } => {
                 "Something went wrong on our side. Your last change may not have been saved; please try again in a moment.".into()
+            }
+            Self::NotPrinted(_) => {
+                "We couldn't make this PDF. Your group's information is safe; please try again in a moment, and tell your administrator if it keeps happening.".into()
             }
             other => other.to_string(),
         }
@@ -149,7 +193,7 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::SignInRequired(_) => StatusCode::SEE_OTHER,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal { .. } | Self::NotPrinted(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -164,8 +208,8 @@ impl ResponseError for AppError {
                 .insert_header(("Cache-Control", "no-store"))
                 .finish();
         }
-        if let Self::Internal(detail) = self {
-            tracing::error!(error = %detail, "internal error");
+        if matches!(self, Self::Internal { .. } | Self::NotPrinted(_)) {
+            tracing::error!(error = %self.chain(), "internal error");
         }
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unavailable(_)) {
@@ -214,14 +258,14 @@ impl From<diesel::result::Error> for AppError {
                         .into(),
                 )
             }
-            other => Self::Internal(format!("database: {other}")),
+            other => Self::caused("database", other),
         }
     }
 }
 
 impl From<crate::crypto::CryptoError> for AppError {
     fn from(e: crate::crypto::CryptoError) -> Self {
-        Self::Internal(e.to_string())
+        Self::caused("crypto", e)
     }
 }
 
@@ -234,6 +278,41 @@ impl From<diesel::r2d2::PoolError> for AppError {
 
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        Self::Internal(format!("blocking task failed: {e}"))
+        Self::caused("blocking task", e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_and_shows_none_of_it() {
+        let io = std::io::Error::other("disk on fire");
+        let e = AppError::caused("writing the backup", io);
+        assert_eq!(
+            e.chain(),
+            "internal error: writing the backup: disk on fire"
+        );
+        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.public_message().contains("disk"));
+        // A database error is kept whole under its context.
+        let db: AppError = diesel::result::Error::BrokenTransactionManager.into();
+        assert!(
+            db.chain().starts_with("internal error: database: "),
+            "{}",
+            db.chain()
+        );
+    }
+
+    #[test]
+    fn a_printout_that_cannot_be_made_says_so_plainly() {
+        let e = AppError::NotPrinted(Box::new(std::io::Error::other("subset failed")));
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let shown = e.public_message();
+        assert!(shown.contains("couldn't make this PDF"), "{shown}");
+        assert!(!shown.contains("subset"));
+        assert!(e.chain().ends_with("subset failed"));
     }
 }

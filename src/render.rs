@@ -108,15 +108,16 @@ impl Templates {
         if let serde_json::Value::Object(map) = &mut data {
             map.insert(
                 "user".into(),
-                serde_json::to_value(&ctx.user).map_err(AppError::internal)?,
+                serde_json::to_value(&ctx.user).map_err(|e| AppError::caused("writing JSON", e))?,
             );
             map.insert(
                 "csrf".into(),
-                serde_json::to_value(&ctx.csrf).map_err(AppError::internal)?,
+                serde_json::to_value(&ctx.csrf).map_err(|e| AppError::caused("writing JSON", e))?,
             );
             map.insert(
                 "flash".into(),
-                serde_json::to_value(&ctx.notice).map_err(AppError::internal)?,
+                serde_json::to_value(&ctx.notice)
+                    .map_err(|e| AppError::caused("writing JSON", e))?,
             );
         }
         let mut res = HttpResponse::build(status);

@@ -32,7 +32,7 @@ pub fn token(session: &Session) -> Result<String, AppError> {
     let t = new_token()?;
     session
         .insert(SESSION_KEY, &t)
-        .map_err(|e| AppError::internal(format!("session: {e}")))?;
+        .map_err(|e| AppError::caused("session", e))?;
     Ok(t)
 }
 

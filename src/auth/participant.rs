@@ -29,7 +29,7 @@ impl CurrentParticipant {
         session.renew();
         session
             .insert(PARTICIPANT_KEY, enrolment_id)
-            .map_err(|e| AppError::internal(format!("session: {e}")))?;
+            .map_err(|e| AppError::caused("session", e))?;
         csrf::rotate(session)?;
         Ok(())
     }

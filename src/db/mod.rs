@@ -11,6 +11,8 @@
 
 pub mod models;
 pub mod schema;
+pub mod status;
+pub mod views;
 
 use std::time::Duration;
 
@@ -224,7 +226,10 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
             result
         }
     };
-    applied.map_err(|e| AppError::Internal(format!("migration failed: {e}")))
+    applied.map_err(|e| AppError::Internal {
+        context: "migration failed".into(),
+        source: Some(e),
+    })
 }
 
 /// Reverts every applied migration (tests and `attune migrate --down`).
@@ -237,7 +242,10 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, AppError>
             .revert_all_migrations(POSTGRES_MIGRATIONS)
             .map(|v| v.iter().map(|m| m.to_string()).collect()),
     };
-    reverted.map_err(|e| AppError::Internal(format!("migration revert failed: {e}")))
+    reverted.map_err(|e| AppError::Internal {
+        context: "migration revert failed".into(),
+        source: Some(e),
+    })
 }
 
 /// Runs `f` in a write transaction. On SQLite that is `BEGIN IMMEDIATE`, so

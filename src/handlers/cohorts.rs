@@ -7,9 +7,9 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
-use crate::handlers::auth::see_other;
 use crate::services::cohorts::{self, CohortForm};
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 fn new_cohort_page(
     state: &AppState,

@@ -9,10 +9,10 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::{AppError, FieldErrors};
-use crate::handlers::auth::see_other;
 use crate::services::emails::{self, Resent, SettingsForm};
 use crate::services::meetings;
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 /// The folder emails are written to when there is no mail server, in
 /// full, so a facilitator can find it on their computer.

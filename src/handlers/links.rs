@@ -9,10 +9,10 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields, PageContext};
 use crate::error::AppError;
-use crate::handlers::auth::see_other;
 use crate::services::calendar;
 use crate::services::invites::{self, JoinForm, Joined};
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 async fn link_page(
     state: &AppState,

@@ -10,9 +10,9 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
-use crate::handlers::auth::see_other;
 use crate::services::meetings;
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 async fn render_page(
     state: &AppState,

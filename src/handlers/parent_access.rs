@@ -12,9 +12,9 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::participant::CurrentParticipant;
 use crate::auth::{csrf, flash, CsrfForm, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
-use crate::handlers::auth::{client_ip, see_other};
 use crate::services::parent_access;
 use crate::state::AppState;
+use crate::web::http::{client_ip, see_other};
 
 /// Pages for someone not signed in. Never cached: they carry a form
 /// token, and some an email address.

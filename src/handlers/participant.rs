@@ -10,10 +10,10 @@ use crate::auth::participant::{self as parent_auth, CurrentParticipant};
 use crate::auth::user::take_notice;
 use crate::auth::{flash, CsrfForm, NoFields, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
-use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReflectionForm};
 use crate::services::{checkins, participants, privacy, support};
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
     // Parents have no account menu; their pages carry their own forms.
@@ -222,7 +222,7 @@ pub async fn save_reflection(
         Ok(saved) => {
             flash(
                 &me.session,
-                if saved == "sent" {
+                if saved == participants::ReflectionState::Sent {
                     "Thank you. Your reflection is saved and sent."
                 } else {
                     "Your draft is saved. Only you can see it until you send it."
@@ -281,7 +281,8 @@ pub async fn export_json(
 ) -> Result<HttpResponse, AppError> {
     let id = me.enrolment_id;
     let data = state.db(move |conn| privacy::export(conn, id)).await?;
-    let body = serde_json::to_string_pretty(&data).map_err(AppError::internal)?;
+    let body =
+        serde_json::to_string_pretty(&data).map_err(|e| AppError::caused("writing JSON", e))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json; charset=utf-8")
         .insert_header((

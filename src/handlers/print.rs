@@ -60,7 +60,7 @@ pub async fn curriculum_handout(
     let pdf =
         web::block(move || print::curriculum_handout(&state2.library, &slug, number, help, paper))
             .await
-            .map_err(AppError::internal)??;
+            .map_err(|e| AppError::caused("a blocking task", e))??;
     Ok(download(pdf))
 }
 

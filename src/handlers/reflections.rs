@@ -6,10 +6,10 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
-use crate::handlers::auth::see_other;
 use crate::services::reflections::{self, ReadFilter};
 use crate::services::{meetings, participants};
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 async fn reading(
     state: &AppState,

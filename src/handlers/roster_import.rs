@@ -9,9 +9,9 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields};
 use crate::error::AppError;
-use crate::handlers::auth::see_other;
 use crate::services::roster_import;
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 async fn import_page(
     state: &AppState,

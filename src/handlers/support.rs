@@ -8,9 +8,9 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields, Viewer};
 use crate::error::{AppError, FieldErrors};
-use crate::handlers::auth::see_other;
 use crate::services::support::{self, ServiceForm};
 use crate::state::AppState;
+use crate::web::http::see_other;
 
 /// Who to call now, and where parents can turn: linked from the foot of
 /// every page, no sign-in needed.

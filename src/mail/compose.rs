@@ -172,7 +172,8 @@ impl Composer {
             subject: rendered.subject,
             text_body: rendered.text,
             html_body: Some(rendered.html),
-            headers: serde_json::to_string(&headers).map_err(AppError::internal)?,
+            headers: serde_json::to_string(&headers)
+                .map_err(|e| AppError::caused("writing JSON", e))?,
             message_id: self.message_id()?,
             status: OutboxStatus::Queued.as_str().to_string(),
             next_attempt_at: envelope.send_at,

@@ -131,7 +131,7 @@ impl Worker {
             f(&mut conn)
         })
         .await
-        .map_err(|e| AppError::internal(format!("database task: {e}")))?
+        .map_err(|e| AppError::caused("database task", e))?
     }
 
     /// Queues the follow-ups that have come due, and once an hour blanks

@@ -161,105 +161,25 @@ impl Handout<'_> {
     /// The handout as one part of a document (a packet holds many).
     pub fn part(&self) -> Part {
         let s = self.session;
-        let mut blocks = Vec::new();
-        blocks.push(Block::heading(1, self.title()));
-        let mut meta = Vec::new();
-        if let Some(r) = &self.recipient {
-            meta.push(format!("For {}", r.name));
-        }
-        if let Some(g) = &self.group {
-            meta.push(g.clone());
-        }
-        if let Some(w) = &self.when {
-            meta.push(w.clone());
-        }
-        if !meta.is_empty() {
-            blocks.push(Block::para(
-                Paragraph::new(vec![Span::regular(meta.join("  \u{00B7}  "))]).tone(Tone::Muted),
-            ));
-        }
+        let mut blocks = vec![Block::heading(1, self.title())];
+        blocks.extend(self.meta_line());
         if let Some(Recipient {
             name,
             link: Some(link),
         }) = &self.recipient
         {
-            blocks.push(Block::Qr {
-                data: link.clone(),
-                size: 96.0,
-                beside: vec![
-                    Block::para(Paragraph::new(vec![Span::bold(format!(
-                        "{name}, your own page for this class"
-                    ))])),
-                    Block::para(
-                        Paragraph::new(vec![Span::regular(
-                            "Point your phone's camera at the square to open it. You can \
-                             read the handouts and write your reflections there too. Or \
-                             type this address:",
-                        )])
-                        .size(style::BODY - 1.0),
-                    ),
-                    Block::para(
-                        Paragraph::new(vec![Span::regular(typeable(link))])
-                            .size(style::SMALL)
-                            .tone(Tone::Accent),
-                    ),
-                    Block::para(
-                        Paragraph::new(vec![Span::italic(
-                            "This link is just for you. Please keep this page somewhere safe.",
-                        )])
-                        .size(style::SMALL)
-                        .tone(Tone::Muted),
-                    ),
-                ],
-            });
+            blocks.push(own_page_block(name, link));
         }
         blocks.push(Block::Spacer { pt: 4.0 });
         blocks.extend(markdown::to_blocks(&s.parent_handout, 1));
-
         blocks.push(Block::Boxed {
             title: Some(format!("Try this at home: {}", s.home_practice.title)),
             blocks: markdown::to_blocks(&s.home_practice.text, 2),
         });
-
-        if !s.reflection_prompts.is_empty() {
-            blocks.push(Block::heading(2, "Your reflections"));
-            blocks.push(Block::para(
-                Paragraph::new(vec![Span::regular(
-                    "Take a few quiet minutes. Write as much or as little as you like. \
-                     This page is yours: nobody sees it unless you show them.",
-                )])
-                .tone(Tone::Muted),
-            ));
-            for (i, prompt) in s.reflection_prompts.iter().enumerate() {
-                blocks.push(Block::para(
-                    Paragraph::new(vec![Span::bold(format!("{}. {}", i + 1, prompt))])
-                        .space_before(6.0),
-                ));
-                blocks.push(Block::WritingLines { count: 5 });
-            }
-        }
-
+        blocks.extend(reflection_blocks(&s.reflection_prompts));
         blocks.push(Block::Spacer { pt: 6.0 });
         blocks.push(self.help.block());
-
-        let has_link = matches!(&self.recipient, Some(Recipient { link: Some(_), .. }));
-        if !has_link {
-            if let Some(url) = &self.lost_link_url {
-                blocks.push(Block::Rule);
-                blocks.push(Block::para(
-                    Paragraph::new(vec![
-                        Span::regular(
-                            "You can also read this and write your reflections on your own \
-                                 page, through the link in your welcome email. Lost it? Ask for a \
-                                 new one at ",
-                        ),
-                        Span::regular(url.clone()),
-                    ])
-                    .size(style::SMALL + 0.5)
-                    .tone(Tone::Muted),
-                ));
-            }
-        }
+        blocks.extend(self.lost_link_note());
 
         let footer = match &self.recipient {
             Some(r) => format!("{} \u{00B7} {}", r.name, self.title()),
@@ -278,7 +198,108 @@ impl Handout<'_> {
             blocks,
         }
     }
+
+    /// "For Ana · Tuesday group · Tue 24 Nov", when there is any of it.
+    fn meta_line(&self) -> Option<Block> {
+        let mut meta = Vec::new();
+        if let Some(r) = &self.recipient {
+            meta.push(format!("For {}", r.name));
+        }
+        meta.extend(self.group.clone());
+        meta.extend(self.when.clone());
+        (!meta.is_empty()).then(|| {
+            Block::para(
+                Paragraph::new(vec![Span::regular(meta.join("  \u{00B7}  "))]).tone(Tone::Muted),
+            )
+        })
+    }
+
+    /// Where to ask for a link, on a handout that does not carry one.
+    fn lost_link_note(&self) -> Vec<Block> {
+        let has_link = matches!(&self.recipient, Some(Recipient { link: Some(_), .. }));
+        match &self.lost_link_url {
+            Some(url) if !has_link => vec![
+                Block::Rule,
+                Block::para(
+                    Paragraph::new(vec![
+                        Span::regular(
+                            "You can also read this and write your reflections on your own \
+                             page, through the link in your welcome email. Lost it? Ask for a \
+                             new one at ",
+                        ),
+                        Span::regular(url.clone()),
+                    ])
+                    .size(style::SMALL + 0.5)
+                    .tone(Tone::Muted),
+                ),
+            ],
+            _ => Vec::new(),
+        }
+    }
 }
+
+/// A parent's own link as a QR code, with what it is and the address to
+/// type.
+fn own_page_block(name: &str, link: &str) -> Block {
+    Block::Qr {
+        data: link.to_string(),
+        size: 96.0,
+        beside: vec![
+            Block::para(Paragraph::new(vec![Span::bold(format!(
+                "{name}, your own page for this class"
+            ))])),
+            Block::para(
+                Paragraph::new(vec![Span::regular(
+                    "Point your phone's camera at the square to open it. You can \
+                     read the handouts and write your reflections there too. Or \
+                     type this address:",
+                )])
+                .size(style::BODY - 1.0),
+            ),
+            Block::para(
+                Paragraph::new(vec![Span::regular(typeable(link))])
+                    .size(style::SMALL)
+                    .tone(Tone::Accent),
+            ),
+            Block::para(
+                Paragraph::new(vec![Span::italic(
+                    "This link is just for you. Please keep this page somewhere safe.",
+                )])
+                .size(style::SMALL)
+                .tone(Tone::Muted),
+            ),
+        ],
+    }
+}
+
+/// The reflection questions, each with lines to write on.
+fn reflection_blocks(prompts: &[String]) -> Vec<Block> {
+    if prompts.is_empty() {
+        return Vec::new();
+    }
+    let mut blocks = vec![
+        Block::heading(2, "Your reflections"),
+        Block::para(
+            Paragraph::new(vec![Span::regular(
+                "Take a few quiet minutes. Write as much or as little as you like. \
+                 This page is yours: nobody sees it unless you show them.",
+            )])
+            .tone(Tone::Muted),
+        ),
+    ];
+    for (i, prompt) in prompts.iter().enumerate() {
+        blocks.push(Block::para(
+            Paragraph::new(vec![Span::bold(format!("{}. {}", i + 1, prompt))]).space_before(6.0),
+        ));
+        blocks.push(Block::WritingLines {
+            count: WRITING_LINES_PER_PROMPT,
+        });
+    }
+    blocks
+}
+
+/// Lines under each reflection question on a handout.
+const WRITING_LINES_PER_PROMPT: usize = 5;
 
 /// A long personal link broken after `/p/`, so the token sits whole on
 /// its own line for anyone typing it in.
@@ -289,7 +310,7 @@ fn typeable(link: &str) -> String {
     }
 }
 
-pub fn handout(h: &Handout<'_>, paper: Paper) -> Vec<u8> {
+pub fn handout(h: &Handout<'_>, paper: Paper) -> Result<Vec<u8>, super::RenderError> {
     super::render(&handout_document(h, paper))
 }
 
@@ -330,7 +351,7 @@ pub struct Plan<'a> {
     pub help: Option<HelpNow>,
 }
 
-pub fn plan(p: &Plan<'_>, paper: Paper) -> Vec<u8> {
+pub fn plan(p: &Plan<'_>, paper: Paper) -> Result<Vec<u8>, super::RenderError> {
     super::render(&plan_document(p, paper))
 }
 
@@ -398,7 +419,34 @@ fn plan_part(p: &Plan<'_>) -> Part {
             .tone(Tone::Muted),
         ),
         Block::heading(1, title.clone()),
+        plan_meta(p),
     ];
+    if !s.objectives.is_empty() {
+        blocks.push(Block::heading(2, "By the end, parents will"));
+        blocks.push(Block::bullets(s.objectives.iter().cloned()));
+    }
+    blocks.push(Block::heading(2, "Agenda"));
+    blocks.push(agenda_table(s, p.start));
+    blocks.extend(plan_sections(s));
+    if let Some(help) = &p.help {
+        blocks.push(Block::Spacer { pt: 6.0 });
+        blocks.push(help.block());
+    }
+    Part {
+        header: format!("{} \u{00B7} facilitator plan", p.curriculum.title),
+        footer: format!("{} \u{00B7} {}", p.group, title),
+        bookmark: None,
+        start_on_odd_page: false,
+        plain: false,
+        scale: 0.9,
+        blocks,
+    }
+}
+
+/// "Tuesday group · Tue 24 Nov 2026, 18:30–20:00 (90 minutes) · the hall",
+/// and who leads it.
+fn plan_meta(p: &Plan<'_>) -> Block {
+    let s = p.session;
     let end = p.start + chrono::Duration::minutes(i64::from(s.minutes));
     let mut meta = vec![
         Span::bold(p.group.clone()),
@@ -418,15 +466,13 @@ fn plan_part(p: &Plan<'_>) -> Part {
             p.facilitators.join(", ")
         )));
     }
-    blocks.push(Block::para(Paragraph::new(meta).tone(Tone::Muted)));
+    Block::para(Paragraph::new(meta).tone(Tone::Muted))
+}
 
-    if !s.objectives.is_empty() {
-        blocks.push(Block::heading(2, "By the end, parents will"));
-        blocks.push(Block::bullets(s.objectives.iter().cloned()));
-    }
-
-    blocks.push(Block::heading(2, "Agenda"));
-    let mut clock = p.start;
+/// The timed agenda from the local start: clock time, length, part, and
+/// what to do with its notes; then the end time.
+fn agenda_table(s: &Session, start: chrono::NaiveTime) -> Block {
+    let mut clock = start;
     let mut rows = Vec::new();
     for seg in &s.agenda {
         let what = match &seg.notes {
@@ -447,7 +493,7 @@ fn plan_part(p: &Plan<'_>) -> Part {
         "End".to_string(),
         String::new(),
     ]);
-    blocks.push(Block::Table(Table {
+    Block::Table(Table {
         columns: vec![
             Column::new("Time", 1.1),
             Column::new("Length", 1.2),
@@ -458,8 +504,13 @@ fn plan_part(p: &Plan<'_>) -> Part {
         size: style::BODY - 1.5,
         min_row_height: 0.0,
         bold_first_line: true,
-    }));
+    })
+}
 
+/// What to bring, the group's questions, the home practice, what parents
+/// reflect on and the notes: each only when the session has it.
+fn plan_sections(s: &Session) -> Vec<Block> {
+    let mut blocks = Vec::new();
     if !s.materials.is_empty() {
         blocks.push(Block::heading(2, "Bring"));
         blocks.push(Block::bullets(
@@ -491,19 +542,7 @@ fn plan_part(p: &Plan<'_>) -> Part {
         blocks.push(Block::heading(2, "Notes"));
         blocks.extend(markdown::to_blocks(&s.facilitator_notes, 1));
     }
-    if let Some(help) = &p.help {
-        blocks.push(Block::Spacer { pt: 6.0 });
-        blocks.push(help.block());
-    }
-    Part {
-        header: format!("{} \u{00B7} facilitator plan", p.curriculum.title),
-        footer: format!("{} \u{00B7} {}", p.group, title),
-        bookmark: None,
-        start_on_odd_page: false,
-        plain: false,
-        scale: 0.9,
-        blocks,
-    }
+    blocks
 }
 
 fn kind_label(kind: SegmentKind) -> &'static str {
@@ -527,7 +566,7 @@ pub struct SignIn {
     pub help: HelpNow,
 }
 
-pub fn sign_in(s: &SignIn, paper: Paper) -> Vec<u8> {
+pub fn sign_in(s: &SignIn, paper: Paper) -> Result<Vec<u8>, super::RenderError> {
     super::render(&sign_in_document(s, paper))
 }
 
@@ -644,93 +683,21 @@ pub struct Certificate {
 }
 
 /// Certificates, one landscape page each.
-pub fn certificates(certs: &[Certificate], paper: Paper) -> Vec<u8> {
+pub fn certificates(certs: &[Certificate], paper: Paper) -> Result<Vec<u8>, super::RenderError> {
     super::render(&certificates_document(certs, paper))
 }
 
 pub fn certificates_document(certs: &[Certificate], paper: Paper) -> Document {
     let parts = certs
         .iter()
-        .map(|c| {
-            let center = |spans: Vec<Span>, size: f32, tone: Tone| {
-                Block::para(
-                    Paragraph::new(spans)
-                        .size(size)
-                        .align(Align::Center)
-                        .tone(tone),
-                )
-            };
-            let mut inner = vec![
-                Block::Spacer { pt: 14.0 },
-                center(
-                    vec![Span::bold("Certificate of completion")],
-                    30.0,
-                    Tone::Accent,
-                ),
-                Block::Spacer { pt: 14.0 },
-                center(
-                    vec![Span::regular("This is to celebrate that")],
-                    14.0,
-                    Tone::Muted,
-                ),
-                Block::Spacer { pt: 6.0 },
-                center(vec![Span::bold(c.name.clone())], 28.0, Tone::Ink),
-                Block::Spacer { pt: 6.0 },
-                center(
-                    vec![Span::regular("took part in the parenting class")],
-                    14.0,
-                    Tone::Muted,
-                ),
-                center(
-                    vec![Span::bold(c.curriculum_title.clone())],
-                    20.0,
-                    Tone::Ink,
-                ),
-                center(
-                    vec![Span::regular(format!(
-                        "with {}, coming to {} of {} sessions.",
-                        c.group, c.attended, c.sessions
-                    ))],
-                    13.0,
-                    Tone::Ink,
-                ),
-                Block::Spacer { pt: 8.0 },
-                center(
-                    vec![Span::italic(
-                        "Thank you for the time, care and honesty you brought to the group.",
-                    )],
-                    12.0,
-                    Tone::Muted,
-                ),
-                Block::Spacer { pt: 4.0 },
-                center(vec![Span::regular(c.date.clone())], 12.0, Tone::Ink),
-                Block::Spacer { pt: 22.0 },
-            ];
-            let signers: Vec<String> = if c.facilitators.is_empty() {
-                vec![String::new()]
-            } else {
-                c.facilitators.iter().take(3).cloned().collect()
-            };
-            let captions: Vec<String> = signers
-                .iter()
-                .map(|n| {
-                    if n.is_empty() {
-                        "Facilitator".to_string()
-                    } else {
-                        format!("{n}, facilitator")
-                    }
-                })
-                .collect();
-            inner.push(Block::SignatureLines(captions));
-            Part {
-                header: String::new(),
-                footer: String::new(),
-                bookmark: Some(c.name.clone()),
-                start_on_odd_page: false,
-                plain: true,
-                scale: 1.0,
-                blocks: vec![Block::FullPage(inner)],
-            }
+        .map(|c| Part {
+            header: String::new(),
+            footer: String::new(),
+            bookmark: Some(c.name.clone()),
+            start_on_odd_page: false,
+            plain: true,
+            scale: 1.0,
+            blocks: vec![Block::FullPage(certificate_blocks(c))],
         })
         .collect();
     Document {
@@ -740,6 +707,84 @@ pub fn certificates_document(certs: &[Certificate], paper: Paper) -> Document {
         parts,
     }
 }
+
+/// A centred line at `size` points.
+fn centred(spans: Vec<Span>, size: f32, tone: Tone) -> Block {
+    Block::para(
+        Paragraph::new(spans)
+            .size(size)
+            .align(Align::Center)
+            .tone(tone),
+    )
+}
+
+/// One certificate's words, then a line for each facilitator (up to
+/// three) to sign.
+fn certificate_blocks(c: &Certificate) -> Vec<Block> {
+    let mut blocks = vec![
+        Block::Spacer { pt: 14.0 },
+        centred(
+            vec![Span::bold("Certificate of completion")],
+            30.0,
+            Tone::Accent,
+        ),
+        Block::Spacer { pt: 14.0 },
+        centred(
+            vec![Span::regular("This is to celebrate that")],
+            14.0,
+            Tone::Muted,
+        ),
+        Block::Spacer { pt: 6.0 },
+        centred(vec![Span::bold(c.name.clone())], 28.0, Tone::Ink),
+        Block::Spacer { pt: 6.0 },
+        centred(
+            vec![Span::regular("took part in the parenting class")],
+            14.0,
+            Tone::Muted,
+        ),
+        centred(
+            vec![Span::bold(c.curriculum_title.clone())],
+            20.0,
+            Tone::Ink,
+        ),
+        centred(
+            vec![Span::regular(format!(
+                "with {}, coming to {} of {} sessions.",
+                c.group, c.attended, c.sessions
+            ))],
+            13.0,
+            Tone::Ink,
+        ),
+        Block::Spacer { pt: 8.0 },
+        centred(
+            vec![Span::italic(
+                "Thank you for the time, care and honesty you brought to the group.",
+            )],
+            12.0,
+            Tone::Muted,
+        ),
+        Block::Spacer { pt: 4.0 },
+        centred(vec![Span::regular(c.date.clone())], 12.0, Tone::Ink),
+        Block::Spacer { pt: 22.0 },
+    ];
+    let captions: Vec<String> = if c.facilitators.is_empty() {
+        vec!["Facilitator".to_string()]
+    } else {
+        c.facilitators
+            .iter()
+            .take(MOST_SIGNERS)
+            .map(|n| match n.trim() {
+                "" => "Facilitator".to_string(),
+                n => format!("{n}, facilitator"),
+            })
+            .collect()
+    };
+    blocks.push(Block::SignatureLines(captions));
+    blocks
+}
+
+/// Signature lines on a certificate.
+const MOST_SIGNERS: usize = 3;
 
 /// Whether one page of `doc` holds the whole Help now box: its title and
 /// the emergency line together.

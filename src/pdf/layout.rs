@@ -92,6 +92,31 @@ pub struct Layout {
 
 const FRAME_PAD: f32 = 9.0;
 const CELL_PAD: f32 = 4.0;
+/// No column is laid out narrower than this (points).
+const NARROWEST_COLUMN: f32 = 24.0;
+/// Space under a paragraph, as a share of its type size.
+const PARAGRAPH_GAP: f32 = 0.55;
+/// Space above headings of level 1, 2 and 3 (points), their leading and
+/// the space under them.
+const HEADING_SPACE_BEFORE: [f32; 3] = [16.0, 13.0, 9.0];
+const HEADING_LEADING: f32 = 1.25;
+const HEADING_GAP_AFTER: f32 = 4.0;
+/// A block of writing lines is capped (a runaway count is not a document).
+const MOST_WRITING_LINES: usize = 200;
+const WRITING_LINES_GAP_AFTER: f32 = 8.0;
+const BOX_GAP_BEFORE: f32 = 8.0;
+const BOX_GAP_AFTER: f32 = 10.0;
+const BOX_TITLE_LEADING: f32 = 1.3;
+const BOX_TITLE_GAP_AFTER: f32 = 3.0;
+/// Signature lines: at most this many side by side, this far apart, the
+/// line this far down and its caption this far under it.
+const MOST_SIGNATURES: usize = 6;
+const SIGNATURE_GAP: f32 = 24.0;
+const SIGNATURE_LINE_Y: f32 = 30.0;
+const CAPTION_GAP: f32 = 4.0;
+const SIGNATURES_GAP_AFTER: f32 = 8.0;
+/// Inner margin of a full-page box (a certificate).
+const FULL_PAGE_PAD: f32 = 28.0;
 
 /// QR codes already drawn in this document, by (data, size): a packet
 /// prints each parent's code on every one of their handouts, and encoding
@@ -171,26 +196,12 @@ impl<'a> Layouter<'a> {
     }
 
     fn block(&mut self, block: &Block, x: f32, width: f32) {
-        let width = width.max(24.0);
+        let width = width.max(NARROWEST_COLUMN);
         match block {
-            Block::Heading { level, text } => {
-                let i = usize::from(level.clamp(&1, &3) - 1);
-                let size = style::HEADING[i];
-                let before = [16.0, 13.0, 9.0][i];
-                let p = Paragraph::new(vec![super::Span::bold(text.clone())])
-                    .size(size)
-                    .tone(Tone::Accent)
-                    .space_before(before);
-                let first = self.items.len();
-                self.paragraph(&p, x, width, 1.25);
-                for it in &mut self.items[first..] {
-                    it.keep_with_next = true;
-                }
-                self.gap(4.0);
-            }
+            Block::Heading { level, text } => self.heading(*level, text, x, width),
             Block::Paragraph(p) => {
                 self.paragraph(p, x, width, style::LEADING);
-                self.gap(p.size * 0.55);
+                self.gap(p.size * PARAGRAPH_GAP);
             }
             Block::List {
                 ordered,
@@ -198,191 +209,220 @@ impl<'a> Layouter<'a> {
                 items,
             } => self.list(*ordered, *start, items, x, width),
             Block::Table(t) => self.table(t, x, width),
-            Block::WritingLines { count } => {
-                // The prompt above stays with its lines. A short block is
-                // never split (two lone lines on a page of their own are
-                // no use to write on); a long one keeps its first two.
-                if let Some(last) = self.items.last_mut() {
-                    last.keep_with_next = true;
-                }
-                let count = (*count).min(200);
-                let whole = count <= style::WRITING_LINES_KEPT_TOGETHER;
-                for i in 0..count {
-                    let h = style::WRITING_LINE;
-                    self.push(Item {
-                        height: h,
-                        keep_with_next: i + 1 < count && (whole || i == 0),
-                        draws: vec![Draw::Line {
-                            x1: x,
-                            y1: h - 2.0,
-                            x2: x + width,
-                            y2: h - 2.0,
-                            width: 0.5,
-                            gray: 0.62,
-                        }],
-                        ..Item::default()
-                    });
-                }
-                self.gap(8.0);
-            }
-            Block::Boxed { title, blocks } => {
-                let outer = self.frame;
-                let id = match outer {
-                    // A box in a box is drawn as the outer one; only indented.
-                    Some(id) => id,
-                    None => {
-                        self.frames.push(Frame {
-                            x,
-                            width,
-                            page: false,
-                        });
-                        self.frames.len() - 1
-                    }
-                };
-                let pad = if outer.is_some() { 0.0 } else { FRAME_PAD };
-                self.gap(8.0);
-                self.frame = Some(id);
-                self.push(Item {
-                    height: pad,
-                    keep_with_next: true,
-                    ..Item::default()
-                });
-                if let Some(title) = title {
-                    let p = Paragraph::new(vec![super::Span::bold(title.clone())])
-                        .size(style::BODY + 1.0)
-                        .tone(Tone::Accent);
-                    let first = self.items.len();
-                    self.paragraph(&p, x + pad, width - 2.0 * pad, 1.3);
-                    for it in &mut self.items[first..] {
-                        it.keep_with_next = true;
-                    }
-                    self.gap(3.0);
-                }
-                for b in blocks {
-                    self.block(b, x + pad, width - 2.0 * pad);
-                }
-                self.pending_space = 0.0;
-                self.push(Item {
-                    height: pad,
-                    ..Item::default()
-                });
-                self.frame = outer;
-                self.gap(10.0);
-            }
+            Block::WritingLines { count } => self.writing_lines(*count, x, width),
+            Block::Boxed { title, blocks } => self.boxed(title.as_deref(), blocks, x, width),
             Block::Qr { data, size, beside } => self.qr(data, *size, beside, x, width),
-            Block::KeepTogether(blocks) => {
-                let saved = std::mem::take(&mut self.items);
-                let space = std::mem::take(&mut self.pending_space);
-                let brk = std::mem::take(&mut self.pending_break);
-                for b in blocks {
-                    self.block(b, x, width);
-                }
-                let inner = std::mem::replace(&mut self.items, saved);
-                self.pending_space = self.pending_space.max(space);
-                self.pending_break |= brk;
-                match compose(&inner, self.max_height) {
-                    Some(item) => self.push(item),
-                    None => {
-                        for it in inner {
-                            self.push(it);
-                        }
-                    }
-                }
-            }
-            Block::SignatureLines(captions) => {
-                let n = captions.len().clamp(1, 6);
-                let gap = 24.0;
-                let w = (width - gap * (n as f32 - 1.0)) / n as f32;
-                let line_y = 30.0;
-                let mut draws = Vec::new();
-                let mut h: f32 = line_y;
-                for (i, caption) in captions.iter().take(n).enumerate() {
-                    let left = x + i as f32 * (w + gap);
-                    draws.push(Draw::Line {
-                        x1: left,
-                        y1: line_y,
-                        x2: left + w,
-                        y2: line_y,
-                        width: 0.7,
-                        gray: 0.3,
-                    });
-                    let p = Paragraph::new(vec![super::Span::regular(caption.clone())])
-                        .size(style::BODY - 1.0)
-                        .align(Align::Center)
-                        .tone(Tone::Muted);
-                    let saved = std::mem::take(&mut self.items);
-                    self.paragraph(&p, left, w, 1.3);
-                    let inner = std::mem::replace(&mut self.items, saved);
-                    if let Some(item) = compose(&inner, self.max_height / 2.0) {
-                        h = h.max(line_y + 4.0 + item.height);
-                        draws.extend(item.draws.into_iter().map(|d| d.shifted(0.0, line_y + 4.0)));
-                    }
-                }
-                self.push(Item {
-                    height: h,
-                    draws,
-                    ..Item::default()
-                });
-                self.gap(8.0);
-            }
-            Block::FullPage(blocks) => {
-                let saved = std::mem::take(&mut self.items);
-                let outer = self.frame.take();
-                let pad = 28.0;
-                for b in blocks {
-                    self.block(b, x + pad, width - 2.0 * pad);
-                }
-                let inner = std::mem::replace(&mut self.items, saved);
-                self.frame = outer;
-                self.pending_space = 0.0;
-                self.frames.push(Frame {
-                    x,
-                    width,
-                    page: true,
-                });
-                let id = self.frames.len() - 1;
-                match compose(&inner, self.max_height) {
-                    Some(item) => {
-                        let dy = ((self.max_height - item.height) / 2.0).max(0.0);
-                        self.pending_break = true;
-                        self.push(Item {
-                            height: self.max_height,
-                            frame: Some(id),
-                            draws: item.draws.into_iter().map(|d| d.shifted(0.0, dy)).collect(),
-                            ..Item::default()
-                        });
-                        self.pending_break = true;
-                    }
-                    None => {
-                        for mut it in inner {
-                            it.frame = Some(id);
-                            self.push(it);
-                        }
-                    }
-                }
-            }
+            Block::KeepTogether(blocks) => self.keep_together(blocks, x, width),
+            Block::SignatureLines(captions) => self.signature_lines(captions, x, width),
+            Block::FullPage(blocks) => self.full_page(blocks, x, width),
             Block::Spacer { pt } => self.gap(pt.clamp(0.0, self.max_height / 2.0)),
-            Block::Rule => {
-                self.push(Item {
-                    space_before: 4.0,
-                    height: 10.0,
-                    draws: vec![Draw::Line {
-                        x1: x,
-                        y1: 5.0,
-                        x2: x + width,
-                        y2: 5.0,
-                        width: 0.6,
-                        gray: 0.7,
-                    }],
-                    ..Item::default()
-                });
-                self.gap(4.0);
-            }
+            Block::Rule => self.rule(x, width),
             Block::PageBreak => {
                 self.pending_break = true;
                 self.pending_space = 0.0;
             }
         }
+    }
+
+    /// A paragraph of bold accent text at `size`, kept with what follows.
+    fn title_line(&mut self, p: &Paragraph, x: f32, width: f32, leading: f32) {
+        let first = self.items.len();
+        self.paragraph(p, x, width, leading);
+        for it in &mut self.items[first..] {
+            it.keep_with_next = true;
+        }
+    }
+
+    fn heading(&mut self, level: u8, text: &str, x: f32, width: f32) {
+        let i = usize::from(level.clamp(1, 3) - 1);
+        let p = Paragraph::new(vec![super::Span::bold(text.to_string())])
+            .size(style::HEADING[i])
+            .tone(Tone::Accent)
+            .space_before(HEADING_SPACE_BEFORE[i]);
+        self.title_line(&p, x, width, HEADING_LEADING);
+        self.gap(HEADING_GAP_AFTER);
+    }
+
+    /// Ruled lines to write on. The prompt above stays with its lines. A
+    /// short block is never split (two lone lines on a page of their own
+    /// are no use to write on); a long one keeps its first two.
+    fn writing_lines(&mut self, count: usize, x: f32, width: f32) {
+        if let Some(last) = self.items.last_mut() {
+            last.keep_with_next = true;
+        }
+        let count = count.min(MOST_WRITING_LINES);
+        let whole = count <= style::WRITING_LINES_KEPT_TOGETHER;
+        let h = style::WRITING_LINE;
+        for i in 0..count {
+            self.push(Item {
+                height: h,
+                keep_with_next: i + 1 < count && (whole || i == 0),
+                draws: vec![Draw::Line {
+                    x1: x,
+                    y1: h - 2.0,
+                    x2: x + width,
+                    y2: h - 2.0,
+                    width: 0.5,
+                    gray: 0.62,
+                }],
+                ..Item::default()
+            });
+        }
+        self.gap(WRITING_LINES_GAP_AFTER);
+    }
+
+    fn boxed(&mut self, title: Option<&str>, blocks: &[Block], x: f32, width: f32) {
+        let outer = self.frame;
+        let id = match outer {
+            // A box in a box is drawn as the outer one; only indented.
+            Some(id) => id,
+            None => {
+                self.frames.push(Frame {
+                    x,
+                    width,
+                    page: false,
+                });
+                self.frames.len() - 1
+            }
+        };
+        let pad = if outer.is_some() { 0.0 } else { FRAME_PAD };
+        self.gap(BOX_GAP_BEFORE);
+        self.frame = Some(id);
+        self.push(Item {
+            height: pad,
+            keep_with_next: true,
+            ..Item::default()
+        });
+        if let Some(title) = title {
+            let p = Paragraph::new(vec![super::Span::bold(title.to_string())])
+                .size(style::BODY + 1.0)
+                .tone(Tone::Accent);
+            self.title_line(&p, x + pad, width - 2.0 * pad, BOX_TITLE_LEADING);
+            self.gap(BOX_TITLE_GAP_AFTER);
+        }
+        for b in blocks {
+            self.block(b, x + pad, width - 2.0 * pad);
+        }
+        self.pending_space = 0.0;
+        self.push(Item {
+            height: pad,
+            ..Item::default()
+        });
+        self.frame = outer;
+        self.gap(BOX_GAP_AFTER);
+    }
+
+    /// Lays `blocks` out on their own and returns their items, leaving
+    /// what was laid out before as it was.
+    fn laid_out_apart(&mut self, blocks: &[Block], x: f32, width: f32) -> Vec<Item> {
+        let saved = std::mem::take(&mut self.items);
+        for b in blocks {
+            self.block(b, x, width);
+        }
+        std::mem::replace(&mut self.items, saved)
+    }
+
+    fn keep_together(&mut self, blocks: &[Block], x: f32, width: f32) {
+        let space = std::mem::take(&mut self.pending_space);
+        let brk = std::mem::take(&mut self.pending_break);
+        let inner = self.laid_out_apart(blocks, x, width);
+        self.pending_space = self.pending_space.max(space);
+        self.pending_break |= brk;
+        match compose(&inner, self.max_height) {
+            Some(item) => self.push(item),
+            None => {
+                for it in inner {
+                    self.push(it);
+                }
+            }
+        }
+    }
+
+    fn signature_lines(&mut self, captions: &[String], x: f32, width: f32) {
+        let n = captions.len().clamp(1, MOST_SIGNATURES);
+        let w = (width - SIGNATURE_GAP * (n as f32 - 1.0)) / n as f32;
+        let line_y = SIGNATURE_LINE_Y;
+        let mut draws = Vec::new();
+        let mut h: f32 = line_y;
+        for (i, caption) in captions.iter().take(n).enumerate() {
+            let left = x + i as f32 * (w + SIGNATURE_GAP);
+            draws.push(Draw::Line {
+                x1: left,
+                y1: line_y,
+                x2: left + w,
+                y2: line_y,
+                width: 0.7,
+                gray: 0.3,
+            });
+            let p = Paragraph::new(vec![super::Span::regular(caption.clone())])
+                .size(style::BODY - 1.0)
+                .align(Align::Center)
+                .tone(Tone::Muted);
+            let saved = std::mem::take(&mut self.items);
+            self.paragraph(&p, left, w, 1.3);
+            let inner = std::mem::replace(&mut self.items, saved);
+            if let Some(item) = compose(&inner, self.max_height / 2.0) {
+                let top = line_y + CAPTION_GAP;
+                h = h.max(top + item.height);
+                draws.extend(item.draws.into_iter().map(|d| d.shifted(0.0, top)));
+            }
+        }
+        self.push(Item {
+            height: h,
+            draws,
+            ..Item::default()
+        });
+        self.gap(SIGNATURES_GAP_AFTER);
+    }
+
+    fn full_page(&mut self, blocks: &[Block], x: f32, width: f32) {
+        let outer = self.frame.take();
+        let pad = FULL_PAGE_PAD;
+        let inner = self.laid_out_apart(blocks, x + pad, width - 2.0 * pad);
+        self.frame = outer;
+        self.pending_space = 0.0;
+        self.frames.push(Frame {
+            x,
+            width,
+            page: true,
+        });
+        let id = self.frames.len() - 1;
+        match compose(&inner, self.max_height) {
+            Some(item) => {
+                let dy = ((self.max_height - item.height) / 2.0).max(0.0);
+                self.pending_break = true;
+                self.push(Item {
+                    height: self.max_height,
+                    frame: Some(id),
+                    draws: item.draws.into_iter().map(|d| d.shifted(0.0, dy)).collect(),
+                    ..Item::default()
+                });
+                self.pending_break = true;
+            }
+            None => {
+                for mut it in inner {
+                    it.frame = Some(id);
+                    self.push(it);
+                }
+            }
+        }
+    }
+
+    fn rule(&mut self, x: f32, width: f32) {
+        self.push(Item {
+            space_before: 4.0,
+            height: 10.0,
+            draws: vec![Draw::Line {
+                x1: x,
+                y1: 5.0,
+                x2: x + width,
+                y2: 5.0,
+                width: 0.6,
+                gray: 0.7,
+            }],
+            ..Item::default()
+        });
+        self.gap(4.0);
     }
 
     fn paragraph(&mut self, p: &Paragraph, x: f32, width: f32, leading: f32) {

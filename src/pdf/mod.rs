@@ -20,6 +20,7 @@ pub mod markdown;
 mod render;
 
 pub use font::Face;
+pub use render::RenderError;
 
 /// Paper sizes in points (1/72 inch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -282,13 +283,16 @@ pub mod style {
 
 /// Renders a document to PDF bytes. Never panics on any text or structure;
 /// characters the font lacks are replaced and logged.
-pub fn render(doc: &Document) -> Vec<u8> {
-    render::render(doc, &|_, _| {}).0
+pub fn render(doc: &Document) -> Result<Vec<u8>, RenderError> {
+    Ok(render::render(doc, &|_, _| {})?.0)
 }
 
 /// [`render`], telling `progress` (parts done, parts) as it goes, and
 /// returning the page count too.
-pub fn render_with_progress(doc: &Document, progress: &dyn Fn(usize, usize)) -> (Vec<u8>, usize) {
+pub fn render_with_progress(
+    doc: &Document,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Vec<u8>, usize), RenderError> {
     render::render(doc, progress)
 }
 

@@ -133,11 +133,14 @@ struct PageDraws {
     furniture: Option<(String, String, String)>,
 }
 
-pub fn render(doc: &Document, progress: &dyn Fn(usize, usize)) -> (Vec<u8>, usize) {
+pub fn render(
+    doc: &Document,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Vec<u8>, usize), RenderError> {
     let g = geometry(doc);
     let (pages, bookmarks) = pages(doc, &g, progress);
     let count = pages.len();
-    (to_pdf(doc, &g, pages, bookmarks), count)
+    Ok((to_pdf(doc, &g, pages, bookmarks)?, count))
 }
 
 /// How many pages `doc` takes.
@@ -346,185 +349,221 @@ fn rgb(r: f32, g: f32, b: f32) -> Color {
     Color::Rgb(Rgb::new(r, g, b, None))
 }
 
+/// Why a document could not be made into a PDF.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("could not make the {face:?} font subset: {reason}")]
+    Subset { face: Face, reason: String },
+    #[error("could not write the PDF")]
+    Save(#[source] std::io::Error),
+}
+
+/// Type size of page headers and footers (points).
+const FURNITURE_SIZE: f32 = 8.5;
+
 fn to_pdf(
     doc: &Document,
     g: &Geometry,
     mut pages: Vec<PageDraws>,
     bookmarks: Bookmarks,
-) -> Vec<u8> {
-    // Headers and footers, in small muted type.
-    let mut missing = Missing::default();
+) -> Result<Vec<u8>, RenderError> {
     for page in &mut pages {
-        let Some((header, left, right)) = page.furniture.take() else {
-            continue;
-        };
-        let size = 8.5;
-        let fy = g.h - style::MARGIN_BOTTOM / 2.0 + 3.0;
-        let hy = style::MARGIN_TOP / 2.0 + 3.0;
-        let max_w = g.content_w * 0.7;
-        let items = [(header, style::MARGIN_X, hy), (left, style::MARGIN_X, fy)];
-        for (text, x, y) in items {
-            let text = fit(&text, size, max_w);
-            if !text.is_empty() {
-                for (face, t) in font::prepare(Face::Regular, &text, &mut missing) {
-                    page.text.push(Draw::Text {
-                        x,
-                        y,
-                        face,
-                        size,
-                        tone: Tone::Muted,
-                        text: t,
-                    });
-                }
-            }
-        }
-        let rw = font::width(Face::Regular, &right, size);
-        page.text.push(Draw::Text {
-            x: g.w - style::MARGIN_X - rw,
-            y: fy,
-            face: Face::Regular,
-            size,
-            tone: Tone::Muted,
-            text: right,
-        });
+        furnish(page, g);
     }
+    let mut pdf = PdfDocument::new(&doc.title);
+    pdf.metadata.info.creator = "attune".into();
+    pdf.metadata.info.producer = "attune (printpdf)".into();
+    let fonts = embed_fonts(&mut pdf, &pages)?;
+    let out_pages = pages
+        .into_iter()
+        .map(|page| {
+            let mut ops = Vec::with_capacity(page.graphics.len() + page.text.len() * 3 + 8);
+            graphics_ops(page.graphics, g, &mut ops);
+            text_ops(page.text, g, &fonts, &mut ops);
+            PdfPage::new(Mm::from(Pt(g.w)), Mm::from(Pt(g.h)), ops)
+        })
+        .collect();
+    pdf.with_pages(out_pages);
+    for (name, page) in bookmarks {
+        pdf.add_bookmark(&name, page + 1);
+    }
+    save(&pdf)
+}
 
+/// Puts a page's header and footer (small, muted) on it.
+fn furnish(page: &mut PageDraws, g: &Geometry) {
+    let Some((header, left, right)) = page.furniture.take() else {
+        return;
+    };
+    let mut missing = Missing::default();
+    let size = FURNITURE_SIZE;
+    let fy = g.h - style::MARGIN_BOTTOM / 2.0 + 3.0;
+    let hy = style::MARGIN_TOP / 2.0 + 3.0;
+    let max_w = g.content_w * 0.7;
+    let items = [(header, style::MARGIN_X, hy), (left, style::MARGIN_X, fy)];
+    for (text, x, y) in items {
+        let text = fit(&text, size, max_w);
+        if text.is_empty() {
+            continue;
+        }
+        for (face, t) in font::prepare(Face::Regular, &text, &mut missing) {
+            page.text.push(Draw::Text {
+                x,
+                y,
+                face,
+                size,
+                tone: Tone::Muted,
+                text: t,
+            });
+        }
+    }
+    let rw = font::width(Face::Regular, &right, size);
+    page.text.push(Draw::Text {
+        x: g.w - style::MARGIN_X - rw,
+        y: fy,
+        face: Face::Regular,
+        size,
+        tone: Tone::Muted,
+        text: right,
+    });
+}
+
+/// A subset of each face the pages use, added to `pdf`. A face that
+/// cannot be subset fails the document: a PDF missing its letters is no
+/// printout.
+fn embed_fonts(
+    pdf: &mut PdfDocument,
+    pages: &[PageDraws],
+) -> Result<BTreeMap<Face, FontId>, RenderError> {
     let mut usage = Usage::default();
-    for page in &pages {
+    for page in pages {
         for d in &page.text {
             if let Draw::Text { face, text, .. } = d {
                 usage.add(*face, text);
             }
         }
     }
-    let mut pdf = PdfDocument::new(&doc.title);
-    pdf.metadata.info.creator = "attune".into();
-    pdf.metadata.info.producer = "attune (printpdf)".into();
-    let mut fonts: BTreeMap<Face, FontId> = BTreeMap::new();
-    for face in Face::ALL {
-        if usage.used(face) {
-            match usage.subset(face) {
-                Ok(f) => {
-                    fonts.insert(face, pdf.add_font(&f));
-                }
-                Err(e) => tracing::error!(error = %e, "font subset failed"),
-            }
-        }
+    let mut fonts = BTreeMap::new();
+    for face in Face::ALL.into_iter().filter(|f| usage.used(*f)) {
+        let subset = usage
+            .subset(face)
+            .map_err(|reason| RenderError::Subset { face, reason })?;
+        fonts.insert(face, pdf.add_font(&subset));
     }
+    Ok(fonts)
+}
 
-    let mut out_pages = Vec::with_capacity(pages.len());
-    for page in pages {
-        let mut ops = Vec::with_capacity(page.graphics.len() + page.text.len() * 3 + 8);
-        let mut stroke_gray = -1.0f32;
-        let mut fill_gray = -1.0f32;
-        let mut width = -1.0f32;
-        for d in page.graphics {
-            match d {
-                Draw::Line {
-                    x1,
-                    y1,
-                    x2,
-                    y2,
-                    width: w,
-                    gray,
-                } => {
-                    if gray != stroke_gray {
-                        ops.push(Op::SetOutlineColor {
-                            col: rgb(gray, gray, gray),
-                        });
-                        stroke_gray = gray;
-                    }
-                    if w != width {
-                        ops.push(Op::SetOutlineThickness { pt: Pt(w) });
-                        width = w;
-                    }
-                    ops.push(Op::DrawLine {
-                        line: Line {
-                            points: vec![
-                                LinePoint {
-                                    p: Point {
-                                        x: Pt(x1),
-                                        y: Pt(g.h - y1),
-                                    },
-                                    bezier: false,
-                                },
-                                LinePoint {
-                                    p: Point {
-                                        x: Pt(x2),
-                                        y: Pt(g.h - y2),
-                                    },
-                                    bezier: false,
-                                },
-                            ],
-                            is_closed: false,
-                        },
+fn point(x: f32, y: f32, g: &Geometry) -> LinePoint {
+    LinePoint {
+        p: Point {
+            x: Pt(x),
+            y: Pt(g.h - y),
+        },
+        bezier: false,
+    }
+}
+
+/// Lines and filled boxes, with colour and width set only when they change.
+fn graphics_ops(draws: Vec<Draw>, g: &Geometry, ops: &mut Vec<Op>) {
+    let mut stroke_gray = -1.0f32;
+    let mut fill_gray = -1.0f32;
+    let mut width = -1.0f32;
+    for d in draws {
+        match d {
+            Draw::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width: w,
+                gray,
+            } => {
+                if gray != stroke_gray {
+                    ops.push(Op::SetOutlineColor {
+                        col: rgb(gray, gray, gray),
                     });
+                    stroke_gray = gray;
                 }
-                Draw::Fill { x, y, w, h, gray } => {
-                    if gray != fill_gray {
-                        ops.push(Op::SetFillColor {
-                            col: rgb(gray, gray, gray),
-                        });
-                        fill_gray = gray;
-                    }
-                    ops.push(Op::DrawRectangle {
-                        rectangle: Rect {
-                            x: Pt(x),
-                            y: Pt(g.h - y - h),
-                            width: Pt(w),
-                            height: Pt(h),
-                            mode: Some(PaintMode::Fill),
-                            winding_order: None,
-                        },
-                    });
+                if w != width {
+                    ops.push(Op::SetOutlineThickness { pt: Pt(w) });
+                    width = w;
                 }
-                Draw::Text { .. } => {}
-            }
-        }
-        if !page.text.is_empty() {
-            ops.push(Op::StartTextSection);
-            let mut cur_font: Option<(Face, f32)> = None;
-            let mut cur_tone: Option<Tone> = None;
-            for d in page.text {
-                let Draw::Text {
-                    x,
-                    y,
-                    face,
-                    size,
-                    tone,
-                    text,
-                } = d
-                else {
-                    continue;
-                };
-                let Some(id) = fonts.get(&face) else { continue };
-                if cur_font != Some((face, size)) {
-                    ops.push(Op::SetFont {
-                        font: PdfFontHandle::External(id.clone()),
-                        size: Pt(size),
-                    });
-                    cur_font = Some((face, size));
-                }
-                if cur_tone != Some(tone) {
-                    let (r, gg, b) = tone_rgb(tone);
-                    ops.push(Op::SetFillColor { col: rgb(r, gg, b) });
-                    cur_tone = Some(tone);
-                }
-                ops.push(Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(Pt(x), Pt(g.h - y)),
-                });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::Text(text)],
+                ops.push(Op::DrawLine {
+                    line: Line {
+                        points: vec![point(x1, y1, g), point(x2, y2, g)],
+                        is_closed: false,
+                    },
                 });
             }
-            ops.push(Op::EndTextSection);
+            Draw::Fill { x, y, w, h, gray } => {
+                if gray != fill_gray {
+                    ops.push(Op::SetFillColor {
+                        col: rgb(gray, gray, gray),
+                    });
+                    fill_gray = gray;
+                }
+                ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Pt(x),
+                        y: Pt(g.h - y - h),
+                        width: Pt(w),
+                        height: Pt(h),
+                        mode: Some(PaintMode::Fill),
+                        winding_order: None,
+                    },
+                });
+            }
+            Draw::Text { .. } => {}
         }
-        out_pages.push(PdfPage::new(Mm::from(Pt(g.w)), Mm::from(Pt(g.h)), ops));
     }
-    pdf.with_pages(out_pages);
-    for (name, page) in bookmarks {
-        pdf.add_bookmark(&name, page + 1);
+}
+
+/// The page's text in one text section, font and colour set only when
+/// they change.
+fn text_ops(draws: Vec<Draw>, g: &Geometry, fonts: &BTreeMap<Face, FontId>, ops: &mut Vec<Op>) {
+    if draws.is_empty() {
+        return;
     }
+    ops.push(Op::StartTextSection);
+    let mut cur_font: Option<(Face, f32)> = None;
+    let mut cur_tone: Option<Tone> = None;
+    for d in draws {
+        let Draw::Text {
+            x,
+            y,
+            face,
+            size,
+            tone,
+            text,
+        } = d
+        else {
+            continue;
+        };
+        let Some(id) = fonts.get(&face) else { continue };
+        if cur_font != Some((face, size)) {
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(id.clone()),
+                size: Pt(size),
+            });
+            cur_font = Some((face, size));
+        }
+        if cur_tone != Some(tone) {
+            let (r, gg, b) = tone_rgb(tone);
+            ops.push(Op::SetFillColor { col: rgb(r, gg, b) });
+            cur_tone = Some(tone);
+        }
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(x), Pt(g.h - y)),
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text)],
+        });
+    }
+    ops.push(Op::EndTextSection);
+}
+
+/// The finished document as bytes, its streams deflated.
+fn save(pdf: &PdfDocument) -> Result<Vec<u8>, RenderError> {
     let mut warnings = Vec::new();
     let opts = PdfSaveOptions {
         // attune embeds its own subsets; printpdf's subsetter needs its
@@ -539,13 +578,11 @@ fn to_pdf(
     let mut lo = pdf.to_lopdf_document(&opts, &mut warnings);
     deflate_streams(&mut lo);
     let mut bytes = Vec::new();
-    if let Err(e) = lo.save_to(&mut bytes) {
-        tracing::error!(error = %e, "writing a PDF to memory failed");
-    }
+    lo.save_to(&mut bytes).map_err(RenderError::Save)?;
     for w in warnings.iter().take(5) {
         tracing::debug!(warning = ?w, "printpdf");
     }
-    bytes
+    Ok(bytes)
 }
 
 /// Deflates every stream not yet compressed, at zlib's fastest level: a

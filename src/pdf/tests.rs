@@ -17,6 +17,11 @@ fn doc(blocks: Vec<Block>) -> Document {
     }
 }
 
+/// The PDF of `d`, which must render.
+fn render(d: &Document) -> Vec<u8> {
+    super::render(d).expect("the document renders")
+}
+
 fn page_count(d: &Document) -> usize {
     render::page_count(d)
 }
@@ -153,7 +158,7 @@ fn write_sample() {
     let d = doc(blocks);
     assert_eq!(page_count(&d), 3);
     let (_keep, dir) = samples_dir();
-    write_pdf(&dir, "sample.pdf", render(&d));
+    write_pdf(&dir, "sample.pdf", super::render(&d));
 }
 
 /// Where the sample tests write their PDFs: `PDF_SAMPLES_DIR` to keep
@@ -173,7 +178,8 @@ fn samples_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
     }
 }
 
-fn write_pdf(dir: &std::path::Path, name: &str, pdf: Vec<u8>) {
+fn write_pdf(dir: &std::path::Path, name: &str, pdf: Result<Vec<u8>, super::RenderError>) {
+    let pdf = pdf.expect("the document renders");
     assert!(pdf.starts_with(b"%PDF-"), "{name}");
     std::fs::write(dir.join(name), pdf).expect("write");
 }
@@ -247,7 +253,7 @@ mod robustness {
     use proptest::prelude::*;
 
     fn bounded(d: &Document, text_len: usize) {
-        let pdf = render(d);
+        let pdf = render(d).expect("the document renders");
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.windows(5).rev().take(64).any(|w| w == b"%%EOF"));
         if let Err(e) = super::super::render::check_bounds(d) {

@@ -2,34 +2,21 @@
 //! groups and the parent whose session this is. It sits below the other
 //! services, so they can all use it without importing each other.
 
-use diesel::prelude::*;
-
 use crate::curriculum::Curriculum;
 use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Participant, User};
-use crate::db::schema::{cohort_facilitators, cohorts, enrolments};
 use crate::db::DbConn;
 use crate::error::AppError;
 
 /// One cohort, if `user` may see it. Anyone else gets "not found", so
 /// cohort ids tell a stranger nothing.
 pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Cohort, AppError> {
-    let cohort: Option<Cohort> = cohorts::table
-        .find(cohort_id)
-        .select(Cohort::as_select())
-        .load(conn)?
-        .into_iter()
-        .next();
+    let cohort = Cohort::find(conn, cohort_id)?;
     let not_found = || AppError::not_found("We couldn't find that group.");
     let cohort = cohort.ok_or_else(not_found)?;
     if user.is_admin {
         return Ok(cohort);
     }
-    let facilitates: i64 = cohort_facilitators::table
-        .filter(cohort_facilitators::cohort_id.eq(cohort_id))
-        .filter(cohort_facilitators::user_id.eq(user.id))
-        .count()
-        .get_result(conn)?;
-    if facilitates > 0 {
+    if Cohort::is_facilitated_by(conn, cohort_id, user.id)? {
         Ok(cohort)
     } else {
         crate::services::audit_denied(conn, user, "cohort", Some(cohort_id))?;
@@ -40,13 +27,7 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
 /// A cohort by id, for links that carry their own authority (an invite or
 /// calendar token); never for facilitator pages, which use `find_visible`.
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Cohort, AppError> {
-    cohorts::table
-        .find(id)
-        .select(Cohort::as_select())
-        .load(conn)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::not_found("We couldn't find that group."))
+    Cohort::find(conn, id)?.ok_or_else(|| AppError::not_found("We couldn't find that group."))
 }
 
 /// Everything about the parent whose session this is.
@@ -58,12 +39,7 @@ pub struct Me {
 }
 
 pub fn me(conn: &mut DbConn, enrolment_id: i64) -> Result<Me, AppError> {
-    let enrolment: Enrolment = enrolments::table
-        .find(enrolment_id)
-        .select(Enrolment::as_select())
-        .load(conn)?
-        .into_iter()
-        .next()
+    let enrolment = Enrolment::find(conn, enrolment_id)?
         .ok_or_else(|| AppError::Unauthorized("Please open your personal link again.".into()))?;
     let participant = Participant::find(conn, enrolment.participant_id)?;
     if participant.erased_at.is_some() {

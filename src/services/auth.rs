@@ -1,16 +1,13 @@
 //! Signing in and changing passwords, with throttling and an audit trail.
 
 use chrono::Duration;
-use diesel::prelude::*;
 use serde_json::json;
 
 use crate::crypto::{hash_password, verify_password};
-use crate::crypto::{hash_token, new_token};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
 use crate::db::models::Audit;
 use crate::db::models::{login_attempt, User};
-use crate::db::schema::access_tokens;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::compose::Envelope;
@@ -217,26 +214,13 @@ pub fn send_sign_in_link(
             return audit(conn, "auth.sign_in_link_asked", None, None, ip);
         };
         // One live link at a time: asking again retires the last one.
-        diesel::update(
-            access_tokens::table
-                .filter(access_tokens::purpose.eq(SIGN_IN_LINK_PURPOSE))
-                .filter(access_tokens::user_id.eq(user.id))
-                .filter(access_tokens::used_at.is_null())
-                .filter(access_tokens::revoked_at.is_null()),
-        )
-        .set(access_tokens::revoked_at.eq(Some(at)))
-        .execute(conn)?;
-        let token = new_token()?;
-        let hash = hash_token(&token);
-        diesel::insert_into(access_tokens::table)
-            .values((
-                access_tokens::purpose.eq(SIGN_IN_LINK_PURPOSE),
-                access_tokens::token_hash.eq(&hash),
-                access_tokens::user_id.eq(Some(user.id)),
-                access_tokens::created_at.eq(at),
-                access_tokens::expires_at.eq(Some(at + Duration::minutes(SIGN_IN_LINK_MINUTES))),
-            ))
-            .execute(conn)?;
+        let (token, hash) = AccessToken::replace_for_user(
+            conn,
+            SIGN_IN_LINK_PURPOSE,
+            user.id,
+            at,
+            at + Duration::minutes(SIGN_IN_LINK_MINUTES),
+        )?;
         let envelope = Envelope {
             kind: "sign_in_link",
             dedupe_key: format!("sign_in_link:{}:{}", user.id, &hash[..32]),
@@ -306,14 +290,7 @@ pub fn use_sign_in_link(
 ) -> Result<User, AppError> {
     write_tx(conn, |conn| {
         let (row, user) = sign_in_link(conn, token)?;
-        let used = diesel::update(
-            access_tokens::table
-                .find(row.id)
-                .filter(access_tokens::used_at.is_null()),
-        )
-        .set(access_tokens::used_at.eq(Some(now())))
-        .execute(conn)?;
-        if used != 1 {
+        if !AccessToken::use_once(conn, row.id, now())? {
             return Err(AppError::Gone(LINK_ENDED.into()));
         }
         login_attempt::clear(conn, &account_key(&user.email))?;

@@ -8,6 +8,7 @@ use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::Audit;
 use crate::db::models::{CurriculumVersion, Meeting, User};
+use crate::db::status::MeetingStatus;
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
 
@@ -87,7 +88,7 @@ pub fn feed(conn: &mut DbConn, token: &str, base_url: &str) -> Result<String, Ap
                 s.home_practice.title
             ));
         }
-        event.status(if m.status == "cancelled" {
+        event.status(if m.status == MeetingStatus::Cancelled {
             EventStatus::Cancelled
         } else {
             EventStatus::Confirmed

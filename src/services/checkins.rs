@@ -2,12 +2,12 @@
 //! own; answers are 1 ("not like me") to 5 ("very like me"). Facilitators
 //! see only averages across the group, never one parent's answers.
 
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::db::models::checkin::Checkin;
 use crate::db::models::Audit;
 use crate::db::models::{Meeting, User};
-use crate::db::schema::{checkins, enrolments};
+use crate::db::status::MeetingStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 
@@ -60,7 +60,7 @@ type Window = (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
 fn window(meetings: &[Meeting], phase: Phase) -> Window {
     let held: Vec<&Meeting> = meetings
         .iter()
-        .filter(|m| m.status != "cancelled")
+        .filter(|m| m.status != MeetingStatus::Cancelled)
         .collect();
     match phase {
         Phase::Pre => (None, held.get(1).map(|m| m.starts_at)),
@@ -83,13 +83,7 @@ fn is_open(meetings: &[Meeting], phase: Phase) -> bool {
 }
 
 fn saved(conn: &mut DbConn, enrolment_id: i64, phase: Phase) -> Result<Option<Vec<u8>>, AppError> {
-    let answers: Option<String> = checkins::table
-        .filter(checkins::enrolment_id.eq(enrolment_id))
-        .filter(checkins::phase.eq(phase.as_str()))
-        .select(checkins::answers)
-        .load(conn)?
-        .into_iter()
-        .next();
+    let answers = Checkin::answers(conn, enrolment_id, phase.as_str())?;
     Ok(answers.and_then(|a| serde_json::from_str(&a).ok()))
 }
 
@@ -221,21 +215,10 @@ pub fn save(
     }
     errors.check()?;
     let answers: Vec<u8> = values.into_iter().flatten().collect();
-    let json = serde_json::to_string(&answers).map_err(AppError::internal)?;
+    let json = serde_json::to_string(&answers).map_err(|e| AppError::caused("writing JSON", e))?;
     let at = now();
     write_tx(conn, |conn| {
-        let upsert = diesel::insert_into(checkins::table)
-            .values((
-                checkins::enrolment_id.eq(enrolment_id),
-                checkins::phase.eq(phase.as_str()),
-                checkins::answers.eq(&json),
-                checkins::created_at.eq(at),
-                checkins::updated_at.eq(at),
-            ))
-            .on_conflict((checkins::enrolment_id, checkins::phase))
-            .do_update()
-            .set((checkins::answers.eq(&json), checkins::updated_at.eq(at)));
-        crate::on_backend!(conn, |c| upsert.execute(c))?;
+        Checkin::save(conn, enrolment_id, phase.as_str(), &json, at)?;
         Audit::by_participant(me.participant.id)
             .did("checkin.save")
             .on_enrolment(enrolment_id)
@@ -268,27 +251,20 @@ pub struct ItemChange {
 /// Average change per item over the parents who answered both check-ins.
 pub fn report(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Report, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let rows: Vec<(i64, String, String)> = checkins::table
-        .inner_join(enrolments::table)
-        .filter(enrolments::cohort_id.eq(cohort.id))
-        .select((checkins::enrolment_id, checkins::phase, checkins::answers))
-        .load(conn)?;
+    let rows = Checkin::for_cohort(conn, cohort.id)?;
     type ByParent = std::collections::HashMap<i64, Vec<u8>>;
     let parse = |a: &str| -> Option<Vec<u8>> {
         serde_json::from_str::<Vec<u8>>(a)
             .ok()
             .filter(|v| v.len() == ITEMS.len())
     };
-    let pre: ByParent = rows
-        .iter()
-        .filter(|r| r.1 == "pre")
-        .filter_map(|r| parse(&r.2).map(|a| (r.0, a)))
-        .collect();
-    let post: ByParent = rows
-        .iter()
-        .filter(|r| r.1 == "post")
-        .filter_map(|r| parse(&r.2).map(|a| (r.0, a)))
-        .collect();
+    let of_phase = |phase: Phase| -> ByParent {
+        rows.iter()
+            .filter(|r| r.phase == phase.as_str())
+            .filter_map(|r| parse(&r.answers).map(|a| (r.enrolment_id, a)))
+            .collect()
+    };
+    let (pre, post) = (of_phase(Phase::Pre), of_phase(Phase::Post));
     let pairs: Vec<(&Vec<u8>, &Vec<u8>)> = pre
         .iter()
         .filter_map(|(id, a)| post.get(id).map(|b| (a, b)))

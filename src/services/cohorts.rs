@@ -1,13 +1,13 @@
 //! Cohorts: who may see which, and what the facilitator's pages show.
 
-use std::collections::HashMap;
-
-use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, User};
-use crate::db::schema::{cohort_facilitators, cohorts, curriculum_versions, enrolments, meetings};
+use crate::db::status::AttendanceStatus;
+use crate::db::status::{EnrolmentStatus, MeetingStatus};
+use crate::db::views::cohort_page::CohortPageRows;
+use crate::db::views::{self, dashboard::DashMeeting, dashboard::DashboardRows};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
 use crate::services::schedule;
@@ -50,161 +50,97 @@ pub struct Dashboard {
 
 /// The cohorts `user` may see: those they facilitate, or all for admins.
 pub fn visible_cohorts(conn: &mut DbConn, user: &User) -> Result<Vec<Cohort>, AppError> {
-    if user.is_admin {
-        Ok(cohorts::table
-            .order(cohorts::created_at.desc())
-            .select(Cohort::as_select())
-            .load(conn)?)
-    } else {
-        Cohort::for_facilitator(conn, user.id)
+    views::dashboard::visible_cohorts(conn, user)
+}
+
+/// Dashboard lines for `user`'s cohorts and their meetings of the next two
+/// weeks (the rows: `db::views::dashboard`).
+pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> {
+    let at = now();
+    Ok(summarise(views::dashboard::dashboard(conn, user, at)?, at))
+}
+
+/// How far ahead "coming up" looks.
+const UPCOMING_DAYS: i64 = 14;
+
+/// The dashboard from its rows, as of `at`.
+pub fn summarise(mut rows: DashboardRows, at: chrono::NaiveDateTime) -> Dashboard {
+    let mut upcoming = Vec::new();
+    let cohorts = std::mem::take(&mut rows.cohorts);
+    let summaries = cohorts
+        .into_iter()
+        .map(|c| summary(c, &rows, at, &mut upcoming))
+        .collect();
+    upcoming.sort_by_key(|m| m.starts_at);
+    Dashboard {
+        cohorts: summaries,
+        upcoming,
     }
 }
 
-/// (cohort, starts at, session, status, meeting id)
-type DashMeeting = (i64, chrono::NaiveDateTime, i32, String, i64);
-
-/// Dashboard lines for `user`'s cohorts and their meetings of the next two
-/// weeks, in a fixed number of queries. The queries name the user's groups
-/// by a subquery, not a list of ids, so an admin of thousands of groups
-/// stays within the database's limit on bound values; counting is done in
-/// SQL and the rest grouped by cohort once.
-pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> {
-    use diesel::dsl::count_star;
-    use diesel::sql_types::Bool;
-    let list = visible_cohorts(conn, user)?;
-    // The same groups as `list`: the user's own, or every one for admins.
-    let visible = || {
-        cohorts::table
-            .filter(
-                cohorts::id
-                    .eq_any(
-                        cohort_facilitators::table
-                            .filter(cohort_facilitators::user_id.eq(user.id))
-                            .select(cohort_facilitators::cohort_id),
-                    )
-                    .or(user.is_admin.into_sql::<Bool>()),
-            )
-            .select(cohorts::id)
-    };
-    // A handful of versions, however many groups.
-    let version_ids: std::collections::BTreeSet<i64> =
-        list.iter().map(|c| c.curriculum_version_id).collect();
-    let titles: HashMap<i64, String> = curriculum_versions::table
-        .filter(curriculum_versions::id.eq_any(version_ids))
-        .select((curriculum_versions::id, curriculum_versions::title))
-        .load::<(i64, String)>(conn)?
+/// One group's card, adding its meetings of the next two weeks to
+/// `upcoming`. Cancelled meetings count for nothing; attendance is the
+/// share of possible places (parents now x meetings held) that were
+/// filled; "new" reflections are those shared since the last meeting.
+fn summary(
+    c: Cohort,
+    rows: &DashboardRows,
+    at: chrono::NaiveDateTime,
+    upcoming: &mut Vec<UpcomingMeeting>,
+) -> CohortSummary {
+    let tz = schedule::parse_time_zone(&c.time_zone).ok();
+    let mine: Vec<&DashMeeting> = rows
+        .meetings
+        .get(&c.id)
         .into_iter()
+        .flatten()
+        .filter(|m| m.status != MeetingStatus::Cancelled)
         .collect();
-    let counts: HashMap<i64, i64> = enrolments::table
-        .filter(enrolments::cohort_id.eq_any(visible()))
-        .filter(enrolments::status.eq("active"))
-        .group_by(enrolments::cohort_id)
-        .select((enrolments::cohort_id, count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let mut all_meetings: HashMap<i64, Vec<DashMeeting>> = HashMap::new();
-    for m in meetings::table
-        .filter(meetings::cohort_id.eq_any(visible()))
-        .order(meetings::starts_at.asc())
-        .select((
-            meetings::cohort_id,
-            meetings::starts_at,
-            meetings::session_number,
-            meetings::status,
-            meetings::id,
-        ))
-        .load::<DashMeeting>(conn)?
-    {
-        all_meetings.entry(m.0).or_default().push(m);
-    }
-    let at = now();
-    use crate::db::schema::attendance;
-    let present: HashMap<i64, i64> = attendance::table
-        .inner_join(meetings::table)
-        .filter(meetings::cohort_id.eq_any(visible()))
-        .filter(meetings::status.ne("cancelled"))
-        .filter(meetings::starts_at.le(at))
-        .filter(attendance::status.eq("present"))
-        .group_by(meetings::cohort_id)
-        .select((meetings::cohort_id, count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    use crate::db::schema::reflections;
-    let mut shared: HashMap<i64, Vec<Option<chrono::NaiveDateTime>>> = HashMap::new();
-    for (cohort_id, when) in reflections::table
-        .inner_join(enrolments::table)
-        .filter(enrolments::cohort_id.eq_any(visible()))
-        .filter(reflections::status.eq("submitted"))
-        .filter(reflections::visibility.eq("facilitators"))
-        .select((enrolments::cohort_id, reflections::submitted_at))
-        .load::<(i64, Option<chrono::NaiveDateTime>)>(conn)?
-    {
-        shared.entry(cohort_id).or_default().push(when);
-    }
-    let none = Vec::new();
-    let mut upcoming = Vec::new();
-    let summaries = list
-        .into_iter()
-        .map(|c| {
-            let tz = schedule::parse_time_zone(&c.time_zone).ok();
-            let mine = all_meetings
-                .get(&c.id)
-                .unwrap_or(&none)
-                .iter()
-                .filter(|m| m.3 != "cancelled");
-            let total = mine.clone().count() as i64;
-            let done = mine.clone().filter(|m| m.1 <= at).count() as i64;
-            let next = mine.clone().find(|m| m.1 > at);
-            if let Some(tz) = tz {
-                for m in mine
-                    .clone()
-                    .filter(|m| m.1 > at && m.1 <= at + chrono::Duration::days(14))
-                {
-                    upcoming.push(UpcomingMeeting {
-                        cohort_id: c.id,
-                        meeting_id: m.4,
-                        cohort_title: c.title.clone(),
-                        session_number: m.2,
-                        when: schedule::format_local(tz, m.1),
-                        starts_at: m.1,
-                    });
-                }
-            }
-            let participants = counts.get(&c.id).copied().unwrap_or(0);
-            let possible = participants * done;
-            let came = present.get(&c.id).copied().unwrap_or(0);
-            let last_held = mine.clone().filter(|m| m.1 <= at).map(|m| m.1).next_back();
-            let new_reflections = shared.get(&c.id).map_or(0, |whens| {
-                whens
-                    .iter()
-                    .filter(|when| last_held.is_none_or(|l| when.is_some_and(|w| w >= l)))
-                    .count()
+    let held: Vec<&&DashMeeting> = mine.iter().filter(|m| m.starts_at <= at).collect();
+    let next = mine.iter().find(|m| m.starts_at > at);
+    if let Some(tz) = tz {
+        let until = at + chrono::Duration::days(UPCOMING_DAYS);
+        for m in mine
+            .iter()
+            .filter(|m| m.starts_at > at && m.starts_at <= until)
+        {
+            upcoming.push(UpcomingMeeting {
+                cohort_id: c.id,
+                meeting_id: m.id,
+                cohort_title: c.title.clone(),
+                session_number: m.session_number,
+                when: schedule::format_local(tz, m.starts_at),
+                starts_at: m.starts_at,
             });
-            CohortSummary {
-                attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
-                new_reflections,
-                id: c.id,
-                curriculum_title: titles
-                    .get(&c.curriculum_version_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                participants,
-                meetings_done: done,
-                meetings_total: total,
-                next_meeting: next.and_then(|m| tz.map(|tz| schedule::format_local(tz, m.1))),
-                next_session: next.map(|m| m.2),
-                title: c.title,
-                time_zone: c.time_zone,
-            }
-        })
-        .collect();
-    upcoming.sort_by_key(|m| m.starts_at);
-    Ok(Dashboard {
-        cohorts: summaries,
-        upcoming,
-    })
+        }
+    }
+    let participants = rows.active_parents.get(&c.id).copied().unwrap_or(0);
+    let possible = participants * held.len() as i64;
+    let came = rows.present_marks.get(&c.id).copied().unwrap_or(0);
+    let last_held = held.last().map(|m| m.starts_at);
+    let new_reflections = rows.shared_reflections.get(&c.id).map_or(0, |whens| {
+        whens
+            .iter()
+            .filter(|when| last_held.is_none_or(|l| when.is_some_and(|w| w >= l)))
+            .count()
+    });
+    CohortSummary {
+        attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
+        new_reflections,
+        id: c.id,
+        curriculum_title: rows
+            .curriculum_titles
+            .get(&c.curriculum_version_id)
+            .cloned()
+            .unwrap_or_default(),
+        participants,
+        meetings_done: held.len() as i64,
+        meetings_total: mine.len() as i64,
+        next_meeting: next.and_then(|m| tz.map(|tz| schedule::format_local(tz, m.starts_at))),
+        next_session: next.map(|m| m.session_number),
+        title: c.title,
+        time_zone: c.time_zone,
+    }
 }
 
 // ---------------------------------------------------------------------
@@ -443,7 +379,7 @@ pub struct MeetingLine {
     pub session_title: String,
     pub when: String,
     pub ends: String,
-    pub status: String,
+    pub status: MeetingStatus,
     pub cancelled: bool,
     pub is_makeup: bool,
     pub is_past: bool,
@@ -459,7 +395,7 @@ pub struct RosterLine {
     pub preferred_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub status: String,
+    pub status: EnrolmentStatus,
     pub active: bool,
     pub attended: usize,
     pub held: usize,
@@ -474,126 +410,37 @@ pub struct FacilitatorLine {
 }
 
 /// enrolment id, status, name, preferred name, email, phone
-type RosterRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-/// Everything the cohort page shows, in a fixed number of queries.
+/// Everything the cohort page shows (the rows: `db::views::cohort_page`).
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
-    use crate::db::models::{CurriculumVersion, Meeting};
-    use crate::db::schema::{attendance, participants, users};
+    use crate::db::models::CurriculumVersion;
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
-    let meetings = Meeting::for_cohort(conn, cohort.id)?;
-    let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
-    let marks: Vec<(i64, i64, String)> = attendance::table
-        .filter(attendance::meeting_id.eq_any(&meeting_ids))
-        .select((
-            attendance::meeting_id,
-            attendance::enrolment_id,
-            attendance::status,
-        ))
-        .load(conn)?;
-    let roster_rows: Vec<RosterRow> = enrolments::table
-        .inner_join(participants::table)
-        .filter(enrolments::cohort_id.eq(cohort.id))
-        .order((enrolments::status.asc(), participants::name.asc()))
-        .select((
-            enrolments::id,
-            enrolments::status,
-            participants::name,
-            participants::preferred_name,
-            participants::email,
-            participants::phone,
-        ))
-        .load(conn)?;
-    let facilitators: Vec<(i64, String, String, String)> = cohort_facilitators::table
-        .inner_join(users::table)
-        .filter(cohort_facilitators::cohort_id.eq(cohort.id))
-        .order((cohort_facilitators::role.desc(), users::name.asc()))
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            cohort_facilitators::role,
-        ))
-        .load(conn)?;
-
+    let rows = views::cohort_page::cohort_page(
+        conn,
+        cohort.id,
+        crate::services::invites::PURPOSE,
+        crate::services::calendar::PURPOSE,
+    )?;
+    let meeting_ids: Vec<i64> = rows.meetings.iter().map(|m| m.id).collect();
+    let fidelity = crate::services::meetings::fidelity_rollup(conn, &meeting_ids)?;
     let at = now();
-    let held: Vec<i64> = meetings
+    let held: Vec<i64> = rows
+        .meetings
         .iter()
-        .filter(|m| m.status != "cancelled" && m.starts_at <= at)
+        .filter(|m| m.status != MeetingStatus::Cancelled && m.starts_at <= at)
         .map(|m| m.id)
         .collect();
-    let meeting_lines = meetings
-        .iter()
-        .map(|m| {
-            let start = schedule::to_local(tz, m.starts_at);
-            let end = start + chrono::Duration::minutes(i64::from(m.minutes));
-            MeetingLine {
-                id: m.id,
-                session_number: m.session_number,
-                session_title: curriculum
-                    .session(m.session_number as u32)
-                    .map(|s| s.title.clone())
-                    .unwrap_or_default(),
-                when: schedule::format_local(tz, m.starts_at),
-                ends: end.format("%H:%M").to_string(),
-                cancelled: m.status == "cancelled",
-                status: m.status.clone(),
-                is_makeup: m.is_makeup,
-                is_past: m.starts_at <= at,
-                schedule_note: m.schedule_note.clone(),
-                present: marks
-                    .iter()
-                    .filter(|(mid, _, s)| *mid == m.id && s == "present")
-                    .count(),
-                recorded: marks.iter().any(|(mid, _, _)| *mid == m.id),
-            }
-        })
-        .collect();
-    let roster: Vec<RosterLine> = roster_rows
-        .into_iter()
-        .map(
-            |(id, status, name, preferred_name, email, phone)| RosterLine {
-                enrolment_id: id,
-                attended: marks
-                    .iter()
-                    .filter(|(mid, eid, s)| *eid == id && s == "present" && held.contains(mid))
-                    .count(),
-                held: held.len(),
-                active: status == "active",
-                status,
-                name,
-                preferred_name,
-                email,
-                phone,
-            },
-        )
-        .collect();
+    let meetings = meeting_lines(&rows, &curriculum, tz, at);
+    let roster = roster_lines(&rows, &held);
     let active_count = roster.iter().filter(|r| r.active).count();
-    let waitlisted = roster.iter().filter(|r| r.status == "waitlisted").count();
-    let fidelity = crate::services::meetings::fidelity_rollup(conn, &meeting_ids)?;
-    use crate::db::models::access_token::AccessToken;
-    let since = |at: Option<chrono::NaiveDateTime>| at.map(|t| schedule::format_local(tz, t));
-    let invite_since = since(AccessToken::live_since(
-        conn,
-        crate::services::invites::PURPOSE,
-        cohort.id,
-    )?);
-    let calendar_since = since(AccessToken::live_since(
-        conn,
-        crate::services::calendar::PURPOSE,
-        cohort.id,
-    )?);
+    let waitlisted = roster
+        .iter()
+        .filter(|r| r.status == EnrolmentStatus::Waitlisted)
+        .count();
     let possible = active_count * held.len();
     let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
+    let since = |at: Option<chrono::NaiveDateTime>| at.map(|t| schedule::format_local(tz, t));
     Ok(CohortPage {
         id: cohort.id,
         follow_ups_paused: cohort.follow_ups_paused,
@@ -606,29 +453,30 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
             &cohort.meeting_time,
             cohort.cadence_days,
             tz,
-            meetings.first(),
+            rows.meetings.first(),
         ),
         time_zone: cohort.time_zone,
         location: cohort.location,
         online_url: cohort.online_url,
         capacity: cohort.capacity,
         active_count,
-        meetings: meeting_lines,
+        meetings,
         roster,
-        facilitators: facilitators
+        facilitators: rows
+            .facilitators
             .into_iter()
-            .map(|(user_id, name, email, role)| FacilitatorLine {
-                user_id,
-                name,
-                email,
-                role,
+            .map(|f| FacilitatorLine {
+                user_id: f.user_id,
+                name: f.name,
+                email: f.email,
+                role: f.role,
             })
             .collect(),
         attendance_rate: (possible > 0).then(|| ((present * 100) / possible) as u32),
         fidelity_percent: fidelity.map(|(done, all, _)| ((done * 100) / all.max(1)) as u32),
         fidelity_meetings: fidelity.map(|(_, _, m)| m).unwrap_or(0),
-        invite_since,
-        calendar_since,
+        invite_since: since(rows.invite_since),
+        calendar_since: since(rows.calendar_since),
         waitlisted,
         certificate_minimum: crate::services::print::default_certificate_minimum(
             curriculum.sessions.len(),
@@ -642,6 +490,69 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
             })
             .collect(),
     })
+}
+
+/// Each meeting with its local times, session title and how many came.
+fn meeting_lines(
+    rows: &CohortPageRows,
+    curriculum: &crate::curriculum::Curriculum,
+    tz: chrono_tz::Tz,
+    at: chrono::NaiveDateTime,
+) -> Vec<MeetingLine> {
+    rows.meetings
+        .iter()
+        .map(|m| {
+            let start = schedule::to_local(tz, m.starts_at);
+            let end = start + chrono::Duration::minutes(i64::from(m.minutes));
+            let marks = rows.marks.iter().filter(|k| k.meeting_id == m.id);
+            MeetingLine {
+                id: m.id,
+                session_number: m.session_number,
+                session_title: curriculum
+                    .session(m.session_number as u32)
+                    .map(|s| s.title.clone())
+                    .unwrap_or_default(),
+                when: schedule::format_local(tz, m.starts_at),
+                ends: end.format("%H:%M").to_string(),
+                cancelled: m.status == MeetingStatus::Cancelled,
+                status: m.status,
+                is_makeup: m.is_makeup,
+                is_past: m.starts_at <= at,
+                schedule_note: m.schedule_note.clone(),
+                present: marks
+                    .clone()
+                    .filter(|k| k.status == AttendanceStatus::Present)
+                    .count(),
+                recorded: marks.count() > 0,
+            }
+        })
+        .collect()
+}
+
+/// Each parent with how many of the meetings held so far they came to.
+fn roster_lines(rows: &CohortPageRows, held: &[i64]) -> Vec<RosterLine> {
+    rows.roster
+        .iter()
+        .map(|r| RosterLine {
+            enrolment_id: r.enrolment_id,
+            attended: rows
+                .marks
+                .iter()
+                .filter(|k| {
+                    k.enrolment_id == r.enrolment_id
+                        && k.status == AttendanceStatus::Present
+                        && held.contains(&k.meeting_id)
+                })
+                .count(),
+            held: held.len(),
+            active: r.status == EnrolmentStatus::Active,
+            status: r.status,
+            name: r.name.clone(),
+            preferred_name: r.preferred_name.clone(),
+            email: r.email.clone(),
+            phone: r.phone.clone(),
+        })
+        .collect()
 }
 
 /// "Tuesdays at 18:30, every week".
@@ -686,25 +597,13 @@ pub fn add_facilitator(
             ))
         })?;
     crate::db::write_tx(conn, |conn| {
-        let exists: i64 = cohort_facilitators::table
-            .filter(cohort_facilitators::cohort_id.eq(cohort.id))
-            .filter(cohort_facilitators::user_id.eq(other.id))
-            .count()
-            .get_result(conn)?;
-        if exists > 0 {
+        if Cohort::is_facilitated_by(conn, cohort.id, other.id)? {
             return Err(AppError::Conflict(format!(
                 "{} already facilitates this group.",
                 other.name
             )));
         }
-        diesel::insert_into(cohort_facilitators::table)
-            .values((
-                cohort_facilitators::cohort_id.eq(cohort.id),
-                cohort_facilitators::user_id.eq(other.id),
-                cohort_facilitators::role.eq("co"),
-                cohort_facilitators::added_at.eq(now()),
-            ))
-            .execute(conn)?;
+        Cohort::add_co_facilitator(conn, cohort.id, other.id, now())?;
         Audit::by_user(user.id)
             .did("cohort.add_facilitator")
             .on("user", other.id)
@@ -723,14 +622,8 @@ pub fn remove_facilitator(
 ) -> Result<(), AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     crate::db::write_tx(conn, |conn| {
-        let removed = diesel::delete(
-            cohort_facilitators::table
-                .filter(cohort_facilitators::cohort_id.eq(cohort.id))
-                .filter(cohort_facilitators::user_id.eq(other_id))
-                .filter(cohort_facilitators::role.eq("co")),
-        )
-        .execute(conn)?;
-        if removed == 0 {
+        let removed = Cohort::remove_co_facilitator(conn, cohort.id, other_id)?;
+        if !removed {
             return Err(AppError::not_found(
                 "That person is not a co-facilitator of this group.",
             ));

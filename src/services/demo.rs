@@ -2,7 +2,6 @@
 //! part-way through its course, parents, attendance and reflections.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
-use diesel::prelude::*;
 
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
@@ -13,7 +12,7 @@ use crate::db::models::{
     NewCohort, NewEnrolment, NewMeeting, NewParticipant, NewReflection, NewUser, Participant,
     Reflection, User,
 };
-use crate::db::schema::cohorts;
+use crate::db::status::{EnrolmentStatus, ReflectionStatus};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::schedule;
@@ -43,7 +42,7 @@ pub struct DemoReport {
 fn parent_link(conn: &mut DbConn, cohort_id: i64) -> Result<Option<(String, String)>, AppError> {
     let Some(first) = Enrolment::for_cohort(conn, cohort_id)?
         .into_iter()
-        .find(|e| e.status == "active")
+        .find(|e| e.status == EnrolmentStatus::Active)
     else {
         return Ok(None);
     };
@@ -110,12 +109,7 @@ pub fn seed(
             )?,
         };
 
-        let existing: Option<Cohort> = cohorts::table
-            .filter(cohorts::created_by.eq(user.id))
-            .filter(cohorts::title.eq(DEMO_COHORT_TITLE))
-            .select(Cohort::as_select())
-            .first(conn)
-            .optional()?;
+        let existing = Cohort::find_by_title(conn, user.id, DEMO_COHORT_TITLE)?;
         if let Some(cohort) = existing {
             return Ok(DemoReport {
                 email: DEMO_EMAIL.into(),
@@ -155,7 +149,8 @@ pub fn seed(
         let back_to_tuesday = i64::from((today.weekday().num_days_from_monday() + 7 - 1) % 7);
         let first = today - Duration::days(back_to_tuesday) - Duration::weeks(3);
         let time = NaiveTime::from_hms_opt(18, 30, 0).unwrap_or_default();
-        let sessions = u32::try_from(curriculum.sessions.len()).map_err(AppError::internal)?;
+        let sessions = u32::try_from(curriculum.sessions.len())
+            .map_err(|e| AppError::caused("a count out of range", e))?;
         let plan = schedule::weekly(tz, first, time, sessions, 7, &[]);
         let new_meetings: Vec<NewMeeting> = plan
             .iter()
@@ -195,7 +190,11 @@ pub fn seed(
                 &NewEnrolment {
                     cohort_id: cohort.id,
                     participant_id: participant.id,
-                    status: if i == 9 { "withdrawn" } else { "active" },
+                    status: if i == 9 {
+                        EnrolmentStatus::Withdrawn.as_str()
+                    } else {
+                        EnrolmentStatus::Active.as_str()
+                    },
                     source: "demo",
                     enrolled_at: at,
                     created_at: at,
@@ -210,7 +209,7 @@ pub fn seed(
                 continue;
             }
             for (e_index, enrolment) in enrolments.iter().enumerate() {
-                if enrolment.status != "active" {
+                if enrolment.status != EnrolmentStatus::Active {
                     continue;
                 }
                 // A believable pattern: most come, a few miss one.
@@ -236,7 +235,8 @@ pub fn seed(
                             }
                         })
                         .collect();
-                    let answers = serde_json::to_string(&answers).map_err(AppError::internal)?;
+                    let answers = serde_json::to_string(&answers)
+                        .map_err(|e| AppError::caused("writing JSON", e))?;
                     let submitted = meeting.starts_at + Duration::days(2);
                     Reflection::insert(
                         conn,
@@ -249,7 +249,7 @@ pub fn seed(
                             } else {
                                 "facilitators"
                             },
-                            status: "submitted",
+                            status: ReflectionStatus::Submitted.as_str(),
                             submitted_at: Some(submitted),
                             created_at: submitted,
                             updated_at: submitted,

@@ -30,6 +30,7 @@ use crate::curriculum::{Curriculum, Library};
 use crate::db::models::Audit;
 use crate::db::models::{CurriculumVersion, NewUser, User};
 use crate::db::schema::{cohorts, participants, users};
+use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::demo;
@@ -69,7 +70,7 @@ pub fn load_test_links(conn: &mut DbConn, wanted: usize) -> Result<Vec<(String, 
         let Some(session) = open else { continue };
         let parents: Vec<Enrolment> = Enrolment::for_cohort(conn, cohort.id)?
             .into_iter()
-            .filter(|e| e.status == "active" && e.consented_at.is_some())
+            .filter(|e| e.status == EnrolmentStatus::Active && e.consented_at.is_some())
             .take(4.min(wanted - links.len()))
             .collect();
         write_tx(conn, |conn| {

@@ -15,6 +15,8 @@ use crate::db::models::outbox_message::StatusCounts;
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, Meeting, OutboxMessage, User};
 use crate::db::schema::{cohorts, enrolments, meetings, participants};
+use crate::db::status::EnrolmentStatus;
+use crate::db::status::{MeetingStatus, OutboxStatus};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{Composer, RenderedEmail};
@@ -50,15 +52,14 @@ pub fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-fn status_label(status: &str) -> &'static str {
+fn status_label(status: OutboxStatus) -> &'static str {
     match status {
-        "queued" => "Waiting to go",
-        "sending" => "Going now",
-        "sent" => "Sent",
-        "failed" => "Not sent yet, trying again",
-        "dead" => "Could not be sent",
-        "cancelled" => "Not sent",
-        _ => "Unknown",
+        OutboxStatus::Queued => "Waiting to go",
+        OutboxStatus::Sending => "Going now",
+        OutboxStatus::Sent => "Sent",
+        OutboxStatus::Failed => "Not sent yet, trying again",
+        OutboxStatus::Dead => "Could not be sent",
+        OutboxStatus::Cancelled => "Not sent",
     }
 }
 
@@ -270,7 +271,7 @@ pub struct MessageLine {
     pub kind_label: &'static str,
     pub session_number: Option<i32>,
     pub to_name: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub status_label: &'static str,
     /// What the time beside it means: "Sent", "Goes", "Tried" ...
     pub when_label: &'static str,
@@ -310,24 +311,27 @@ fn shown_name(m: &OutboxMessage) -> String {
 }
 
 fn message_line(m: &OutboxMessage, tz: chrono_tz::Tz, sessions: &HashMap<i64, i32>) -> MessageLine {
-    let (when_label, at) = match m.status.as_str() {
-        "sent" => ("Sent", m.sent_at.unwrap_or(m.updated_at)),
-        "queued" => ("Due to go", m.next_attempt_at),
-        "failed" => ("Next try", m.next_attempt_at),
-        "sending" => ("Started", m.updated_at),
-        _ => ("", m.updated_at),
+    let (when_label, at) = match m.status {
+        OutboxStatus::Sent => ("Sent", m.sent_at.unwrap_or(m.updated_at)),
+        OutboxStatus::Queued => ("Due to go", m.next_attempt_at),
+        OutboxStatus::Failed => ("Next try", m.next_attempt_at),
+        OutboxStatus::Sending => ("Started", m.updated_at),
+        OutboxStatus::Dead | OutboxStatus::Cancelled => ("", m.updated_at),
     };
-    let needs_attention = matches!(m.status.as_str(), "failed" | "dead");
+    let needs_attention = matches!(m.status, OutboxStatus::Failed | OutboxStatus::Dead);
     MessageLine {
         id: m.id,
         kind_label: kind_label(&m.kind),
         session_number: m.meeting_id.and_then(|id| sessions.get(&id).copied()),
         to_name: shown_name(m),
-        status: m.status.clone(),
-        status_label: status_label(&m.status),
+        status: m.status,
+        status_label: status_label(m.status),
         when_label,
         when: schedule::format_local(tz, at),
-        reason: m.last_error.clone().filter(|_| m.status != "sent"),
+        reason: m
+            .last_error
+            .clone()
+            .filter(|_| m.status != OutboxStatus::Sent),
         needs_attention,
         can_resend: needs_attention,
     }
@@ -336,7 +340,7 @@ fn message_line(m: &OutboxMessage, tz: chrono_tz::Tz, sessions: &HashMap<i64, i3
 fn group_size(conn: &mut DbConn, cohort_id: i64) -> Result<usize, AppError> {
     let n: i64 = enrolments::table
         .filter(enrolments::cohort_id.eq(cohort_id))
-        .filter(enrolments::status.eq("active"))
+        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
         .count()
         .get_result(conn)?;
     Ok(n as usize)
@@ -372,8 +376,11 @@ pub fn page(
     let sessions: HashMap<i64, i32> = meetings.iter().map(|m| (m.id, m.session_number)).collect();
     let next_meeting_id = meetings
         .iter()
-        .find(|m| m.status != "cancelled" && m.starts_at > at)
-        .or(meetings.iter().rev().find(|m| m.status != "cancelled"))
+        .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > at)
+        .or(meetings
+            .iter()
+            .rev()
+            .find(|m| m.status != MeetingStatus::Cancelled))
         .map(|m| m.id);
     let messages = OutboxMessage::for_cohort(conn, cohort.id, RECENT)?
         .iter()
@@ -472,7 +479,7 @@ fn refusal(conn: &mut DbConn, m: &OutboxMessage) -> Result<Option<String>, AppEr
         Some((_, Some(_), _)) => Some(format!(
             "{who} has asked for no more emails, so we won't send this one again."
         )),
-        Some((status, None, None)) if status != "active" => Some(format!(
+        Some((status, None, None)) if status != EnrolmentStatus::Active.as_str() => Some(format!(
             "{who} is no longer in the group, so we won't send this one again."
         )),
         Some(_) => None,
@@ -494,9 +501,14 @@ fn resend(conn: &mut DbConn, user: &User, m: OutboxMessage) -> Result<Resent, Ap
         // Read again inside the transaction: the worker may have moved it.
         let m = OutboxMessage::find(conn, m.id)?
             .ok_or_else(|| AppError::not_found("We couldn't find that email."))?;
-        if !matches!(m.status.as_str(), "dead" | "failed" | "cancelled") {
-            return Err(AppError::Conflict(match m.status.as_str() {
-                "sent" => "That email was sent already, so there is nothing to send again.".into(),
+        if !matches!(
+            m.status,
+            OutboxStatus::Dead | OutboxStatus::Failed | OutboxStatus::Cancelled
+        ) {
+            return Err(AppError::Conflict(match m.status {
+                OutboxStatus::Sent => {
+                    "That email was sent already, so there is nothing to send again.".into()
+                }
                 _ => "That email is already waiting to go.".into(),
             }));
         }
@@ -615,8 +627,8 @@ pub fn outbox(conn: &mut DbConn, user: &User) -> Result<OutboxPage, AppError> {
                 cohort_title: group.map(|g| g.0.clone()),
                 kind_label: kind_label(&m.kind),
                 to_name: shown_name(&m),
-                status_label: status_label(&m.status),
-                dead: m.status == "dead",
+                status_label: status_label(m.status),
+                dead: m.status == OutboxStatus::Dead,
                 reason: m.last_error.clone(),
                 when: schedule::format_local(tz, m.updated_at),
                 attempts: m.attempts,

@@ -21,6 +21,8 @@ use crate::db::schema::{
     cohort_facilitators, cohorts, enrolments, meetings, outbox_messages, participants, reflections,
     users,
 };
+use crate::db::status::MeetingStatus;
+use crate::db::status::{EnrolmentStatus, ReflectionStatus};
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
 use crate::mail::compose::Envelope;
@@ -51,7 +53,7 @@ pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, A
     let rows: Vec<Row> = enrolments::table
         .inner_join(participants::table)
         .filter(enrolments::cohort_id.eq(cohort_id))
-        .filter(enrolments::status.eq("active"))
+        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
         .filter(enrolments::unsubscribed_at.is_null())
         .filter(participants::erased_at.is_null())
         .filter(participants::email.is_not_null())
@@ -343,7 +345,7 @@ fn welcome_ctx(
 ) -> Result<Value, AppError> {
     let meetings: Vec<&Meeting> = meetings
         .iter()
-        .filter(|m| m.status != "cancelled")
+        .filter(|m| m.status != MeetingStatus::Cancelled)
         .collect();
     let mut ctx = base_ctx(f, r);
     ctx.insert(
@@ -442,7 +444,7 @@ impl FollowUp {
                     && reflections::table
                         .filter(reflections::enrolment_id.eq(r.enrolment_id))
                         .filter(reflections::session_number.eq(m.session_number))
-                        .filter(reflections::status.eq("submitted"))
+                        .filter(reflections::status.eq(ReflectionStatus::Submitted.as_str()))
                         .count()
                         .get_result::<i64>(conn)?
                         == 0
@@ -512,7 +514,7 @@ fn follow_up_ctx(
             );
             if let Some(next) = meetings
                 .iter()
-                .filter(|n| n.status != "cancelled" && n.starts_at > m.starts_at)
+                .filter(|n| n.status != MeetingStatus::Cancelled && n.starts_at > m.starts_at)
                 .min_by_key(|n| n.starts_at)
             {
                 ctx.insert("next_meeting".into(), json!(meeting_facts(f, next)));
@@ -544,7 +546,7 @@ pub fn queue_due(
     // up to a week ahead, recaps and nudges up to two weeks behind.
     let candidates: Vec<(i64, i64)> = meetings::table
         .inner_join(cohorts::table)
-        .filter(meetings::status.ne("cancelled"))
+        .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
         .filter(cohorts::follow_ups_paused.eq(false))
         .filter(meetings::starts_at.gt(now - Duration::days(21)))
         .filter(meetings::starts_at.lt(now + Duration::days(8)))
@@ -561,7 +563,7 @@ pub fn queue_due(
         let meetings = Meeting::for_cohort(conn, cohort_id)?;
         let due: Vec<(FollowUp, &Meeting)> = meetings
             .iter()
-            .filter(|m| m.status != "cancelled")
+            .filter(|m| m.status != MeetingStatus::Cancelled)
             .flat_map(|m| [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m)))
             .filter(|(w, m)| {
                 w.enabled(&cohort)
@@ -712,7 +714,7 @@ fn cancelled_ctx(
     ctx.insert("meeting".into(), json!(meeting_facts(f, meeting)));
     if let Some(next) = meetings
         .iter()
-        .filter(|n| n.id != meeting.id && n.status != "cancelled" && n.starts_at > at)
+        .filter(|n| n.id != meeting.id && n.status != MeetingStatus::Cancelled && n.starts_at > at)
         .min_by_key(|n| n.starts_at)
     {
         ctx.insert("next_meeting".into(), json!(meeting_facts(f, next)));
@@ -742,7 +744,7 @@ pub fn planned(
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
     let mut out: Vec<Planned> = meetings
         .iter()
-        .filter(|m| m.status != "cancelled")
+        .filter(|m| m.status != MeetingStatus::Cancelled)
         .flat_map(|m| [FollowUp::Reminder, FollowUp::Recap, FollowUp::Nudge].map(|w| (w, m)))
         .filter(|(w, m)| w.enabled(cohort) && now < w.stale_at(cohort, m, &meetings))
         .map(|(w, m)| {
@@ -805,7 +807,7 @@ pub fn preview(
         (_, None) => Some(
             meetings
                 .iter()
-                .find(|m| m.status != "cancelled" && m.starts_at > now)
+                .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > now)
                 .or(meetings.first()),
         ),
     }

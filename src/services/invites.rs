@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, User};
+use crate::db::status::{EnrolmentStatus, MeetingStatus};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::roster::{self, ParticipantForm};
@@ -88,7 +89,7 @@ pub fn join_page(conn: &mut DbConn, token: &str) -> Result<JoinPage, AppError> {
     let at = now();
     let next = Meeting::for_cohort(conn, cohort.id)?
         .into_iter()
-        .find(|m| m.status != "cancelled" && m.starts_at > at);
+        .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > at);
     Ok(JoinPage {
         full: is_full(conn, &cohort)?,
         cohort_title: cohort.title,
@@ -107,7 +108,7 @@ fn is_full(conn: &mut DbConn, cohort: &Cohort) -> Result<bool, AppError> {
         Some(cap) => {
             let active = Enrolment::for_cohort(conn, cohort.id)?
                 .iter()
-                .filter(|e| e.status == "active")
+                .filter(|e| e.status == EnrolmentStatus::Active)
                 .count();
             active >= cap as usize
         }
@@ -163,7 +164,7 @@ pub fn join(
         match roster::add_in_tx(conn, None, cohort.id, &input, "invite") {
             Ok((enrolment, _)) => {
                 if full {
-                    Enrolment::set_status(conn, enrolment.id, "waitlisted")?;
+                    Enrolment::set_status(conn, enrolment.id, EnrolmentStatus::Waitlisted)?;
                     audit(
                         conn,
                         None,
@@ -207,16 +208,8 @@ fn tell_member(
     cohort: &Cohort,
     email: &str,
 ) -> Result<(), AppError> {
-    use crate::db::schema::participants;
     use crate::services::participants::{issue_link_for, LinkChannel};
-    use diesel::prelude::*;
-    let Some(parent) = participants::table
-        .filter(participants::email.eq(email))
-        .filter(participants::erased_at.is_null())
-        .select(crate::db::models::Participant::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(parent) = crate::db::models::Participant::find_by_email(conn, email)? else {
         return Ok(());
     };
     let Some(enrolment) = Enrolment::find_for(conn, cohort.id, parent.id)? else {
@@ -234,7 +227,7 @@ fn tell_member(
         &parent.name,
         parent.preferred_name.as_deref(),
     )?;
-    let active = enrolment.status == "active";
+    let active = enrolment.status == EnrolmentStatus::Active;
     ctx.insert("waitlisted".into(), serde_json::json!(!active));
     ctx.insert("link_url".into(), serde_json::Value::Null);
     if active {

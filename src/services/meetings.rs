@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, NaiveTime};
-use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::curriculum::markdown;
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
-use crate::db::models::{meeting_segment, AttendanceStatus, CurriculumVersion, Meeting, User};
-use crate::db::schema::{enrolments, participants};
+use crate::db::models::{
+    meeting_segment, AttendanceStatus, CurriculumVersion, Enrolment, Meeting, User,
+};
+use crate::db::status::MeetingStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::services::{forms, schedule};
@@ -70,7 +71,7 @@ pub struct TimedSegment {
 pub struct RollLine {
     pub enrolment_id: i64,
     pub name: String,
-    pub status: Option<String>,
+    pub status: Option<AttendanceStatus>,
     pub present: bool,
     pub absent: bool,
     pub excused: bool,
@@ -114,34 +115,21 @@ pub fn page(
             line
         })
         .collect();
-    let marks: HashMap<i64, String> = Attendance::for_meeting(conn, meeting.id)?
+    let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting.id)?
         .into_iter()
         .map(|a| (a.enrolment_id, a.status))
         .collect();
-    let people: Vec<(i64, String, Option<String>)> = enrolments::table
-        .inner_join(participants::table)
-        .filter(enrolments::cohort_id.eq(cohort.id))
-        .filter(enrolments::status.eq("active"))
-        .order(participants::name.asc())
-        .select((
-            enrolments::id,
-            participants::name,
-            participants::preferred_name,
-        ))
-        .load(conn)?;
+    let people = Enrolment::active_names(conn, cohort.id)?;
     let roll: Vec<RollLine> = people
         .into_iter()
-        .map(|(id, name, preferred)| {
-            let status = marks.get(&id).cloned();
+        .map(|e| {
+            let status = marks.get(&e.enrolment_id).copied();
             RollLine {
-                enrolment_id: id,
-                name: match preferred {
-                    Some(p) if p != name => format!("{name} ({p})"),
-                    _ => name,
-                },
-                present: status.as_deref() == Some("present"),
-                absent: status.as_deref() == Some("absent"),
-                excused: status.as_deref() == Some("excused"),
+                enrolment_id: e.enrolment_id,
+                name: e.shown_name(),
+                present: status == Some(AttendanceStatus::Present),
+                absent: status == Some(AttendanceStatus::Absent),
+                excused: status == Some(AttendanceStatus::Excused),
                 status,
             }
         })
@@ -160,7 +148,7 @@ pub fn page(
             .format("%H:%M")
             .to_string(),
         minutes: meeting.minutes,
-        cancelled: meeting.status == "cancelled",
+        cancelled: meeting.status == MeetingStatus::Cancelled,
         is_makeup: meeting.is_makeup,
         is_past: meeting.starts_at <= now(),
         schedule_note: meeting.schedule_note.clone(),
@@ -204,12 +192,7 @@ fn audit(
 }
 
 pub fn parse_status(s: &str) -> Option<AttendanceStatus> {
-    match s {
-        "present" => Some(AttendanceStatus::Present),
-        "absent" => Some(AttendanceStatus::Absent),
-        "excused" => Some(AttendanceStatus::Excused),
-        _ => None,
-    }
+    AttendanceStatus::parse(s)
 }
 
 /// Saves the roll for a meeting. Marks may be corrected later; every
@@ -224,17 +207,14 @@ pub fn record_attendance(
 ) -> Result<usize, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
-    if meeting.status == "cancelled" {
+    if meeting.status == MeetingStatus::Cancelled {
         return Err(AppError::validation(
             "This meeting is cancelled, so there is no attendance to take.",
         ));
     }
     write_tx(conn, |conn| {
-        let members: Vec<i64> = enrolments::table
-            .filter(enrolments::cohort_id.eq(cohort.id))
-            .select(enrolments::id)
-            .load(conn)?;
-        let before: HashMap<i64, String> = Attendance::for_meeting(conn, meeting.id)?
+        let members = Enrolment::ids_in_cohort(conn, cohort.id)?;
+        let before: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting.id)?
             .into_iter()
             .map(|a| (a.enrolment_id, a.status))
             .collect();
@@ -244,7 +224,7 @@ pub fn record_attendance(
                 return Err(AppError::not_found("That parent is not in this group."));
             }
             match before.get(enrolment_id) {
-                Some(old) if old == status.as_str() => continue,
+                Some(old) if old == status => continue,
                 Some(old) => {
                     let detail = format!("{old} -> {}", status.as_str());
                     audit(
@@ -345,7 +325,7 @@ pub fn reschedule(
     let (utc, note) = schedule::local_to_utc(tz, local_date.and_time(local_time));
     write_tx(conn, |conn| {
         Meeting::reschedule(conn, meeting.id, utc, note.as_deref())?;
-        if utc != meeting.starts_at && meeting.status != "cancelled" {
+        if utc != meeting.starts_at && meeting.status != MeetingStatus::Cancelled {
             let moved = Meeting::find_in_cohort(conn, cohort.id, meeting.id)?;
             crate::services::follow_ups::meeting_moved(
                 conn,
@@ -377,8 +357,8 @@ pub fn cancel(
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     write_tx(conn, |conn| {
-        Meeting::set_status(conn, meeting.id, "cancelled")?;
-        if meeting.status != "cancelled" {
+        Meeting::set_status(conn, meeting.id, MeetingStatus::Cancelled)?;
+        if meeting.status != MeetingStatus::Cancelled {
             crate::services::follow_ups::meeting_cancelled(conn, mail, &meeting, now())?;
         }
         audit(

@@ -17,6 +17,7 @@ use crate::db::models::access_token::AccessToken;
 use crate::db::models::Audit;
 use crate::db::models::{login_attempt, Enrolment, Participant};
 use crate::db::schema::{access_tokens, enrolments, login_attempts, participants};
+use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::compose::Envelope;
@@ -140,7 +141,7 @@ fn active_enrolments(
         .inner_join(participants::table)
         .filter(participants::email.eq(email))
         .filter(participants::erased_at.is_null())
-        .filter(enrolments::status.eq("active"))
+        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
         .order((enrolments::enrolled_at.desc(), enrolments::id.desc()))
         .select((Enrolment::as_select(), Participant::as_select()))
         .load(conn)?)

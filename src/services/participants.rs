@@ -10,6 +10,7 @@ use crate::db::models::web_session::WebSession;
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, Enrolment, Meeting, Participant, Reflection, User};
 use crate::db::schema::{access_tokens, enrolments};
+use crate::db::status::{EnrolmentStatus, MeetingStatus, ReflectionStatus};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::schedule;
@@ -96,7 +97,7 @@ pub fn link_end(
     let last: Option<chrono::NaiveDateTime> = meetings::table
         .inner_join(enrolments::table.on(enrolments::cohort_id.eq(meetings::cohort_id)))
         .filter(enrolments::id.eq(enrolment_id))
-        .filter(meetings::status.ne("cancelled"))
+        .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
         .select(diesel::dsl::max(meetings::starts_at))
         .first(conn)?;
     let end = last.unwrap_or(at) + Duration::days(policy.days_after_course);
@@ -262,7 +263,7 @@ pub struct HomePage {
     pub greeting: String,
     pub cohort_title: String,
     pub course_title: String,
-    pub status: String,
+    pub status: EnrolmentStatus,
     pub next_meeting: Option<String>,
     pub location: Option<String>,
     pub online_url: Option<String>,
@@ -274,13 +275,33 @@ pub struct HomePage {
     pub emails_on: bool,
 }
 
+/// Where a parent's reflection for a session stands, as their pages say
+/// it ("none", "draft" or "sent").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReflectionState {
+    None,
+    Draft,
+    Sent,
+}
+
+impl ReflectionState {
+    pub fn of(status: Option<ReflectionStatus>) -> Self {
+        match status {
+            Some(ReflectionStatus::Submitted) => ReflectionState::Sent,
+            Some(ReflectionStatus::Draft) => ReflectionState::Draft,
+            None => ReflectionState::None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct SessionLine {
     pub number: u32,
     pub title: String,
     pub when: Option<String>,
     pub held: bool,
-    pub reflection: &'static str,
+    pub reflection: ReflectionState,
 }
 
 pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> {
@@ -291,15 +312,15 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
     let at = now();
     let next = meetings
         .iter()
-        .find(|m| m.status != "cancelled" && m.starts_at > at);
+        .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > at);
     let sessions = me
         .curriculum
         .sessions
         .iter()
         .map(|s| {
-            let meeting = meetings
-                .iter()
-                .find(|m| m.session_number as u32 == s.number && m.status != "cancelled");
+            let meeting = meetings.iter().find(|m| {
+                m.session_number as u32 == s.number && m.status != MeetingStatus::Cancelled
+            });
             let r = reflections
                 .iter()
                 .find(|r| r.session_number as u32 == s.number);
@@ -308,11 +329,7 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
                 title: s.title.clone(),
                 when: meeting.map(|m| schedule::format_local(tz, m.starts_at)),
                 held: meeting.is_some_and(|m| m.starts_at <= at),
-                reflection: match r.map(|r| r.status.as_str()) {
-                    Some("submitted") => "sent",
-                    Some(_) => "draft",
-                    None => "none",
-                },
+                reflection: ReflectionState::of(r.map(|r| r.status)),
             }
         })
         .collect();
@@ -327,7 +344,7 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
         }),
         cohort_title: me.cohort.title.clone(),
         course_title: me.curriculum.title.clone(),
-        status: me.enrolment.status.clone(),
+        status: me.enrolment.status,
         next_meeting: next.map(|m| schedule::format_local(tz, m.starts_at)),
         location: me.cohort.location.clone(),
         online_url: me.cohort.online_url.clone(),
@@ -351,7 +368,7 @@ pub fn reflection_window(
     let live = |n: u32| {
         meetings
             .iter()
-            .filter(|m| m.session_number as u32 == n && m.status != "cancelled")
+            .filter(|m| m.session_number as u32 == n && m.status != MeetingStatus::Cancelled)
             .map(|m| m.starts_at)
             .min()
     };

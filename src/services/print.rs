@@ -3,12 +3,11 @@
 //! `crate::pdf::documents`.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
 use crate::curriculum::{Curriculum, Library, Session};
 use crate::db::models::Audit;
-use crate::db::models::{Cohort, CurriculumVersion, Meeting, User};
-use crate::db::schema::{attendance, enrolments, meetings, participants};
+use crate::db::models::{Attendance, Cohort, CurriculumVersion, Enrolment, Meeting, User};
+use crate::db::status::MeetingStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::pdf::documents::{self, Certificate, Handout, HelpNow, Plan, Recipient, SignIn};
@@ -24,17 +23,24 @@ pub struct Pdf {
 }
 
 impl Pdf {
-    fn new(doc: &pdf::Document, name: &[&str]) -> Pdf {
+    fn new(doc: &pdf::Document, name: &[&str]) -> Result<Pdf, AppError> {
         Pdf::with_progress(doc, name, &|_, _| {})
     }
 
-    fn with_progress(doc: &pdf::Document, name: &[&str], progress: &dyn Fn(usize, usize)) -> Pdf {
-        let (bytes, pages) = pdf::render_with_progress(doc, progress);
-        Pdf {
+    /// The document as a file. A PDF that could not be made is an error
+    /// (never a file cut short): the facilitator is told to try again.
+    fn with_progress(
+        doc: &pdf::Document,
+        name: &[&str],
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Pdf, AppError> {
+        let (bytes, pages) = pdf::render_with_progress(doc, progress)
+            .map_err(|e| AppError::NotPrinted(Box::new(e)))?;
+        Ok(Pdf {
             filename: pdf::safe_filename(name),
             bytes,
             pages,
-        }
+        })
     }
 }
 
@@ -77,10 +83,10 @@ pub fn curriculum_handout(
         lost_link_url: None,
         help,
     };
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::handout_document(&h, paper),
         &[&c.slug, &format!("session-{number}"), "handout"],
-    ))
+    )
 }
 
 /// What the meeting documents share.
@@ -154,10 +160,10 @@ pub fn meeting_handout(
         lost_link_url: None,
         help: support::help_now(conn, Some(base_url))?,
     };
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::handout_document(&h, paper),
         &names(&f.name("handout")),
-    ))
+    )
 }
 
 pub fn meeting_plan(
@@ -183,10 +189,10 @@ pub fn meeting_plan(
         facilitators,
         help: Some(support::help_now(conn, Some(base_url))?),
     };
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::plan_document(&p, paper),
         &names(&f.name("plan")),
-    ))
+    )
 }
 
 /// The facilitator packet of a group: its course guide, then the plan of
@@ -211,9 +217,9 @@ pub fn facilitator_packet(
         .sessions
         .iter()
         .map(|s| {
-            let meeting = meetings
-                .iter()
-                .find(|m| m.session_number as u32 == s.number && m.status != "cancelled");
+            let meeting = meetings.iter().find(|m| {
+                m.session_number as u32 == s.number && m.status != MeetingStatus::Cancelled
+            });
             Plan {
                 curriculum: &curriculum,
                 session: s,
@@ -233,35 +239,17 @@ pub fn facilitator_packet(
         })
         .collect();
     let help = support::help_now(conn, Some(base_url))?;
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::facilitator_packet(&curriculum, &plans, &help, paper),
         &[&cohort.title, "facilitator-packet"],
-    ))
+    )
 }
 
 /// Active parents of a group, by name: (enrolment id, name to print).
 fn roster(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<(i64, String)>, AppError> {
-    let people: Vec<(i64, String, Option<String>)> = enrolments::table
-        .inner_join(participants::table)
-        .filter(enrolments::cohort_id.eq(cohort_id))
-        .filter(enrolments::status.eq("active"))
-        .filter(participants::erased_at.is_null())
-        .order((participants::name.asc(), enrolments::id.asc()))
-        .select((
-            enrolments::id,
-            participants::name,
-            participants::preferred_name,
-        ))
-        .load(conn)?;
-    Ok(people
+    Ok(Enrolment::active_names(conn, cohort_id)?
         .into_iter()
-        .map(|(id, name, preferred)| {
-            let shown = match preferred {
-                Some(p) if !p.trim().is_empty() && p != name => format!("{name} ({p})"),
-                _ => name,
-            };
-            (id, shown)
-        })
+        .map(|e| (e.enrolment_id, e.shown_name()))
         .collect())
 }
 
@@ -292,10 +280,10 @@ pub fn meeting_sign_in(
         blank_rows,
         help: support::help_now(conn, Some(base_url))?,
     };
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::sign_in_document(&sheet, paper),
         &names(&f.name("sign-in")),
-    ))
+    )
 }
 
 /// Where printed personal links point, and when they end.
@@ -330,34 +318,12 @@ pub fn packet(
         ));
     }
     // When each session meets (its first meeting that is not cancelled).
-    let when: Vec<(i32, NaiveDateTime)> = meetings::table
-        .filter(meetings::cohort_id.eq(cohort.id))
-        .filter(meetings::status.ne("cancelled"))
-        .order((meetings::starts_at.asc(), meetings::id.asc()))
-        .select((meetings::session_number, meetings::starts_at))
-        .load(conn)?;
-    let links: Vec<String> = write_tx(conn, |conn| {
-        let mut links = Vec::with_capacity(people.len());
-        for (enrolment_id, _) in &people {
-            let token = parents::issue_link_for(
-                conn,
-                *enrolment_id,
-                parents::LinkChannel::Print,
-                printed.policy,
-                None,
-            )?;
-            links.push(format!(
-                "{}/p/{token}",
-                printed.base_url.trim_end_matches('/')
-            ));
-            Audit::by_user_or_system(actor)
-                .did("participant.link_printed")
-                .on_enrolment(*enrolment_id)
-                .in_cohort(cohort.id)
-                .record(conn)?;
-        }
-        Ok::<_, AppError>(links)
-    })?;
+    let when: Vec<(i32, NaiveDateTime)> = Meeting::for_cohort(conn, cohort.id)?
+        .into_iter()
+        .filter(|m| m.status != MeetingStatus::Cancelled)
+        .map(|m| (m.session_number, m.starts_at))
+        .collect();
+    let links = print_links(conn, cohort.id, actor, printed, &people)?;
     let lost = format!("{}/p/lost", printed.base_url.trim_end_matches('/'));
     let help = support::help_now(conn, Some(printed.base_url))?;
     let mut handouts = Vec::with_capacity(people.len() * sessions.len());
@@ -391,11 +357,44 @@ pub fn packet(
         Some(n) => format!("session-{n}"),
         None => "course".to_string(),
     };
-    Ok(Pdf::with_progress(
+    Pdf::with_progress(
         &doc,
         &[cohort.title.as_str(), &name_what, "packet"],
         progress,
-    ))
+    )
+}
+
+/// A new personal link for each of `people`, made and audited in one
+/// transaction before anything is drawn.
+fn print_links(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    actor: Option<i64>,
+    printed: PrintedLinks,
+    people: &[(i64, String)],
+) -> Result<Vec<String>, AppError> {
+    write_tx(conn, |conn| {
+        let mut links = Vec::with_capacity(people.len());
+        for (enrolment_id, _) in people {
+            let token = parents::issue_link_for(
+                conn,
+                *enrolment_id,
+                parents::LinkChannel::Print,
+                printed.policy,
+                None,
+            )?;
+            links.push(format!(
+                "{}/p/{token}",
+                printed.base_url.trim_end_matches('/')
+            ));
+            Audit::by_user_or_system(actor)
+                .did("participant.link_printed")
+                .on_enrolment(*enrolment_id)
+                .in_cohort(cohort_id)
+                .record(conn)?;
+        }
+        Ok(links)
+    })
 }
 
 /// [`packet`] for a facilitator of the group.
@@ -446,24 +445,14 @@ pub fn certificates(
     let people = roster(conn, cohort.id)?;
     // Sessions attended, each counted once: a make-up of a session the
     // parent also came to does not count twice.
-    let present: std::collections::BTreeSet<(i64, i32)> = attendance::table
-        .inner_join(meetings::table)
-        .filter(meetings::cohort_id.eq(cohort.id))
-        .filter(meetings::status.ne("cancelled"))
-        .filter(attendance::status.eq("present"))
-        .select((attendance::enrolment_id, meetings::session_number))
-        .load::<(i64, i32)>(conn)?
+    let present = Attendance::present_sessions(conn, cohort.id)?;
+    let at = now();
+    let last = Meeting::for_cohort(conn, cohort.id)?
         .into_iter()
-        .collect();
-    let held: Vec<NaiveDateTime> = meetings::table
-        .filter(meetings::cohort_id.eq(cohort.id))
-        .filter(meetings::status.ne("cancelled"))
-        .filter(meetings::starts_at.le(now()))
-        .select(meetings::starts_at)
-        .order(meetings::starts_at.desc())
-        .limit(1)
-        .load(conn)?;
-    let last = held.first().copied().unwrap_or_else(now);
+        .filter(|m| m.status != MeetingStatus::Cancelled && m.starts_at <= at)
+        .map(|m| m.starts_at)
+        .next_back()
+        .unwrap_or(at);
     let date = schedule::to_local(tz, last).format("%-d %B %Y").to_string();
     let facilitators: Vec<String> = follow_ups::facilitators(conn, cohort.id)?
         .into_iter()
@@ -490,10 +479,10 @@ pub fn certificates(
              certificates to print. Take attendance on each meeting's page, or choose a lower number."
         )));
     }
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::certificates_document(&certs, paper),
         &[cohort.title.as_str(), "certificates"],
-    ))
+    )
 }
 
 /// A parent's own copy of a session handout: their name, and where to ask
@@ -508,14 +497,10 @@ pub fn my_handout(
     let me = crate::services::access::me(conn, enrolment_id)?;
     let s = session(&me.curriculum, number)?;
     let tz = schedule::parse_time_zone(&me.cohort.time_zone)?;
-    let at: Option<NaiveDateTime> = meetings::table
-        .filter(meetings::cohort_id.eq(me.cohort.id))
-        .filter(meetings::session_number.eq(number as i32))
-        .filter(meetings::status.ne("cancelled"))
-        .order(meetings::starts_at.asc())
-        .select(meetings::starts_at)
-        .first(conn)
-        .optional()?;
+    let at: Option<NaiveDateTime> = Meeting::for_cohort(conn, me.cohort.id)?
+        .into_iter()
+        .find(|m| m.session_number == number as i32 && m.status != MeetingStatus::Cancelled)
+        .map(|m| m.starts_at);
     let name = me
         .participant
         .preferred_name
@@ -531,8 +516,8 @@ pub fn my_handout(
         lost_link_url: Some(format!("{}/p/lost", base_url.trim_end_matches('/'))),
         help: support::help_now(conn, Some(base_url))?,
     };
-    Ok(Pdf::new(
+    Pdf::new(
         &documents::handout_document(&h, paper),
         &[&format!("session-{number}"), &s.title, "handout"],
-    ))
+    )
 }

@@ -15,6 +15,7 @@ use crate::db::schema::{
     access_tokens, attendance, checkins, cohorts, enrolments, meetings, outbox_messages,
     participants, reflections, roster_imports,
 };
+use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::schedule;
@@ -308,7 +309,7 @@ pub fn erase(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
         diesel::update(enrolments::table.filter(enrolments::id.eq_any(&eids)))
             .set((
                 enrolments::notes.eq(None::<String>),
-                enrolments::status.eq("withdrawn"),
+                enrolments::status.eq(EnrolmentStatus::Withdrawn.as_str()),
                 enrolments::withdrawn_at.eq(Some(at)),
                 enrolments::unsubscribed_at.eq(Some(at)),
             ))

@@ -9,16 +9,19 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::curriculum::markdown;
 use crate::db::models::Audit;
-use crate::db::models::{Meeting, Reflection, User};
+use crate::db::models::{Meeting, Reflection, SavedAnswers, User};
 use crate::db::schema::{enrolments, participants, reflections};
+use crate::db::status::EnrolmentStatus;
+use crate::db::status::ReflectionStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::services::participants::reflection_window;
+use crate::services::participants::{reflection_window, ReflectionState};
 use crate::services::schedule;
 
 /// The most one answer may hold (about ten pages).
@@ -69,7 +72,7 @@ pub struct SessionPage {
     pub home_practice_title: String,
     pub home_practice_html: String,
     pub prompts: Vec<PromptAnswer>,
-    pub status: &'static str,
+    pub status: ReflectionState,
     pub only_me: bool,
     pub can_write: bool,
     pub not_yet: Option<String>,
@@ -133,11 +136,7 @@ pub fn session_page(
         home_practice_title: session.home_practice.title.clone(),
         home_practice_html: markdown::to_safe_html(&session.home_practice.text),
         prompts,
-        status: match saved.as_ref().map(|r| r.status.as_str()) {
-            Some("submitted") => "sent",
-            Some(_) => "draft",
-            None => "none",
-        },
+        status: ReflectionState::of(saved.as_ref().map(|r| r.status)),
         only_me: typed
             .map(|(f, _)| f.only_me.is_some())
             .unwrap_or_else(|| saved.as_ref().is_some_and(|r| r.visibility == "only_me")),
@@ -182,7 +181,7 @@ pub fn save(
     enrolment_id: i64,
     number: u32,
     form: &ReflectionForm,
-) -> Result<&'static str, AppError> {
+) -> Result<ReflectionState, AppError> {
     let me = crate::services::access::me(conn, enrolment_id)?;
     let session = me
         .curriculum
@@ -191,6 +190,63 @@ pub fn save(
     let meetings = Meeting::for_cohort(conn, me.cohort.id)?;
     let (opens, closes) = reflection_window(&me.cohort, &meetings, number);
     let at = now();
+    check_open(opens, closes, at)?;
+    let answers = form.answers(session.reflection_prompts.len());
+    check_lengths(&answers)?;
+    let send = form.action == "send";
+    let visibility = if form.only_me.is_some() {
+        "only_me"
+    } else {
+        "facilitators"
+    };
+    let answers_json =
+        serde_json::to_string(&answers).map_err(|e| AppError::caused("writing JSON", e))?;
+    write_tx(conn, |conn| {
+        let existing = find(conn, enrolment_id, number)?;
+        let was_sent = existing
+            .as_ref()
+            .is_some_and(|r| r.status == ReflectionStatus::Submitted);
+        // Once sent, a reflection stays sent: a later draft changes it.
+        let status = if send || was_sent {
+            ReflectionStatus::Submitted
+        } else {
+            ReflectionStatus::Draft
+        };
+        Reflection::save(
+            conn,
+            &SavedAnswers {
+                enrolment_id,
+                session_number: number as i32,
+                answers: &answers_json,
+                visibility,
+                status,
+                submitted_at: existing
+                    .as_ref()
+                    .and_then(|r| r.submitted_at)
+                    .or(send.then_some(at)),
+                at,
+            },
+        )?;
+        Audit::by_participant(me.participant.id)
+            .did(if status == ReflectionStatus::Submitted {
+                "reflection.send"
+            } else {
+                "reflection.draft"
+            })
+            .on_enrolment(enrolment_id)
+            .in_cohort(me.cohort.id)
+            .at(at)
+            .record(conn)?;
+        Ok(ReflectionState::of(Some(status)))
+    })
+}
+
+/// A reflection can be written from its meeting until the next begins.
+fn check_open(
+    opens: Option<NaiveDateTime>,
+    closes: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     if opens.is_none_or(|o| o > at) {
         return Err(AppError::validation(
             "This session's reflection isn't open yet.",
@@ -201,7 +257,11 @@ pub fn save(
             "This reflection closed when the next meeting began, so it can no longer be changed.",
         ));
     }
-    let answers = form.answers(session.reflection_prompts.len());
+    Ok(())
+}
+
+/// Every answer within what we keep, each too-long one named.
+fn check_lengths(answers: &[String]) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
     for (i, a) in answers.iter().enumerate() {
         let chars = a.chars().count();
@@ -214,63 +274,7 @@ pub fn save(
             );
         }
     }
-    errors.check()?;
-    let send = form.action == "send";
-    let visibility = if form.only_me.is_some() {
-        "only_me"
-    } else {
-        "facilitators"
-    };
-    let answers_json = serde_json::to_string(&answers).map_err(AppError::internal)?;
-    write_tx(conn, |conn| {
-        let existing = find(conn, enrolment_id, number)?;
-        let was_sent = existing.as_ref().is_some_and(|r| r.status == "submitted");
-        let status = if send || was_sent {
-            "submitted"
-        } else {
-            "draft"
-        };
-        let submitted_at = existing
-            .as_ref()
-            .and_then(|r| r.submitted_at)
-            .or(send.then_some(at));
-        let upsert = diesel::insert_into(reflections::table)
-            .values((
-                reflections::enrolment_id.eq(enrolment_id),
-                reflections::session_number.eq(number as i32),
-                reflections::answers.eq(&answers_json),
-                reflections::visibility.eq(visibility),
-                reflections::status.eq(status),
-                reflections::submitted_at.eq(submitted_at),
-                reflections::created_at.eq(at),
-                reflections::updated_at.eq(at),
-            ))
-            .on_conflict((reflections::enrolment_id, reflections::session_number))
-            .do_update()
-            .set((
-                reflections::answers.eq(&answers_json),
-                reflections::visibility.eq(visibility),
-                reflections::status.eq(status),
-                reflections::submitted_at.eq(submitted_at),
-                reflections::updated_at.eq(at),
-            ));
-        crate::on_backend!(conn, |c| upsert.execute(c))?;
-        Audit::by_participant(me.participant.id)
-            .did(if status == "submitted" {
-                "reflection.send"
-            } else {
-                "reflection.draft"
-            })
-            .on_enrolment(enrolment_id)
-            .in_cohort(me.cohort.id)
-            .at(at)
-            .record(conn)?;
-        Ok(if status == "submitted" {
-            "sent"
-        } else {
-            "draft"
-        })
-    })
+    errors.check()
 }
 
 // ---------------------------------------------------------------------
@@ -320,7 +324,7 @@ pub fn read(
     let mut query = reflections::table
         .inner_join(enrolments::table.inner_join(participants::table))
         .filter(enrolments::cohort_id.eq(cohort.id))
-        .filter(reflections::status.eq("submitted"))
+        .filter(reflections::status.eq(ReflectionStatus::Submitted.as_str()))
         .into_boxed();
     let heading = match filter {
         ReadFilter::Session(n) => {
@@ -354,7 +358,7 @@ pub fn read(
             enrolments::table
                 .inner_join(participants::table)
                 .filter(enrolments::cohort_id.eq(cohort.id))
-                .filter(enrolments::status.eq("active"))
+                .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
                 .order(participants::name.asc())
                 .select((enrolments::id, participants::name))
                 .load::<(i64, String)>(conn)?
@@ -465,7 +469,7 @@ pub fn reply(
         .optional()?
         .ok_or_else(|| AppError::not_found("We couldn't find that reflection."))?;
     if cohort_of != cohort.id
-        || reflection.status != "submitted"
+        || reflection.status != ReflectionStatus::Submitted
         || reflection.visibility == "only_me"
     {
         return Err(AppError::not_found("We couldn't find that reflection."));

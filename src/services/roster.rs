@@ -7,6 +7,7 @@ use crate::db::models::Audit;
 use crate::db::models::{
     Enrolment, NewEnrolment, NewParticipant, OutboxMessage, Participant, User,
 };
+use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::Composer;
@@ -117,8 +118,8 @@ pub fn add_in_tx(
         },
     )?;
     let (enrolment, added) = match Enrolment::find_for(conn, cohort_id, participant.id)? {
-        Some(e) if e.status == "withdrawn" => {
-            Enrolment::set_status(conn, e.id, "active")?;
+        Some(e) if e.status == EnrolmentStatus::Withdrawn => {
+            Enrolment::set_status(conn, e.id, EnrolmentStatus::Active)?;
             (
                 Enrolment::find_in_cohort(conn, cohort_id, e.id)?,
                 Added::Readmitted,
@@ -136,7 +137,7 @@ pub fn add_in_tx(
                 &NewEnrolment {
                     cohort_id,
                     participant_id: participant.id,
-                    status: "active",
+                    status: EnrolmentStatus::Active.as_str(),
                     source,
                     enrolled_at: at,
                     created_at: at,
@@ -185,7 +186,11 @@ pub fn set_active(
         Enrolment::set_status(
             conn,
             enrolment.id,
-            if active { "active" } else { "withdrawn" },
+            if active {
+                EnrolmentStatus::Active
+            } else {
+                EnrolmentStatus::Withdrawn
+            },
         )?;
         if active {
             // A parent admitted from the waiting list hears now.

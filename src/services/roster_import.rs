@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::db::models::{Enrolment, User};
 use crate::db::schema::{participants, roster_imports};
+use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::roster::{self, Added, ParticipantForm, ParticipantInput};
@@ -287,7 +288,7 @@ fn plan(
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    let statuses: HashMap<i64, String> = Enrolment::for_cohort(conn, cohort_id)?
+    let statuses: HashMap<i64, EnrolmentStatus> = Enrolment::for_cohort(conn, cohort_id)?
         .into_iter()
         .map(|e| (e.participant_id, e.status))
         .collect();
@@ -303,7 +304,7 @@ fn plan(
                 } else {
                     first_line.insert(email.clone(), row.line);
                     match known.get(&email).and_then(|pid| statuses.get(pid)) {
-                        Some(s) if s == "withdrawn" => Plan::Readmit,
+                        Some(EnrolmentStatus::Withdrawn) => Plan::Readmit,
                         Some(_) => Plan::AlreadyIn,
                         None => Plan::Add,
                     }
@@ -355,7 +356,7 @@ pub fn stage(
     let to_readmit = count(|p| matches!(p, Plan::Readmit));
     let active_now = Enrolment::for_cohort(conn, cohort.id)?
         .iter()
-        .filter(|e| e.status == "active")
+        .filter(|e| e.status == EnrolmentStatus::Active)
         .count();
     let capacity_note = cohort.capacity.and_then(|cap| {
         let after = active_now + to_add + to_readmit;

@@ -11,5 +11,5 @@ pub fn secret_key(conn: &mut DbConn, configured: Option<&str>) -> Result<Vec<u8>
     }
     let generated = hex::encode(crate::crypto::random_bytes::<64>()?);
     let stored = app_setting::get_or_insert(conn, "secret_key", || generated)?;
-    hex::decode(stored.trim()).map_err(|e| AppError::internal(format!("stored secret key: {e}")))
+    hex::decode(stored.trim()).map_err(|e| AppError::caused("stored secret key", e))
 }

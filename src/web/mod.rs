@@ -2,4 +2,5 @@
 //! (`auth/`) and page rendering sit beside it in the same layer
 //! (docs/DESIGN.md, "Layers").
 
+pub mod http;
 pub mod middleware;

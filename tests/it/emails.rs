@@ -269,7 +269,7 @@ async fn a_paused_group_holds_its_welcome_until_resumed() {
     let (worker, kept) = memory_worker(&w.app);
     worker.drain().await.unwrap();
     assert!(kept.lock().unwrap().is_empty(), "nothing goes while paused");
-    assert_eq!(message(&w.app, welcome.id).status, "queued");
+    assert_eq!(message(&w.app, welcome.id).status.as_str(), "queued");
 
     b.get(&url).await;
     let res = b.post(&format!("{url}/resume"), &[]).await;
@@ -280,7 +280,7 @@ async fn a_paused_group_holds_its_welcome_until_resumed() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to, "pat@example.org");
     assert_eq!(sent[0].outbox_id, welcome.id);
-    assert_eq!(message(&w.app, welcome.id).status, "sent");
+    assert_eq!(message(&w.app, welcome.id).status.as_str(), "sent");
     assert_eq!(audited(&w.app, "emails.pause"), vec![Some(w.cohort)]);
     assert_eq!(audited(&w.app, "emails.resume"), vec![Some(w.cohort)]);
 }
@@ -421,11 +421,11 @@ async fn a_dead_email_can_go_again_unless_the_parent_left_or_said_stop() {
         "{}",
         res.body
     );
-    assert_eq!(message(&w.app, sam_w).status, "dead");
+    assert_eq!(message(&w.app, sam_w).status.as_str(), "dead");
     let res = b.post(&format!("{url}/{lou_w}/resend"), &[]).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(res.body.contains("Lou Left is no longer in the group"));
-    assert_eq!(message(&w.app, lou_w).status, "dead");
+    assert_eq!(message(&w.app, lou_w).status.as_str(), "dead");
     assert_eq!(audited(&w.app, "outbox.resend").len(), 1);
 
     // A message of another group is not found from this one.
@@ -436,7 +436,7 @@ async fn a_dead_email_can_go_again_unless_the_parent_left_or_said_stop() {
     make_dead(&w.app, bo_w, "550 no");
     let res = b.post(&format!("{url}/{bo_w}/resend"), &[]).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    assert_eq!(message(&w.app, bo_w).status, "dead");
+    assert_eq!(message(&w.app, bo_w).status.as_str(), "dead");
 }
 
 #[actix_web::test]
@@ -569,7 +569,7 @@ async fn another_facilitator_finds_nothing() {
     let cohort = cohort_row(&w.app, c);
     assert!(!cohort.follow_ups_paused);
     assert_ne!(cohort.reminder_hours_before, 1);
-    assert_eq!(message(&w.app, welcome).status, "dead");
+    assert_eq!(message(&w.app, welcome).status.as_str(), "dead");
     let mut conn = w.app.state.pool.get().unwrap();
     assert_eq!(
         Meeting::find_in_cohort(&mut conn, c, m).unwrap().recap_note,
@@ -616,7 +616,7 @@ async fn the_outbox_is_for_administrators() {
         .post(&format!("/admin/outbox/{pat_w}/resend"), &[])
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert_eq!(message(&w.app, pat_w).status, "dead");
+    assert_eq!(message(&w.app, pat_w).status.as_str(), "dead");
 
     let mut admin = signed_in(&w.app, "admin@example.org").await;
     let users = admin.get("/admin/users").await;
@@ -635,7 +635,7 @@ async fn the_outbox_is_for_administrators() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.header("location"), "/admin/outbox");
-    assert_eq!(message(&w.app, pat_w).status, "queued");
+    assert_eq!(message(&w.app, pat_w).status.as_str(), "queued");
 
     {
         let mut conn = w.app.state.pool.get().unwrap();
@@ -647,7 +647,7 @@ async fn the_outbox_is_for_administrators() {
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(res.body.contains("asked for no more emails"));
-    assert_eq!(message(&w.app, sam_w).status, "dead");
+    assert_eq!(message(&w.app, sam_w).status.as_str(), "dead");
     let res = admin.post("/admin/outbox/999999/resend", &[]).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(audited(&w.app, "outbox.resend"), vec![Some(pat_w)]);

@@ -43,7 +43,7 @@ fn layer_of(file: &str) -> Option<usize> {
 }
 
 /// Every `.rs` file under `src/`, by path relative to it.
-fn sources() -> BTreeMap<String, String> {
+pub fn sources() -> BTreeMap<String, String> {
     fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut BTreeMap<String, String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -65,20 +65,53 @@ fn sources() -> BTreeMap<String, String> {
     out
 }
 
-/// The code of a file without its tests and comments.
-fn code(text: &str) -> String {
-    let text = &text[..text.find("#[cfg(test)]").unwrap_or(text.len())];
-    text.lines()
-        .map(|l| {
-            let t = l.trim_start();
-            if t.starts_with("//") {
-                ""
-            } else {
-                l
+/// The code of a file without its tests and comments: every
+/// `#[cfg(test)]` item (a `mod tests` anywhere in the file, or a test-only
+/// function) and every line comment become blank lines, so line numbers
+/// stay those of the file.
+pub fn code(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(l) = lines.next() {
+        if l.trim_start().starts_with("#[cfg(test)]") {
+            out.push("");
+            skip_item(&mut lines, &mut out);
+            continue;
+        }
+        out.push(if l.trim_start().starts_with("//") {
+            ""
+        } else {
+            l
+        });
+    }
+    out.join("\n")
+}
+
+/// Blanks the lines of the item that follows a `#[cfg(test)]`: up to the
+/// `}` that closes its first `{`, or its `;` if it has no body.
+fn skip_item<'a>(lines: &mut std::str::Lines<'a>, out: &mut Vec<&'a str>) {
+    let mut depth = 0i64;
+    let mut opened = false;
+    for l in lines.by_ref() {
+        out.push("");
+        if l.trim_start().starts_with("//") {
+            continue;
+        }
+        for c in l.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    opened = true;
+                }
+                '}' => depth -= 1,
+                _ => {}
             }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+        }
+        let ends_bodiless = !opened && l.trim_end().ends_with(';');
+        if (opened && depth <= 0) || ends_bodiless {
+            return;
+        }
+    }
 }
 
 /// `a::{b, c::{d, e}}` as paths.
@@ -452,4 +485,15 @@ fn the_check_sees_upward_imports_circles_and_re_exports() {
         ("web/x.rs", "use crate::error::E;"),
     ]);
     assert_eq!(check(&fine), Vec::<String>::new());
+}
+
+#[test]
+fn code_after_a_test_module_is_still_read() {
+    let text = "use crate::a;\n#[cfg(test)]\nmod tests {\n    fn t() { let s = \"x\"; }\n}\n// a comment\nuse crate::b;\n#[cfg(test)]\nfn only_in_tests() {}\n#[cfg(test)]\nuse crate::c;\nfn f() {}\n";
+    let c = code(text);
+    assert_eq!(c.lines().count(), text.lines().count(), "line numbers kept");
+    assert!(c.contains("use crate::a;") && c.contains("use crate::b;"));
+    assert!(c.contains("fn f() {}"));
+    assert!(!c.contains("mod tests") && !c.contains("only_in_tests") && !c.contains("crate::c"));
+    assert!(!c.contains("a comment"));
 }

@@ -260,7 +260,7 @@ async fn a_permanent_refusal_is_dead_at_once_with_the_reason() {
     let report = worker.drain().await.unwrap();
     assert_eq!(report.dead, 3);
     for row in rows(&app) {
-        assert_eq!(row.status, "dead");
+        assert_eq!(row.status.as_str(), "dead");
         assert_eq!(row.attempts, 1, "no retries for a 5xx");
         let error = row.last_error.unwrap();
         assert!(
@@ -324,7 +324,7 @@ async fn a_hanging_server_holds_a_message_no_longer_than_the_timeout() {
             .unwrap();
         assert_eq!(report.retrying, 3, "hang at {hang_at}");
         for row in rows(&app) {
-            assert_eq!(row.status, "failed");
+            assert_eq!(row.status.as_str(), "failed");
             assert!(
                 row.last_error
                     .as_deref()

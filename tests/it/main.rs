@@ -25,5 +25,6 @@ mod pdf;
 mod privacy;
 mod roster;
 mod security;
+mod shape;
 mod support;
 mod web;

@@ -33,6 +33,50 @@ pub enum Lookup {
 }
 
 impl AccessToken {
+    /// Retires an account's live tokens of `purpose` and makes a new one,
+    /// ending at `expires_at`. Returns the token and its stored hash.
+    pub fn replace_for_user(
+        conn: &mut DbConn,
+        purpose: &str,
+        user_id: i64,
+        at: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    ) -> Result<(String, String), AppError> {
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(purpose))
+                .filter(access_tokens::user_id.eq(user_id))
+                .filter(access_tokens::used_at.is_null())
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+        let token = new_token()?;
+        let hash = hash_token(&token);
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(purpose),
+                access_tokens::token_hash.eq(&hash),
+                access_tokens::user_id.eq(Some(user_id)),
+                access_tokens::created_at.eq(at),
+                access_tokens::expires_at.eq(Some(expires_at)),
+            ))
+            .execute(conn)?;
+        Ok((token, hash))
+    }
+
+    /// Marks a one-time token used; false if it already was.
+    pub fn use_once(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> Result<bool, AppError> {
+        let used = diesel::update(
+            access_tokens::table
+                .find(id)
+                .filter(access_tokens::used_at.is_null()),
+        )
+        .set(access_tokens::used_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(used == 1)
+    }
+
     /// Retires the cohort's live tokens of `purpose` and makes a new one.
     /// Returns the token to show.
     pub fn replace_for_cohort(

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::attendance;
+pub use crate::db::status::AttendanceStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -10,29 +11,33 @@ use crate::error::AppError;
 pub struct Attendance {
     pub meeting_id: i64,
     pub enrolment_id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: AttendanceStatus,
     pub recorded_by: Option<i64>,
     pub recorded_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttendanceStatus {
-    Present,
-    Absent,
-    Excused,
-}
-
-impl AttendanceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Present => "present",
-            Self::Absent => "absent",
-            Self::Excused => "excused",
-        }
-    }
-}
-
 impl Attendance {
+    /// (enrolment, session number) of every "present" mark at a group's
+    /// meetings that went ahead: a session counts once however many times
+    /// it met.
+    pub fn present_sessions(
+        conn: &mut DbConn,
+        cohort_id: i64,
+    ) -> Result<std::collections::BTreeSet<(i64, i32)>, AppError> {
+        use crate::db::schema::meetings;
+        use crate::db::status::MeetingStatus;
+        Ok(attendance::table
+            .inner_join(meetings::table)
+            .filter(meetings::cohort_id.eq(cohort_id))
+            .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
+            .filter(attendance::status.eq(AttendanceStatus::Present.as_str()))
+            .select((attendance::enrolment_id, meetings::session_number))
+            .load::<(i64, i32)>(conn)?
+            .into_iter()
+            .collect())
+    }
+
     /// Records (or corrects) one participant's attendance at one meeting.
     pub fn record(
         conn: &mut DbConn,

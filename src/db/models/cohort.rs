@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{cohort_facilitators, cohorts};
+pub use crate::db::status::CohortStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -16,7 +17,8 @@ pub struct Cohort {
     pub online_url: Option<String>,
     pub capacity: Option<i32>,
     pub language: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: CohortStatus,
     pub follow_ups_paused: bool,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -73,6 +75,77 @@ impl Cohort {
             ))
             .execute(conn)?;
         Ok(cohort)
+    }
+
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<Cohort>, AppError> {
+        Ok(cohorts::table
+            .find(id)
+            .select(Cohort::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// The group `created_by` made with this title, newest first.
+    pub fn find_by_title(
+        conn: &mut DbConn,
+        created_by: i64,
+        title: &str,
+    ) -> Result<Option<Cohort>, AppError> {
+        Ok(cohorts::table
+            .filter(cohorts::created_by.eq(created_by))
+            .filter(cohorts::title.eq(title))
+            .order(cohorts::id.desc())
+            .select(Cohort::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Whether `user_id` is one of the group's facilitators.
+    pub fn is_facilitated_by(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        user_id: i64,
+    ) -> Result<bool, AppError> {
+        let n: i64 = cohort_facilitators::table
+            .filter(cohort_facilitators::cohort_id.eq(cohort_id))
+            .filter(cohort_facilitators::user_id.eq(user_id))
+            .count()
+            .get_result(conn)?;
+        Ok(n > 0)
+    }
+
+    /// Adds `user_id` as a co-facilitator.
+    pub fn add_co_facilitator(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        user_id: i64,
+        at: chrono::NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::insert_into(cohort_facilitators::table)
+            .values((
+                cohort_facilitators::cohort_id.eq(cohort_id),
+                cohort_facilitators::user_id.eq(user_id),
+                cohort_facilitators::role.eq("co"),
+                cohort_facilitators::added_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Removes a co-facilitator (never the lead); whether there was one.
+    pub fn remove_co_facilitator(
+        conn: &mut DbConn,
+        cohort_id: i64,
+        user_id: i64,
+    ) -> Result<bool, AppError> {
+        let removed = diesel::delete(
+            cohort_facilitators::table
+                .filter(cohort_facilitators::cohort_id.eq(cohort_id))
+                .filter(cohort_facilitators::user_id.eq(user_id))
+                .filter(cohort_facilitators::role.eq("co")),
+        )
+        .execute(conn)?;
+        Ok(removed > 0)
     }
 
     pub fn for_facilitator(conn: &mut DbConn, user_id: i64) -> Result<Vec<Cohort>, AppError> {

@@ -30,8 +30,9 @@ impl CurriculumVersion {
         conn: &mut DbConn,
         c: &Curriculum,
     ) -> Result<(CurriculumVersion, bool), AppError> {
-        let document = serde_json::to_string(c).map_err(AppError::internal)?;
-        let sessions = i32::try_from(c.sessions.len()).map_err(AppError::internal)?;
+        let document = serde_json::to_string(c).map_err(|e| AppError::caused("writing JSON", e))?;
+        let sessions =
+            i32::try_from(c.sessions.len()).map_err(|e| AppError::caused("writing JSON", e))?;
         let insert = diesel::insert_into(curriculum_versions::table)
             .values((
                 curriculum_versions::slug.eq(&c.slug),

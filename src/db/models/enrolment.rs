@@ -1,7 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::enrolments;
+use crate::db::schema::{enrolments, participants};
+pub use crate::db::status::EnrolmentStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -11,7 +12,8 @@ pub struct Enrolment {
     pub id: i64,
     pub cohort_id: i64,
     pub participant_id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: EnrolmentStatus,
     pub source: String,
     pub notes: Option<String>,
     pub consent_version: Option<String>,
@@ -35,6 +37,24 @@ pub struct NewEnrolment<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// A parent in a group, by the names to show.
+#[derive(Debug, Clone, Queryable)]
+pub struct NamedEnrolment {
+    pub enrolment_id: i64,
+    pub name: String,
+    pub preferred_name: Option<String>,
+}
+
+impl NamedEnrolment {
+    /// "Ana Ruiz (Annie)" when she likes another name, else "Ana Ruiz".
+    pub fn shown_name(&self) -> String {
+        match &self.preferred_name {
+            Some(p) if !p.trim().is_empty() && *p != self.name => format!("{} ({p})", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
 impl Enrolment {
     pub fn insert(conn: &mut DbConn, new: &NewEnrolment<'_>) -> Result<Enrolment, AppError> {
         diesel::insert_into(enrolments::table)
@@ -45,6 +65,42 @@ impl Enrolment {
             .filter(enrolments::participant_id.eq(new.participant_id))
             .select(Enrolment::as_select())
             .first(conn)?)
+    }
+
+    /// The parents in a group now, by name (then enrolment), with the
+    /// names they like to be called: a roll, a sign-in sheet, a packet.
+    pub fn active_names(
+        conn: &mut DbConn,
+        cohort_id: i64,
+    ) -> Result<Vec<NamedEnrolment>, AppError> {
+        Ok(enrolments::table
+            .inner_join(participants::table)
+            .filter(enrolments::cohort_id.eq(cohort_id))
+            .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
+            .filter(participants::erased_at.is_null())
+            .order((participants::name.asc(), enrolments::id.asc()))
+            .select((
+                enrolments::id,
+                participants::name,
+                participants::preferred_name,
+            ))
+            .load::<NamedEnrolment>(conn)?)
+    }
+
+    /// Every enrolment id of a group, whatever its status.
+    pub fn ids_in_cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<i64>, AppError> {
+        Ok(enrolments::table
+            .filter(enrolments::cohort_id.eq(cohort_id))
+            .select(enrolments::id)
+            .load(conn)?)
+    }
+
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<Enrolment>, AppError> {
+        Ok(enrolments::table
+            .find(id)
+            .select(Enrolment::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn for_cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Enrolment>, AppError> {
@@ -84,12 +140,12 @@ impl Enrolment {
             .optional()?)
     }
 
-    pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> Result<(), AppError> {
+    pub fn set_status(conn: &mut DbConn, id: i64, status: EnrolmentStatus) -> Result<(), AppError> {
         let at = crate::db::now();
-        let withdrawn_at = (status == "withdrawn").then_some(at);
+        let withdrawn_at = (status == EnrolmentStatus::Withdrawn).then_some(at);
         diesel::update(enrolments::table.find(id))
             .set((
-                enrolments::status.eq(status),
+                enrolments::status.eq(status.as_str()),
                 enrolments::withdrawn_at.eq(withdrawn_at),
                 enrolments::updated_at.eq(at),
             ))

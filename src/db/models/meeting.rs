@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::meetings;
+pub use crate::db::status::MeetingStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -13,7 +14,8 @@ pub struct Meeting {
     pub session_number: i32,
     pub starts_at: NaiveDateTime,
     pub minutes: i32,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: MeetingStatus,
     pub is_makeup: bool,
     pub location: Option<String>,
     pub facilitator_note: Option<String>,
@@ -82,17 +84,17 @@ impl Meeting {
             .set((
                 meetings::starts_at.eq(starts_at),
                 meetings::schedule_note.eq(note),
-                meetings::status.eq("scheduled"),
+                meetings::status.eq(MeetingStatus::Scheduled.as_str()),
                 meetings::updated_at.eq(crate::db::now()),
             ))
             .execute(conn)?;
         Ok(())
     }
 
-    pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> Result<(), AppError> {
+    pub fn set_status(conn: &mut DbConn, id: i64, status: MeetingStatus) -> Result<(), AppError> {
         diesel::update(meetings::table.find(id))
             .set((
-                meetings::status.eq(status),
+                meetings::status.eq(status.as_str()),
                 meetings::updated_at.eq(crate::db::now()),
             ))
             .execute(conn)?;

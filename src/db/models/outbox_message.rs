@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::schema::outbox_messages;
+pub use crate::db::status::OutboxStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -20,32 +21,7 @@ pub const FOLLOW_UP_KINDS: [&str; 6] = [
     "meeting_cancelled",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
-    Queued,
-    Sending,
-    Sent,
-    /// A transient failure: tried again at `next_attempt_at`.
-    Failed,
-    /// Given up: a permanent refusal, or too many transient ones.
-    Dead,
-    Cancelled,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Dead => "dead",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox_messages)]
 pub struct OutboxMessage {
     pub id: i64,
@@ -59,7 +35,8 @@ pub struct OutboxMessage {
     /// Extra headers as a JSON object of name to value.
     pub headers: String,
     pub message_id: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub leased_until: Option<NaiveDateTime>,
@@ -85,6 +62,7 @@ pub struct NewOutboxMessage {
     pub html_body: Option<String>,
     pub headers: String,
     pub message_id: String,
+    /// `OutboxStatus::as_str` (the row is written by reference).
     pub status: String,
     pub next_attempt_at: NaiveDateTime,
     pub cohort_id: Option<i64>,
@@ -92,6 +70,13 @@ pub struct NewOutboxMessage {
     pub meeting_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// The id of a row `claim` leased.
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
 impl NewOutboxMessage {
@@ -158,30 +143,37 @@ impl OutboxMessage {
             .map(|k| format!("'{k}'"))
             .collect::<Vec<_>>()
             .join(",");
+        let (queued, failed, sending) = (
+            OutboxStatus::Queued.as_str(),
+            OutboxStatus::Failed.as_str(),
+            OutboxStatus::Sending.as_str(),
+        );
         let due = format!(
-            "((o.status IN ('queued','failed') AND o.next_attempt_at <= $5) \
-               OR (o.status = 'sending' AND o.leased_until < $1)) \
+            "((o.status IN ('{queued}','{failed}') AND o.next_attempt_at <= $5) \
+               OR (o.status = '{sending}' AND o.leased_until < $1)) \
              AND NOT EXISTS (SELECT 1 FROM cohorts c WHERE c.id = o.cohort_id \
                AND c.follow_ups_paused AND o.kind IN ({kinds}))"
         );
-        let set = "status = 'sending', lease_owner = $2, leased_until = $3, \
-                   attempts = attempts + 1, updated_at = $1";
-        match conn {
+        let set = format!(
+            "status = '{sending}', lease_owner = $2, leased_until = $3, \
+             attempts = attempts + 1, updated_at = $1"
+        );
+        let claimed = match conn {
             DbConn::Postgres(c) => {
                 let sql = format!(
                     "UPDATE outbox_messages SET {set} WHERE id IN (\
                        SELECT o.id FROM outbox_messages o WHERE {due} \
                        ORDER BY o.next_attempt_at, o.id LIMIT $4 \
                        FOR UPDATE OF o SKIP LOCKED) \
-                     RETURNING *"
+                     RETURNING id"
                 );
-                Ok(diesel::sql_query(sql)
+                diesel::sql_query(sql)
                     .bind::<Timestamp, _>(now)
                     .bind::<Text, _>(owner)
                     .bind::<Timestamp, _>(lease_until)
                     .bind::<BigInt, _>(limit)
                     .bind::<Timestamp, _>(due_by)
-                    .load(c)?)
+                    .load::<ClaimedId>(c)?
             }
             DbConn::Sqlite(_) => crate::db::write_tx(conn, |conn| {
                 let DbConn::Sqlite(c) = conn else {
@@ -191,7 +183,7 @@ impl OutboxMessage {
                     "UPDATE outbox_messages SET {set} WHERE id IN (\
                        SELECT o.id FROM outbox_messages o WHERE {due} \
                        ORDER BY o.next_attempt_at, o.id LIMIT $4) \
-                     RETURNING *"
+                     RETURNING id"
                 )
                 // Numbered `?N` so each value binds where it belongs.
                 .replace('$', "?");
@@ -201,9 +193,19 @@ impl OutboxMessage {
                     .bind::<Timestamp, _>(lease_until)
                     .bind::<BigInt, _>(limit)
                     .bind::<Timestamp, _>(due_by)
-                    .load(c)?)
-            }),
-        }
+                    .load::<ClaimedId>(c)?)
+            })?,
+        };
+        // The claimed rows, read through the typed model (statuses checked).
+        let ids: Vec<i64> = claimed.into_iter().map(|c| c.id).collect();
+        Ok(outbox_messages::table
+            .filter(outbox_messages::id.eq_any(ids))
+            .order((
+                outbox_messages::next_attempt_at.asc(),
+                outbox_messages::id.asc(),
+            ))
+            .select(OutboxMessage::as_select())
+            .load(conn)?)
     }
 
     /// Records how a leased send went. Only the lease holder may: a row
@@ -284,7 +286,10 @@ impl OutboxMessage {
             outbox_messages::table
                 .filter(outbox_messages::meeting_id.eq(meeting_id))
                 .filter(outbox_messages::kind.eq_any(kinds))
-                .filter(outbox_messages::status.eq_any(["queued", "failed"])),
+                .filter(
+                    outbox_messages::status
+                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
+                ),
         )
         .set((
             outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
@@ -323,7 +328,10 @@ impl OutboxMessage {
             outbox_messages::table
                 .filter(outbox_messages::enrolment_id.eq(enrolment_id))
                 .filter(outbox_messages::kind.eq_any(FOLLOW_UP_KINDS))
-                .filter(outbox_messages::status.eq_any(["queued", "failed"])),
+                .filter(
+                    outbox_messages::status
+                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
+                ),
         )
         .set((
             outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
@@ -338,7 +346,11 @@ impl OutboxMessage {
         let n = diesel::update(
             outbox_messages::table
                 .filter(outbox_messages::id.eq(id))
-                .filter(outbox_messages::status.eq_any(["dead", "failed", "cancelled"])),
+                .filter(outbox_messages::status.eq_any([
+                    OutboxStatus::Dead.as_str(),
+                    OutboxStatus::Failed.as_str(),
+                    OutboxStatus::Cancelled.as_str(),
+                ])),
         )
         .set((
             outbox_messages::status.eq(OutboxStatus::Queued.as_str()),
@@ -355,7 +367,10 @@ impl OutboxMessage {
     /// How many messages may go now.
     pub fn due_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, AppError> {
         Ok(outbox_messages::table
-            .filter(outbox_messages::status.eq_any(["queued", "failed"]))
+            .filter(
+                outbox_messages::status
+                    .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
+            )
             .filter(outbox_messages::next_attempt_at.le(now))
             .count()
             .get_result(conn)?)
@@ -381,7 +396,10 @@ impl OutboxMessage {
     /// Messages that need someone to look: dead, or failing and retrying.
     pub fn troubled(conn: &mut DbConn, limit: i64) -> Result<Vec<OutboxMessage>, AppError> {
         Ok(outbox_messages::table
-            .filter(outbox_messages::status.eq_any(["dead", "failed"]))
+            .filter(
+                outbox_messages::status
+                    .eq_any([OutboxStatus::Dead.as_str(), OutboxStatus::Failed.as_str()]),
+            )
             .order(outbox_messages::updated_at.desc())
             .limit(limit)
             .select(OutboxMessage::as_select())
@@ -418,14 +436,14 @@ impl StatusCounts {
     pub fn from_rows(rows: &[(String, i64)]) -> Self {
         let mut c = Self::default();
         for (status, n) in rows {
-            match status.as_str() {
-                "queued" => c.queued += n,
-                "sending" => c.sending += n,
-                "sent" => c.sent += n,
-                "failed" => c.failed += n,
-                "dead" => c.dead += n,
-                "cancelled" => c.cancelled += n,
-                _ => {}
+            match OutboxStatus::parse(status) {
+                Some(OutboxStatus::Queued) => c.queued += n,
+                Some(OutboxStatus::Sending) => c.sending += n,
+                Some(OutboxStatus::Sent) => c.sent += n,
+                Some(OutboxStatus::Failed) => c.failed += n,
+                Some(OutboxStatus::Dead) => c.dead += n,
+                Some(OutboxStatus::Cancelled) => c.cancelled += n,
+                None => {}
             }
         }
         c

@@ -58,6 +58,16 @@ impl Participant {
 }
 
 impl Participant {
+    /// The person with this email who has not erased their details.
+    pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<Participant>, AppError> {
+        Ok(participants::table
+            .filter(participants::email.eq(email))
+            .filter(participants::erased_at.is_null())
+            .select(Participant::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
     pub fn find(conn: &mut DbConn, id: i64) -> Result<Participant, AppError> {
         Ok(participants::table
             .find(id)

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::reflections;
+pub use crate::db::status::ReflectionStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -14,7 +15,8 @@ pub struct Reflection {
     /// JSON list of answers, one per prompt (empty string when skipped).
     pub answers: String,
     pub visibility: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ReflectionStatus,
     pub facilitator_reply: Option<String>,
     pub replied_by: Option<i64>,
     pub replied_at: Option<NaiveDateTime>,
@@ -37,7 +39,47 @@ pub struct NewReflection<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// A parent's answers for one session, as `Reflection::save` writes them.
+#[derive(Debug)]
+pub struct SavedAnswers<'a> {
+    pub enrolment_id: i64,
+    pub session_number: i32,
+    /// JSON array of answers, one per prompt.
+    pub answers: &'a str,
+    pub visibility: &'a str,
+    pub status: ReflectionStatus,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub at: NaiveDateTime,
+}
+
 impl Reflection {
+    /// Writes a parent's answers for a session: the first save makes the
+    /// row, later ones change it (one row per enrolment and session).
+    pub fn save(conn: &mut DbConn, a: &SavedAnswers<'_>) -> Result<(), AppError> {
+        let upsert = diesel::insert_into(reflections::table)
+            .values((
+                reflections::enrolment_id.eq(a.enrolment_id),
+                reflections::session_number.eq(a.session_number),
+                reflections::answers.eq(a.answers),
+                reflections::visibility.eq(a.visibility),
+                reflections::status.eq(a.status.as_str()),
+                reflections::submitted_at.eq(a.submitted_at),
+                reflections::created_at.eq(a.at),
+                reflections::updated_at.eq(a.at),
+            ))
+            .on_conflict((reflections::enrolment_id, reflections::session_number))
+            .do_update()
+            .set((
+                reflections::answers.eq(a.answers),
+                reflections::visibility.eq(a.visibility),
+                reflections::status.eq(a.status.as_str()),
+                reflections::submitted_at.eq(a.submitted_at),
+                reflections::updated_at.eq(a.at),
+            ));
+        crate::on_backend!(conn, |c| upsert.execute(c))?;
+        Ok(())
+    }
+
     pub fn insert(conn: &mut DbConn, new: &NewReflection<'_>) -> Result<(), AppError> {
         diesel::insert_into(reflections::table)
             .values(new)

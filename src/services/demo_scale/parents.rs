@@ -8,6 +8,7 @@ use super::shared::mix;
 use super::shared::EMAIL_DOMAIN;
 use super::words::{ANSWERS, FIRST_NAMES, LAST_NAMES, NICKNAMES, REPLIES};
 use crate::curriculum::Curriculum;
+use crate::db::status::ReflectionStatus;
 use crate::error::AppError;
 
 /// Two or three sent reflections per parent (fewer when fewer meetings
@@ -61,9 +62,10 @@ pub fn reflections_of(
         out.push(ReflectionRow {
             enrolment_id: m.enrolment_id,
             session_number: meeting.session_number,
-            answers: serde_json::to_string(&answers).map_err(AppError::internal)?,
+            answers: serde_json::to_string(&answers)
+                .map_err(|e| AppError::caused("writing JSON", e))?,
             visibility: if only_me { "only_me" } else { "facilitators" },
-            status: "submitted",
+            status: ReflectionStatus::Submitted.as_str(),
             submitted_at: sent,
             created_at: sent,
             updated_at: sent,

@@ -17,6 +17,7 @@ use super::shared::{mix, ScaleReport, EMAIL_DOMAIN, TITLE_PREFIX};
 use super::words::{PLACES, SLOTS, TIME_ZONES, WEEKDAYS};
 use crate::curriculum::Curriculum;
 use crate::db::schema::{cohorts, enrolments, meetings, participants};
+use crate::db::status::{AttendanceStatus, EnrolmentStatus};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::services::participants::{issue_link, CONSENT_VERSION};
@@ -59,9 +60,11 @@ impl Writer<'_> {
         let today = self.today.weekday().num_days_from_monday() as usize;
         let back = ((today + 7 - weekday) % 7) as i64;
         let first = self.today - Duration::days(back) - Duration::weeks(weeks);
-        let time = NaiveTime::parse_from_str(meeting_time, "%H:%M").map_err(AppError::internal)?;
+        let time = NaiveTime::parse_from_str(meeting_time, "%H:%M")
+            .map_err(|e| AppError::caused("reading a clock time", e))?;
         let tz = schedule::parse_time_zone(time_zone)?;
-        let sessions = u32::try_from(curriculum.sessions.len()).map_err(AppError::internal)?;
+        let sessions = u32::try_from(curriculum.sessions.len())
+            .map_err(|e| AppError::caused("a count out of range", e))?;
         let meetings: Vec<PlannedMeeting> = schedule::weekly(tz, first, time, sessions, 7, &[])
             .into_iter()
             .map(|p| PlannedMeeting {
@@ -290,9 +293,9 @@ impl Writer<'_> {
                     cohort_id,
                     participant_id: participant_ids[who - plans[0].first_participant],
                     status: if withdrawn.is_some() {
-                        "withdrawn"
+                        EnrolmentStatus::Withdrawn.as_str()
                     } else {
-                        "active"
+                        EnrolmentStatus::Active.as_str()
                     },
                     source: "demo",
                     consent_version: consented.map(|_| CONSENT_VERSION),
@@ -347,18 +350,18 @@ impl Writer<'_> {
                     .get(&(m.cohort_id, meeting.session_number))
                     .ok_or_else(|| missing("meeting"))?;
                 let status = match mix(who, 100 + mi as u64) % 20 {
-                    0 | 1 => "absent",
-                    2 => "excused",
-                    _ => "present",
+                    0 | 1 => AttendanceStatus::Absent,
+                    2 => AttendanceStatus::Excused,
+                    _ => AttendanceStatus::Present,
                 };
-                if status == "present" {
+                if status == AttendanceStatus::Present {
                     present.push(mi);
                 }
                 let ends = meeting.starts_at + Duration::minutes(i64::from(meeting.minutes));
                 marks.push(AttendanceRow {
                     meeting_id,
                     enrolment_id: m.enrolment_id,
-                    status,
+                    status: status.as_str(),
                     recorded_by: m.plan.lead,
                     recorded_at: ends.min(at),
                 });

@@ -1,0 +1,169 @@
+//! Every status column as an enum: the only place a status is spelt as
+//! text. Columns stay `TEXT` on both backends (the mapping is checked when
+//! a row is read: an unknown word is an error, never a silent default), so
+//! a misspelt status does not compile and a foreign one does not load.
+
+/// Declares a status enum, its text for each variant, and the conversions
+/// diesel and serde use.
+macro_rules! text_status {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every status, in declaration order.
+            pub const ALL: &'static [$name] = &[ $( $name::$variant ),+ ];
+
+            /// The text stored in the column.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text ),+
+                }
+            }
+
+            /// The status a column's text stands for, if any.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $( $text => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// How diesel reads the column (`deserialize_as = String`).
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                Self::parse(&text)
+                    .ok_or_else(|| format!("{} is not a {}", text, stringify!($name)))
+            }
+        }
+
+        /// How diesel writes the column (`serialize_as = String`).
+        impl From<$name> for String {
+            fn from(status: $name) -> String {
+                status.as_str().to_string()
+            }
+        }
+
+        /// Templates and JSON see the stored word.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_status! {
+    /// `cohorts.status`.
+    CohortStatus {
+        Active => "active",
+    }
+}
+
+text_status! {
+    /// `meetings.status`.
+    MeetingStatus {
+        Scheduled => "scheduled",
+        Cancelled => "cancelled",
+    }
+}
+
+text_status! {
+    /// `enrolments.status`.
+    EnrolmentStatus {
+        Active => "active",
+        Withdrawn => "withdrawn",
+        /// Joined through the invite link when the group was full.
+        Waitlisted => "waitlisted",
+    }
+}
+
+text_status! {
+    /// `attendance.status`.
+    AttendanceStatus {
+        Present => "present",
+        Absent => "absent",
+        Excused => "excused",
+    }
+}
+
+text_status! {
+    /// `reflections.status`.
+    ReflectionStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+    }
+}
+
+text_status! {
+    /// `outbox_messages.status`.
+    OutboxStatus {
+        Queued => "queued",
+        Sending => "sending",
+        Sent => "sent",
+        /// A transient failure: tried again at `next_attempt_at`.
+        Failed => "failed",
+        /// Given up: a permanent refusal, or too many transient ones.
+        Dead => "dead",
+        Cancelled => "cancelled",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trips<T: Copy + PartialEq + std::fmt::Debug>(
+        all: &[T],
+        text: fn(T) -> &'static str,
+        parse: fn(&str) -> Option<T>,
+    ) {
+        for s in all {
+            assert_eq!(parse(text(*s)), Some(*s));
+        }
+        assert_eq!(parse("Cancelled "), None);
+    }
+
+    #[test]
+    fn every_status_reads_back_as_itself() {
+        round_trips(CohortStatus::ALL, CohortStatus::as_str, CohortStatus::parse);
+        round_trips(
+            MeetingStatus::ALL,
+            MeetingStatus::as_str,
+            MeetingStatus::parse,
+        );
+        round_trips(
+            EnrolmentStatus::ALL,
+            EnrolmentStatus::as_str,
+            EnrolmentStatus::parse,
+        );
+        round_trips(
+            AttendanceStatus::ALL,
+            AttendanceStatus::as_str,
+            AttendanceStatus::parse,
+        );
+        round_trips(
+            ReflectionStatus::ALL,
+            ReflectionStatus::as_str,
+            ReflectionStatus::parse,
+        );
+        round_trips(OutboxStatus::ALL, OutboxStatus::as_str, OutboxStatus::parse);
+        assert!(MeetingStatus::try_from("canceled".to_string()).is_err());
+    }
+}

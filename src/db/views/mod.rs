@@ -1,0 +1,7 @@
+//! Read models: each page's data read by one named query module, into
+//! structs with named fields. Services turn these into pages with plain
+//! functions (who may see what, what to show next), testable without a
+//! database (docs/DESIGN.md, "Where things go").
+
+pub mod cohort_page;
+pub mod dashboard;
