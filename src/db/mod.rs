@@ -9,6 +9,7 @@
 //! such a statement every time it runs (a fifth of a parent's page in the
 //! load test, `benches/README.md`).
 
+pub mod bulk;
 pub mod models;
 pub mod schema;
 pub mod status;

@@ -14,29 +14,25 @@
 mod parents;
 mod plan;
 mod round;
-mod rows;
 mod shared;
 mod words;
 
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
 use crate::curriculum::{Curriculum, Library};
+use crate::db::bulk::{self, insert_all, Rows};
 use crate::db::models::Audit;
 use crate::db::models::{CurriculumVersion, NewUser, User};
-use crate::db::schema::{cohorts, participants, users};
 use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::services::demo;
 use parents::person_name;
 use round::{missing, Writer, COHORTS_PER_FACILITATOR};
-use rows::{insert_all, Rows};
 use shared::mix;
 pub use shared::{ScaleReport, EMAIL_DOMAIN, TITLE_PREFIX};
 
@@ -51,11 +47,7 @@ pub fn load_test_links(conn: &mut DbConn, wanted: usize) -> Result<Vec<(String, 
     use crate::db::models::{Cohort, Enrolment, Meeting};
     use crate::services::participants::{issue_link, reflection_window};
     let at = now();
-    let groups: Vec<Cohort> = cohorts::table
-        .filter(cohorts::title.like(format!("{TITLE_PREFIX}%")))
-        .order(cohorts::id)
-        .select(Cohort::as_select())
-        .load(conn)?;
+    let groups: Vec<Cohort> = bulk::cohorts_titled(conn, TITLE_PREFIX)?;
     let mut links = Vec::new();
     for cohort in groups {
         if links.len() >= wanted {
@@ -85,19 +77,7 @@ pub fn load_test_links(conn: &mut DbConn, wanted: usize) -> Result<Vec<(String, 
 
 /// Refuses, naming the marker, when the database already has scale data.
 pub fn check_empty(conn: &mut DbConn) -> Result<(), AppError> {
-    let email = format!("%@{EMAIL_DOMAIN}");
-    let groups: i64 = cohorts::table
-        .filter(cohorts::title.like(format!("{TITLE_PREFIX}%")))
-        .count()
-        .get_result(conn)?;
-    let people: i64 = participants::table
-        .filter(participants::email.like(&email))
-        .count()
-        .get_result::<i64>(conn)?
-        + users::table
-            .filter(users::email.like(&email))
-            .count()
-            .get_result::<i64>(conn)?;
+    let (groups, people) = bulk::count_marked(conn, TITLE_PREFIX, EMAIL_DOMAIN)?;
     if groups + people > 0 {
         return Err(AppError::Conflict(format!(
             "this database already has scale data ({groups} groups titled \"{TITLE_PREFIX}…\", \
@@ -142,9 +122,7 @@ pub fn seed(
     let hash = hash_password(&password)?;
     let sqlite = matches!(conn, DbConn::Sqlite(_));
     if sqlite {
-        // All of it lands or none does, so no fsync per page is needed;
-        // a big cache holds the b-trees being appended to.
-        conn.batch_execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")?;
+        bulk::sqlite_bulk_mode(conn, true)?;
     }
     let result = write_tx(conn, |conn| {
         check_empty(conn)?;
@@ -159,12 +137,7 @@ pub fn seed(
         )
     });
     if sqlite {
-        // Back to what db::connect sets (and SQLite's default cache), and
-        // fold the write-ahead log into the database file.
-        conn.batch_execute(
-            "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000; \
-             PRAGMA wal_checkpoint(TRUNCATE);",
-        )?;
+        bulk::sqlite_bulk_mode(conn, false)?;
     }
     result
 }
@@ -264,12 +237,7 @@ fn insert_facilitators(
         })
         .collect();
     insert_all(conn, Rows::Users(&rows))?;
-    let ids: std::collections::HashMap<String, i64> = users::table
-        .filter(users::email.like(format!("%@{EMAIL_DOMAIN}")))
-        .select((users::email, users::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let ids = bulk::user_ids(conn, EMAIL_DOMAIN)?;
     emails
         .iter()
         .map(|e| ids.get(e).copied().ok_or_else(|| missing("facilitator")))

@@ -8,13 +8,11 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::models::outbox_message::StatusCounts;
 use crate::db::models::Audit;
-use crate::db::models::{Cohort, Meeting, OutboxMessage, User};
-use crate::db::schema::{cohorts, enrolments, meetings, participants};
+use crate::db::models::{Cohort, Enrolment, Meeting, OutboxMessage, User};
 use crate::db::status::EnrolmentStatus;
 use crate::db::status::{MeetingStatus, OutboxStatus};
 use crate::db::{now, write_tx, DbConn};
@@ -110,16 +108,7 @@ impl SettingsForm {
 }
 
 /// Checked settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    pub send_welcome: bool,
-    pub send_reminder: bool,
-    pub send_recap: bool,
-    pub send_nudge: bool,
-    pub reminder_hours_before: i32,
-    pub recap_hours_after: i32,
-    pub nudge_hours_after: i32,
-}
+pub use crate::db::models::cohort::EmailSettings as Settings;
 
 fn hours(errors: &mut FieldErrors, field: &str, value: &str, (min, max): (i32, i32)) -> i32 {
     match value.trim().parse::<i32>() {
@@ -175,18 +164,7 @@ pub fn update_settings(
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let s = check_settings(form)?;
     write_tx(conn, |conn| {
-        diesel::update(cohorts::table.find(cohort.id))
-            .set((
-                cohorts::send_welcome.eq(s.send_welcome),
-                cohorts::send_reminder.eq(s.send_reminder),
-                cohorts::send_recap.eq(s.send_recap),
-                cohorts::send_nudge.eq(s.send_nudge),
-                cohorts::reminder_hours_before.eq(s.reminder_hours_before),
-                cohorts::recap_hours_after.eq(s.recap_hours_after),
-                cohorts::nudge_hours_after.eq(s.nudge_hours_after),
-                cohorts::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        Cohort::set_email_settings(conn, cohort.id, &s, now())?;
         audit(
             conn,
             user,
@@ -209,12 +187,7 @@ pub fn set_paused(
 ) -> Result<(), AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     write_tx(conn, |conn| {
-        diesel::update(cohorts::table.find(cohort.id))
-            .set((
-                cohorts::follow_ups_paused.eq(paused),
-                cohorts::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        Cohort::set_paused(conn, cohort.id, paused, now())?;
         audit(
             conn,
             user,
@@ -338,12 +311,7 @@ fn message_line(m: &OutboxMessage, tz: chrono_tz::Tz, sessions: &HashMap<i64, i3
 }
 
 fn group_size(conn: &mut DbConn, cohort_id: i64) -> Result<usize, AppError> {
-    let n: i64 = enrolments::table
-        .filter(enrolments::cohort_id.eq(cohort_id))
-        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
-        .count()
-        .get_result(conn)?;
-    Ok(n as usize)
+    Ok(Enrolment::count_active(conn, cohort_id)? as usize)
 }
 
 pub fn page(
@@ -461,16 +429,8 @@ fn refusal(conn: &mut DbConn, m: &OutboxMessage) -> Result<Option<String>, AppEr
     let Some(enrolment_id) = m.enrolment_id else {
         return Ok(None);
     };
-    let row: Option<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = enrolments::table
-        .inner_join(participants::table)
-        .filter(enrolments::id.eq(enrolment_id))
-        .select((
-            enrolments::status,
-            enrolments::unsubscribed_at,
-            participants::erased_at,
-        ))
-        .first(conn)
-        .optional()?;
+    let row = Enrolment::mail_standing(conn, enrolment_id)?
+        .map(|s| (s.status, s.unsubscribed_at, s.erased_at));
     let who = m.to_name.clone().unwrap_or_else(|| "This parent".into());
     Ok(match row {
         None | Some((_, _, Some(_))) => {
@@ -479,7 +439,7 @@ fn refusal(conn: &mut DbConn, m: &OutboxMessage) -> Result<Option<String>, AppEr
         Some((_, Some(_), _)) => Some(format!(
             "{who} has asked for no more emails, so we won't send this one again."
         )),
-        Some((status, None, None)) if status != EnrolmentStatus::Active.as_str() => Some(format!(
+        Some((status, None, None)) if status != EnrolmentStatus::Active => Some(format!(
             "{who} is no longer in the group, so we won't send this one again."
         )),
         Some(_) => None,
@@ -526,10 +486,7 @@ fn resend(conn: &mut DbConn, user: &User, m: OutboxMessage) -> Result<Resent, Ap
         )?;
         let held = match m.cohort_id {
             Some(id) => {
-                cohorts::table
-                    .find(id)
-                    .select(cohorts::follow_ups_paused)
-                    .first::<bool>(conn)?
+                Cohort::is_paused(conn, id)?
                     && crate::db::models::outbox_message::FOLLOW_UP_KINDS.contains(&m.kind.as_str())
             }
             None => false,
@@ -607,13 +564,7 @@ pub fn outbox(conn: &mut DbConn, user: &User) -> Result<OutboxPage, AppError> {
     let mut ids: Vec<i64> = rows.iter().filter_map(|m| m.cohort_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let groups: HashMap<i64, (String, String)> = cohorts::table
-        .filter(cohorts::id.eq_any(&ids))
-        .select((cohorts::id, cohorts::title, cohorts::time_zone))
-        .load::<(i64, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, title, tz)| (id, (title, tz)))
-        .collect();
+    let groups: HashMap<i64, (String, String)> = Cohort::titles_and_zones(conn, &ids)?;
     let lines = rows
         .into_iter()
         .map(|m| {
@@ -669,12 +620,7 @@ pub fn set_recap_note(
         return Err(AppError::Invalid(long));
     }
     write_tx(conn, |conn| {
-        diesel::update(meetings::table.find(meeting.id))
-            .set((
-                meetings::recap_note.eq(note.as_deref()),
-                meetings::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        Meeting::set_recap_note(conn, meeting.id, note.as_deref(), now())?;
         audit(
             conn,
             user,

@@ -9,20 +9,15 @@ use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::curriculum::model::SegmentKind;
 use crate::curriculum::{markdown, Curriculum};
 use crate::db::models::Audit;
-use crate::db::models::{Cohort, CurriculumVersion, Meeting, OutboxMessage};
-use crate::db::schema::{
-    cohort_facilitators, cohorts, enrolments, meetings, outbox_messages, participants, reflections,
-    users,
-};
+use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, OutboxMessage};
 use crate::db::status::MeetingStatus;
-use crate::db::status::{EnrolmentStatus, ReflectionStatus};
+use crate::db::views;
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
 use crate::mail::compose::Envelope;
@@ -49,32 +44,15 @@ pub struct Recipient {
 
 /// Active parents with an email address who have not said stop.
 pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, AppError> {
-    type Row = (i64, String, Option<String>, Option<String>, NaiveDateTime);
-    let rows: Vec<Row> = enrolments::table
-        .inner_join(participants::table)
-        .filter(enrolments::cohort_id.eq(cohort_id))
-        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
-        .filter(enrolments::unsubscribed_at.is_null())
-        .filter(participants::erased_at.is_null())
-        .filter(participants::email.is_not_null())
-        .order(enrolments::id)
-        .select((
-            enrolments::id,
-            participants::name,
-            participants::preferred_name,
-            participants::email,
-            enrolments::enrolled_at,
-        ))
-        .load(conn)?;
-    Ok(rows
+    Ok(views::follow_ups::recipients(conn, cohort_id)?
         .into_iter()
-        .filter_map(|(id, name, preferred, email, enrolled_at)| {
+        .filter_map(|r| {
             Some(Recipient {
-                enrolment_id: id,
-                greeting: greeting(&name, preferred.as_deref()),
-                name,
-                email: email?,
-                enrolled_at,
+                enrolment_id: r.enrolment_id,
+                greeting: greeting(&r.name, r.preferred_name.as_deref()),
+                name: r.name,
+                email: r.email?,
+                enrolled_at: r.enrolled_at,
             })
         })
         .collect())
@@ -102,10 +80,8 @@ struct CohortFacts {
 }
 
 fn cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Cohort, AppError> {
-    Ok(cohorts::table
-        .find(cohort_id)
-        .select(Cohort::as_select())
-        .first(conn)?)
+    Cohort::find(conn, cohort_id)?
+        .ok_or_else(|| AppError::not_found("We couldn't find that group."))
 }
 
 fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
@@ -113,25 +89,11 @@ fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
     facts_for(conn, cohort)
 }
 
-pub struct Facilitator {
-    pub name: String,
-    pub email: String,
-    pub role: String,
-}
+pub use crate::db::views::follow_ups::Facilitator;
 
 /// A group's facilitators who can still sign in, the lead first.
 pub fn facilitators(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Facilitator>, AppError> {
-    let people: Vec<(String, String, String)> = cohort_facilitators::table
-        .inner_join(users::table)
-        .filter(cohort_facilitators::cohort_id.eq(cohort_id))
-        .filter(users::disabled_at.is_null())
-        .order((cohort_facilitators::role.desc(), users::name.asc()))
-        .select((users::name, users::email, cohort_facilitators::role))
-        .load(conn)?;
-    Ok(people
-        .into_iter()
-        .map(|(name, email, role)| Facilitator { name, email, role })
-        .collect())
+    views::follow_ups::facilitators(conn, cohort_id)
 }
 
 /// Reads the curriculum and the facilitators: only when an email is
@@ -280,11 +242,7 @@ pub fn queue_welcome(
     enrolment_id: i64,
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let cohort_id: Option<i64> = enrolments::table
-        .find(enrolment_id)
-        .select(enrolments::cohort_id)
-        .first(conn)
-        .optional()?;
+    let cohort_id = Enrolment::find(conn, enrolment_id)?.map(|e| e.cohort_id);
     Ok(match cohort_id {
         Some(id) => queue_welcomes(conn, composer, id, &[enrolment_id], at)? == 1,
         None => false,
@@ -316,12 +274,7 @@ pub fn queue_welcomes(
     let key = |r: &Recipient| format!("welcome:{}", r.enrolment_id);
     // Welcomed before (left and came back): no second welcome, and no
     // personal link made for nothing.
-    let done: HashSet<String> = outbox_messages::table
-        .filter(outbox_messages::dedupe_key.eq_any(people.iter().map(key).collect::<Vec<_>>()))
-        .select(outbox_messages::dedupe_key)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
+    let done = views::follow_ups::queued_keys(conn, &people.iter().map(key).collect::<Vec<_>>())?;
     let f = facts_for(conn, cohort)?;
     let meetings = Meeting::for_cohort(conn, cohort_id)?;
     let mut queued = 0;
@@ -441,13 +394,7 @@ impl FollowUp {
             Self::Recap => r.enrolled_at <= m.starts_at + Duration::minutes(i64::from(m.minutes)),
             Self::Nudge => {
                 r.enrolled_at <= m.starts_at
-                    && reflections::table
-                        .filter(reflections::enrolment_id.eq(r.enrolment_id))
-                        .filter(reflections::session_number.eq(m.session_number))
-                        .filter(reflections::status.eq(ReflectionStatus::Submitted.as_str()))
-                        .count()
-                        .get_result::<i64>(conn)?
-                        == 0
+                    && !views::follow_ups::sent_reflection(conn, r.enrolment_id, m.session_number)?
             }
         })
     }
@@ -544,21 +491,13 @@ pub fn queue_due(
 ) -> Result<usize, AppError> {
     // Only meetings near enough to now can have anything due: reminders
     // up to a week ahead, recaps and nudges up to two weeks behind.
-    let candidates: Vec<(i64, i64)> = meetings::table
-        .inner_join(cohorts::table)
-        .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
-        .filter(cohorts::follow_ups_paused.eq(false))
-        .filter(meetings::starts_at.gt(now - Duration::days(21)))
-        .filter(meetings::starts_at.lt(now + Duration::days(8)))
-        .order(meetings::starts_at)
-        .select((meetings::cohort_id, meetings::id))
-        .load(conn)?;
+    let candidates = views::follow_ups::groups_meeting_between(
+        conn,
+        now - Duration::days(21),
+        now + Duration::days(8),
+    )?;
     let mut queued = 0;
-    let mut seen = HashSet::new();
-    for (cohort_id, _) in candidates {
-        if !seen.insert(cohort_id) {
-            continue;
-        }
+    for cohort_id in candidates {
         let cohort = cohort(conn, cohort_id)?;
         let meetings = Meeting::for_cohort(conn, cohort_id)?;
         let due: Vec<(FollowUp, &Meeting)> = meetings
@@ -577,13 +516,7 @@ pub fn queue_due(
         let f = facts_for(conn, cohort)?;
         let people = recipients(conn, cohort_id)?;
         for (which, m) in due {
-            let done: HashSet<String> = outbox_messages::table
-                .filter(outbox_messages::meeting_id.eq(m.id))
-                .filter(outbox_messages::kind.eq(which.kind()))
-                .select(outbox_messages::dedupe_key)
-                .load::<String>(conn)?
-                .into_iter()
-                .collect();
+            let done = views::follow_ups::queued_for_meeting(conn, m.id, which.kind())?;
             let todo: Vec<&Recipient> = people
                 .iter()
                 .filter(|r| !done.contains(&which.key(r.enrolment_id, m)))
@@ -864,29 +797,20 @@ pub fn unsubscribe(
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
     write_tx(conn, |conn| {
-        let n = diesel::update(
-            enrolments::table
-                .find(enrolment_id)
-                .filter(enrolments::unsubscribed_at.is_null()),
-        )
-        .set(enrolments::unsubscribed_at.eq(Some(at)))
-        .execute(conn)?;
+        let changed = Enrolment::unsubscribe(conn, enrolment_id, at)?;
         OutboxMessage::cancel_for_enrolment(
             conn,
             enrolment_id,
             "They asked for no more emails.",
             at,
         )?;
-        Ok(n == 1)
+        Ok(changed)
     })
 }
 
 /// A parent turns follow-ups back on from their page.
 pub fn resubscribe(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
-    diesel::update(enrolments::table.find(enrolment_id))
-        .set(enrolments::unsubscribed_at.eq(None::<NaiveDateTime>))
-        .execute(conn)?;
-    Ok(())
+    Enrolment::resubscribe(conn, enrolment_id)
 }
 
 /// What the stop-emails page says about a parent's group.
@@ -898,17 +822,8 @@ pub struct Subscription {
 
 /// The group and email state a stop link names; 404 for an erased parent.
 pub fn subscription(conn: &mut DbConn, enrolment_id: i64) -> Result<Subscription, AppError> {
-    let row: Option<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = enrolments::table
-        .inner_join(cohorts::table)
-        .inner_join(participants::table)
-        .filter(enrolments::id.eq(enrolment_id))
-        .select((
-            cohorts::title,
-            enrolments::unsubscribed_at,
-            participants::erased_at,
-        ))
-        .first(conn)
-        .optional()?;
+    let row = views::follow_ups::subscription(conn, enrolment_id)?
+        .map(|r| (r.cohort_title, r.unsubscribed_at, r.erased_at));
     match row {
         Some((cohort, unsubscribed, None)) => Ok(Subscription {
             cohort,
@@ -929,10 +844,9 @@ pub fn unsubscribe_by_link(
     subscription(conn, enrolment_id)?;
     let changed = unsubscribe(conn, enrolment_id, at)?;
     if changed {
-        let cohort_id: i64 = enrolments::table
-            .find(enrolment_id)
-            .select(enrolments::cohort_id)
-            .first(conn)?;
+        let cohort_id = Enrolment::find(conn, enrolment_id)?
+            .map(|e| e.cohort_id)
+            .ok_or_else(|| AppError::not_found("We couldn't find that place."))?;
         Audit::actor("participant", None)
             .did("enrolment.unsubscribe")
             .on_enrolment(enrolment_id)

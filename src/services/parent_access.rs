@@ -7,7 +7,6 @@
 //! address we know and one we don't.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -16,8 +15,6 @@ use crate::crypto::{keyed_mac, random_bytes};
 use crate::db::models::access_token::AccessToken;
 use crate::db::models::Audit;
 use crate::db::models::{login_attempt, Enrolment, Participant};
-use crate::db::schema::{access_tokens, enrolments, login_attempts, participants};
-use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::compose::Envelope;
@@ -137,14 +134,7 @@ fn active_enrolments(
     conn: &mut DbConn,
     email: &str,
 ) -> Result<Vec<(Enrolment, Participant)>, AppError> {
-    Ok(enrolments::table
-        .inner_join(participants::table)
-        .filter(participants::email.eq(email))
-        .filter(participants::erased_at.is_null())
-        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
-        .order((enrolments::enrolled_at.desc(), enrolments::id.desc()))
-        .select((Enrolment::as_select(), Participant::as_select()))
-        .load(conn)?)
+    Enrolment::active_for_email(conn, email)
 }
 
 /// What every email about a cohort says, and where replies go.
@@ -301,26 +291,17 @@ pub fn send_code(
         let Some((enrolment, parent)) = found.first() else {
             return audit(conn, "participant.code_asked", None, ip);
         };
-        diesel::update(
-            access_tokens::table
-                .filter(access_tokens::purpose.eq(CODE_PURPOSE))
-                .filter(access_tokens::enrolment_id.eq(enrolment.id))
-                .filter(access_tokens::used_at.is_null())
-                .filter(access_tokens::revoked_at.is_null()),
-        )
-        .set(access_tokens::revoked_at.eq(Some(at)))
-        .execute(conn)?;
+        AccessToken::revoke_unused_for_enrolment(conn, CODE_PURPOSE, enrolment.id, at)?;
         let code = new_code()?;
         let hash = code_hash(secret, enrolment.id, &code)?;
-        diesel::insert_into(access_tokens::table)
-            .values((
-                access_tokens::purpose.eq(CODE_PURPOSE),
-                access_tokens::token_hash.eq(&hash),
-                access_tokens::enrolment_id.eq(Some(enrolment.id)),
-                access_tokens::created_at.eq(at),
-                access_tokens::expires_at.eq(Some(at + Duration::minutes(CODE_MINUTES))),
-            ))
-            .execute(conn)?;
+        AccessToken::insert_hashed_for_enrolment(
+            conn,
+            CODE_PURPOSE,
+            enrolment.id,
+            &hash,
+            at,
+            at + Duration::minutes(CODE_MINUTES),
+        )?;
         let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
         ctx.insert("code".into(), json!(code));
         ctx.insert("minutes".into(), json!(CODE_MINUTES));
@@ -387,15 +368,7 @@ pub fn enter_code(
         if ids.is_empty() {
             return stranger(conn, &email, at, ip);
         }
-        let live: Option<AccessToken> = access_tokens::table
-            .filter(access_tokens::purpose.eq(CODE_PURPOSE))
-            .filter(access_tokens::enrolment_id.eq_any(&ids))
-            .filter(access_tokens::used_at.is_null())
-            .filter(access_tokens::revoked_at.is_null())
-            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
-            .select(AccessToken::as_select())
-            .first(conn)
-            .optional()?;
+        let live = AccessToken::newest_unused(conn, CODE_PURPOSE, &ids)?;
         let Some(token) = live.filter(|t| t.expires_at.is_some_and(|e| e > at)) else {
             return Ok(Outcome::Refused(ASK_AGAIN.into()));
         };
@@ -404,32 +377,16 @@ pub fn enter_code(
         };
         let (id, hash) = (token.id, token.token_hash);
         // Count the try first, so parallel guesses cannot pass the limit.
-        let counted = diesel::update(
-            access_tokens::table
-                .find(id)
-                .filter(access_tokens::attempts.lt(CODE_TRIES))
-                .filter(access_tokens::used_at.is_null()),
-        )
-        .set(access_tokens::attempts.eq(access_tokens::attempts + 1))
-        .execute(conn)?;
-        if counted != 1 {
+        let Some(tries) = AccessToken::count_try(conn, id, CODE_TRIES)? else {
             return Ok(Outcome::Refused(ASK_AGAIN.into()));
-        }
-        let enrolment: Enrolment = enrolments::table
-            .find(enrolment_id)
-            .select(Enrolment::as_select())
-            .first(conn)?;
+        };
+        let enrolment = Enrolment::find(conn, enrolment_id)?
+            .ok_or_else(|| AppError::internal("sign-in code for an enrolment that is gone"))?;
         if code_matches(secret, enrolment_id, &hash, &code) {
-            diesel::update(access_tokens::table.find(id))
-                .set(access_tokens::used_at.eq(Some(at)))
-                .execute(conn)?;
+            AccessToken::use_once(conn, id, at)?;
             audit(conn, "participant.code_signed_in", Some(&enrolment), ip)?;
             return Ok(Outcome::SignedIn(enrolment_id));
         }
-        let tries: i32 = access_tokens::table
-            .find(id)
-            .select(access_tokens::attempts)
-            .first(conn)?;
         audit(conn, "participant.code_wrong", Some(&enrolment), ip)?;
         Ok(Outcome::Refused(wrong(CODE_TRIES - tries)))
     })?;
@@ -447,11 +404,11 @@ fn stranger(
     at: NaiveDateTime,
     ip: Option<&str>,
 ) -> Result<Outcome, AppError> {
-    let asked: Option<NaiveDateTime> = login_attempts::table
-        .filter(login_attempts::key.eq(request_key(email)))
-        .filter(login_attempts::at.gt(at - Duration::minutes(CODE_MINUTES)))
-        .select(diesel::dsl::max(login_attempts::at))
-        .first(conn)?;
+    let asked = login_attempt::latest_since(
+        conn,
+        &request_key(email),
+        at - Duration::minutes(CODE_MINUTES),
+    )?;
     let Some(asked) = asked else {
         return Ok(Outcome::Refused(ASK_AGAIN.into()));
     };

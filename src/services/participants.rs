@@ -1,15 +1,12 @@
 //! A parent's way in (a personal link, no password) and their home page.
 
 use chrono::Duration;
-use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::crypto::{hash_token, new_token};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, Enrolment, Meeting, Participant, Reflection, User};
-use crate::db::schema::{access_tokens, enrolments};
 use crate::db::status::{EnrolmentStatus, MeetingStatus, ReflectionStatus};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
@@ -93,13 +90,7 @@ pub fn link_end(
     policy: LinkPolicy,
     at: chrono::NaiveDateTime,
 ) -> Result<chrono::NaiveDateTime, AppError> {
-    use crate::db::schema::meetings;
-    let last: Option<chrono::NaiveDateTime> = meetings::table
-        .inner_join(enrolments::table.on(enrolments::cohort_id.eq(meetings::cohort_id)))
-        .filter(enrolments::id.eq(enrolment_id))
-        .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
-        .select(diesel::dsl::max(meetings::starts_at))
-        .first(conn)?;
+    let last = Meeting::last_of_enrolments_group(conn, enrolment_id)?;
     let end = last.unwrap_or(at) + Duration::days(policy.days_after_course);
     Ok(end.max(at + Duration::days(LINK_MIN_DAYS)))
 }
@@ -136,18 +127,14 @@ pub fn issue_link_for(
     if channel == LinkChannel::Email {
         retire_old_emailed_links(conn, enrolment_id, at)?;
     }
-    let token = new_token()?;
-    diesel::insert_into(access_tokens::table)
-        .values((
-            access_tokens::purpose.eq(LINK_PURPOSE),
-            access_tokens::token_hash.eq(hash_token(&token)),
-            access_tokens::enrolment_id.eq(Some(enrolment_id)),
-            access_tokens::created_at.eq(at),
-            access_tokens::expires_at.eq(Some(expires)),
-            access_tokens::channel.eq(Some(channel.as_str())),
-        ))
-        .execute(conn)?;
-    Ok(token)
+    AccessToken::insert_for_enrolment(
+        conn,
+        LINK_PURPOSE,
+        enrolment_id,
+        channel.as_str(),
+        at,
+        expires,
+    )
 }
 
 /// Expires the live emailed links of a parent beyond the newest
@@ -157,22 +144,15 @@ fn retire_old_emailed_links(
     enrolment_id: i64,
     at: chrono::NaiveDateTime,
 ) -> Result<(), AppError> {
-    let live: Vec<i64> = access_tokens::table
-        .filter(access_tokens::purpose.eq(LINK_PURPOSE))
-        .filter(access_tokens::enrolment_id.eq(enrolment_id))
-        .filter(access_tokens::channel.eq(LinkChannel::Email.as_str()))
-        .filter(access_tokens::revoked_at.is_null())
-        .filter(access_tokens::expires_at.gt(at))
-        .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
-        .select(access_tokens::id)
-        .load(conn)?;
+    let live = AccessToken::live_for_enrolment(
+        conn,
+        LINK_PURPOSE,
+        enrolment_id,
+        LinkChannel::Email.as_str(),
+        at,
+    )?;
     let old: Vec<i64> = live.into_iter().skip(EMAILED_LINKS_KEPT - 1).collect();
-    if !old.is_empty() {
-        diesel::update(access_tokens::table.filter(access_tokens::id.eq_any(&old)))
-            .set(access_tokens::expires_at.eq(Some(at)))
-            .execute(conn)?;
-    }
-    Ok(())
+    AccessToken::expire(conn, &old, at)
 }
 
 /// Stops every personal link of a parent and ends their open sessions.
@@ -186,14 +166,7 @@ pub fn revoke_links(
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
-        diesel::update(
-            access_tokens::table
-                .filter(access_tokens::purpose.eq(LINK_PURPOSE))
-                .filter(access_tokens::enrolment_id.eq(enrolment.id))
-                .filter(access_tokens::revoked_at.is_null()),
-        )
-        .set(access_tokens::revoked_at.eq(Some(now())))
-        .execute(conn)?;
+        AccessToken::revoke_for_enrolment(conn, LINK_PURPOSE, enrolment.id, now())?;
         WebSession::delete_for_enrolment(conn, enrolment.id)?;
         audit(
             conn,
@@ -222,10 +195,8 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<LinkOpen, AppError> {
             let id = t
                 .enrolment_id
                 .ok_or_else(|| AppError::internal("link without enrolment"))?;
-            let enrolment = enrolments::table
-                .find(id)
-                .select(Enrolment::as_select())
-                .first(conn)?;
+            let enrolment = Enrolment::find(conn, id)?
+                .ok_or_else(|| AppError::internal("link to an enrolment that is gone"))?;
             audit(
                 conn,
                 ("participant", Some(enrolment.participant_id)),
@@ -243,12 +214,7 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<LinkOpen, AppError> {
 pub fn give_consent(conn: &mut DbConn, enrolment_id: i64) -> Result<(), AppError> {
     let me = crate::services::access::me(conn, enrolment_id)?;
     write_tx(conn, |conn| {
-        diesel::update(enrolments::table.find(me.enrolment.id))
-            .set((
-                enrolments::consent_version.eq(Some(CONSENT_VERSION)),
-                enrolments::consented_at.eq(Some(now())),
-            ))
-            .execute(conn)?;
+        Enrolment::set_consent(conn, me.enrolment.id, CONSENT_VERSION, now())?;
         audit(
             conn,
             ("participant", Some(me.participant.id)),

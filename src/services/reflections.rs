@@ -10,15 +10,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::curriculum::markdown;
 use crate::db::models::Audit;
 use crate::db::models::{Meeting, Reflection, SavedAnswers, User};
-use crate::db::schema::{enrolments, participants, reflections};
-use crate::db::status::EnrolmentStatus;
 use crate::db::status::ReflectionStatus;
+use crate::db::views::reading::{sent_reflections, Which};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::services::participants::{reflection_window, ReflectionState};
@@ -165,13 +163,7 @@ pub fn session_page(
 }
 
 fn find(conn: &mut DbConn, enrolment_id: i64, number: u32) -> Result<Option<Reflection>, AppError> {
-    Ok(reflections::table
-        .filter(reflections::enrolment_id.eq(enrolment_id))
-        .filter(reflections::session_number.eq(number as i32))
-        .select(Reflection::as_select())
-        .load(conn)?
-        .into_iter()
-        .next())
+    Reflection::find(conn, enrolment_id, number as i32)
 }
 
 /// Saves a draft or sends the reflection. Saving twice is the same as
@@ -309,6 +301,28 @@ pub struct ReadingPage {
     pub waiting_for: Vec<String>,
 }
 
+/// Audits each reflection whose text a facilitator was shown, and notes
+/// when one was first read.
+fn record_reads(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: i64,
+    shown: &[i64],
+) -> Result<(), AppError> {
+    let at = now();
+    write_tx(conn, |conn| {
+        for id in shown {
+            Audit::by_user(user.id)
+                .did("reflection.read")
+                .on("reflection", *id)
+                .in_cohort(cohort_id)
+                .at(at)
+                .record(conn)?;
+        }
+        Reflection::mark_read(conn, shown, at)
+    })
+}
+
 /// Sent reflections of a cohort, by session (`Some(n)`) or by parent.
 /// Each one whose text is shown writes an audit row.
 pub fn read(
@@ -321,14 +335,8 @@ pub fn read(
     let curriculum =
         crate::db::models::CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
-    let mut query = reflections::table
-        .inner_join(enrolments::table.inner_join(participants::table))
-        .filter(enrolments::cohort_id.eq(cohort.id))
-        .filter(reflections::status.eq(ReflectionStatus::Submitted.as_str()))
-        .into_boxed();
     let heading = match filter {
         ReadFilter::Session(n) => {
-            query = query.filter(reflections::session_number.eq(n as i32));
             let title = curriculum
                 .session(n)
                 .map(|s| s.title.clone())
@@ -337,14 +345,17 @@ pub fn read(
         }
         ReadFilter::Parent(enrolment_id) => {
             crate::db::models::Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
-            query = query.filter(reflections::enrolment_id.eq(enrolment_id));
             String::new()
         }
     };
-    let rows: Vec<(Reflection, String)> = query
-        .order((reflections::session_number.asc(), participants::name.asc()))
-        .select((Reflection::as_select(), participants::name))
-        .load(conn)?;
+    let which = match filter {
+        ReadFilter::Session(n) => Which::Session(n),
+        ReadFilter::Parent(id) => Which::Parent(id),
+    };
+    let rows: Vec<(Reflection, String)> = sent_reflections(conn, cohort.id, which)?
+        .into_iter()
+        .map(|s| (s.reflection, s.parent_name))
+        .collect();
     let heading = if heading.is_empty() {
         rows.first()
             .map(|(_, name)| format!("Reflections from {name}"))
@@ -355,44 +366,20 @@ pub fn read(
     let waiting_for = match filter {
         ReadFilter::Session(_) => {
             let sent: Vec<i64> = rows.iter().map(|(r, _)| r.enrolment_id).collect();
-            enrolments::table
-                .inner_join(participants::table)
-                .filter(enrolments::cohort_id.eq(cohort.id))
-                .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
-                .order(participants::name.asc())
-                .select((enrolments::id, participants::name))
-                .load::<(i64, String)>(conn)?
+            crate::db::models::Enrolment::active_names(conn, cohort.id)?
                 .into_iter()
-                .filter(|(id, _)| !sent.contains(id))
-                .map(|(_, name)| name)
+                .filter(|e| !sent.contains(&e.enrolment_id))
+                .map(|e| e.name)
                 .collect()
         }
         ReadFilter::Parent(_) => Vec::new(),
     };
-    let at = now();
     let shown: Vec<i64> = rows
         .iter()
         .filter(|(r, _)| r.visibility != "only_me")
         .map(|(r, _)| r.id)
         .collect();
-    write_tx(conn, |conn| {
-        for id in &shown {
-            Audit::by_user(user.id)
-                .did("reflection.read")
-                .on("reflection", *id)
-                .in_cohort(cohort.id)
-                .at(at)
-                .record(conn)?;
-        }
-        diesel::update(
-            reflections::table
-                .filter(reflections::id.eq_any(&shown))
-                .filter(reflections::first_read_at.is_null()),
-        )
-        .set(reflections::first_read_at.eq(Some(at)))
-        .execute(conn)?;
-        Ok::<(), AppError>(())
-    })?;
+    record_reads(conn, user, cohort.id, &shown)?;
     let prompts: HashMap<u32, Vec<String>> = curriculum
         .sessions
         .iter()
@@ -461,12 +448,7 @@ pub fn reply(
     text: &str,
 ) -> Result<i64, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let (reflection, cohort_of): (Reflection, i64) = reflections::table
-        .inner_join(enrolments::table)
-        .filter(reflections::id.eq(reflection_id))
-        .select((Reflection::as_select(), enrolments::cohort_id))
-        .first(conn)
-        .optional()?
+    let (reflection, cohort_of) = Reflection::with_cohort(conn, reflection_id)?
         .ok_or_else(|| AppError::not_found("We couldn't find that reflection."))?;
     if cohort_of != cohort.id
         || reflection.status != ReflectionStatus::Submitted
@@ -486,13 +468,7 @@ pub fn reply(
         )));
     }
     write_tx(conn, |conn| {
-        diesel::update(reflections::table.find(reflection.id))
-            .set((
-                reflections::facilitator_reply.eq(Some(text)),
-                reflections::replied_by.eq(Some(user.id)),
-                reflections::replied_at.eq(Some(now())),
-            ))
-            .execute(conn)?;
+        Reflection::set_reply(conn, reflection.id, text, user.id, now())?;
         Audit::by_user(user.id)
             .did("reflection.reply")
             .on("reflection", reflection.id)

@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::models::{Enrolment, User};
-use crate::db::schema::{participants, roster_imports};
+use crate::db::models::roster_import::RosterImport;
+use crate::db::models::{Enrolment, Participant, User};
 use crate::db::status::EnrolmentStatus;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
@@ -282,12 +281,7 @@ fn plan(
         .iter()
         .filter_map(|r| r.result.as_ref().ok().and_then(|i| i.email.clone()))
         .collect();
-    let known: HashMap<String, i64> = participants::table
-        .filter(participants::email.eq_any(&emails))
-        .select((participants::email.assume_not_null(), participants::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let known: HashMap<String, i64> = Participant::ids_by_email(conn, &emails)?;
     let statuses: HashMap<i64, EnrolmentStatus> = Enrolment::for_cohort(conn, cohort_id)?
         .into_iter()
         .map(|e| (e.participant_id, e.status))
@@ -328,26 +322,14 @@ pub fn stage(
     let parsed = parse(bytes)?;
     let import_id = write_tx(conn, |conn| {
         // Files nobody confirmed within a day are dropped.
-        diesel::delete(
-            roster_imports::table
-                .filter(roster_imports::created_at.lt(now() - chrono::Duration::days(1))),
-        )
-        .execute(conn)?;
-        diesel::insert_into(roster_imports::table)
-            .values((
-                roster_imports::cohort_id.eq(cohort.id),
-                roster_imports::user_id.eq(user.id),
-                roster_imports::content.eq(bytes),
-                roster_imports::created_at.eq(now()),
-            ))
-            .execute(conn)?;
-        Ok::<i64, AppError>(
-            roster_imports::table
-                .filter(roster_imports::cohort_id.eq(cohort.id))
-                .filter(roster_imports::user_id.eq(user.id))
-                .select(roster_imports::id)
-                .order(roster_imports::id.desc())
-                .first(conn)?,
+        let at = now();
+        RosterImport::stage(
+            conn,
+            cohort.id,
+            user.id,
+            bytes,
+            at,
+            at - chrono::Duration::days(1),
         )
     })?;
     let planned = plan(conn, cohort.id, &parsed)?;
@@ -419,19 +401,12 @@ pub fn confirm(
     import_id: i64,
 ) -> Result<Imported, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let content: Vec<u8> = roster_imports::table
-        .find(import_id)
-        .filter(roster_imports::cohort_id.eq(cohort.id))
-        .filter(roster_imports::user_id.eq(user.id))
-        .select(roster_imports::content)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| {
-            AppError::Gone(
-                "This import has already been added or has expired. Please upload the file again."
-                    .into(),
-            )
-        })?;
+    let content = RosterImport::content(conn, import_id, cohort.id, user.id)?.ok_or_else(|| {
+        AppError::Gone(
+            "This import has already been added or has expired. Please upload the file again."
+                .into(),
+        )
+    })?;
     let parsed = parse(&content)?;
     write_tx(conn, |conn| {
         let planned = plan(conn, cohort.id, &parsed)?;
@@ -462,7 +437,7 @@ pub fn confirm(
             &welcome,
             crate::db::now(),
         )?;
-        diesel::delete(roster_imports::table.find(import_id)).execute(conn)?;
+        RosterImport::delete(conn, import_id)?;
         Ok(result)
     })
 }

@@ -65,6 +65,160 @@ impl AccessToken {
         Ok((token, hash))
     }
 
+    /// Makes a token for a parent's enrolment, ending at `expires_at`, and
+    /// records how it was handed over. Returns the token.
+    pub fn insert_for_enrolment(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_id: i64,
+        channel: &str,
+        at: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    ) -> Result<String, AppError> {
+        let token = new_token()?;
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(purpose),
+                access_tokens::token_hash.eq(hash_token(&token)),
+                access_tokens::enrolment_id.eq(Some(enrolment_id)),
+                access_tokens::created_at.eq(at),
+                access_tokens::expires_at.eq(Some(expires_at)),
+                access_tokens::channel.eq(Some(channel)),
+            ))
+            .execute(conn)?;
+        Ok(token)
+    }
+
+    /// Ids of an enrolment's live tokens of `purpose` handed over by
+    /// `channel`, newest first.
+    pub fn live_for_enrolment(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_id: i64,
+        channel: &str,
+        at: NaiveDateTime,
+    ) -> Result<Vec<i64>, AppError> {
+        Ok(access_tokens::table
+            .filter(access_tokens::purpose.eq(purpose))
+            .filter(access_tokens::enrolment_id.eq(enrolment_id))
+            .filter(access_tokens::channel.eq(channel))
+            .filter(access_tokens::revoked_at.is_null())
+            .filter(access_tokens::expires_at.gt(at))
+            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+            .select(access_tokens::id)
+            .load(conn)?)
+    }
+
+    /// Ends `ids` at `at` (they read as expired, not switched off).
+    pub fn expire(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Result<(), AppError> {
+        if !ids.is_empty() {
+            diesel::update(access_tokens::table.filter(access_tokens::id.eq_any(ids)))
+                .set(access_tokens::expires_at.eq(Some(at)))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Switches off every token of `purpose` an enrolment has.
+    pub fn revoke_for_enrolment(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_id: i64,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(purpose))
+                .filter(access_tokens::enrolment_id.eq(enrolment_id))
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    /// Switches off an enrolment's unused tokens of `purpose` (asking for
+    /// a new code retires the last one).
+    pub fn revoke_unused_for_enrolment(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_id: i64,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::purpose.eq(purpose))
+                .filter(access_tokens::enrolment_id.eq(enrolment_id))
+                .filter(access_tokens::used_at.is_null())
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set(access_tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    /// Stores an already hashed secret (a sign-in code) for an enrolment.
+    pub fn insert_hashed_for_enrolment(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_id: i64,
+        hash: &str,
+        at: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(purpose),
+                access_tokens::token_hash.eq(hash),
+                access_tokens::enrolment_id.eq(Some(enrolment_id)),
+                access_tokens::created_at.eq(at),
+                access_tokens::expires_at.eq(Some(expires_at)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// The newest unused, unrevoked token of `purpose` for any of
+    /// `enrolment_ids`.
+    pub fn newest_unused(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_ids: &[i64],
+    ) -> Result<Option<AccessToken>, AppError> {
+        Ok(access_tokens::table
+            .filter(access_tokens::purpose.eq(purpose))
+            .filter(access_tokens::enrolment_id.eq_any(enrolment_ids))
+            .filter(access_tokens::used_at.is_null())
+            .filter(access_tokens::revoked_at.is_null())
+            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+            .select(AccessToken::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Counts one try at an unused token, if it has tries left (one
+    /// statement, so parallel guesses cannot pass the limit). Returns the
+    /// tries made so far, or `None` when none are left.
+    pub fn count_try(conn: &mut DbConn, id: i64, most: i32) -> Result<Option<i32>, AppError> {
+        let counted = diesel::update(
+            access_tokens::table
+                .find(id)
+                .filter(access_tokens::attempts.lt(most))
+                .filter(access_tokens::used_at.is_null()),
+        )
+        .set(access_tokens::attempts.eq(access_tokens::attempts + 1))
+        .execute(conn)?;
+        if counted != 1 {
+            return Ok(None);
+        }
+        Ok(Some(
+            access_tokens::table
+                .find(id)
+                .select(access_tokens::attempts)
+                .first(conn)?,
+        ))
+    }
+
     /// Marks a one-time token used; false if it already was.
     pub fn use_once(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> Result<bool, AppError> {
         let used = diesel::update(

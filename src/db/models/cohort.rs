@@ -54,7 +54,77 @@ pub struct NewCohort<'a> {
     pub cadence_days: i32,
 }
 
+/// Which follow-up emails a group sends, and when (checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailSettings {
+    pub send_welcome: bool,
+    pub send_reminder: bool,
+    pub send_recap: bool,
+    pub send_nudge: bool,
+    pub reminder_hours_before: i32,
+    pub recap_hours_after: i32,
+    pub nudge_hours_after: i32,
+}
+
 impl Cohort {
+    pub fn set_email_settings(
+        conn: &mut DbConn,
+        id: i64,
+        s: &EmailSettings,
+        at: chrono::NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(cohorts::table.find(id))
+            .set((
+                cohorts::send_welcome.eq(s.send_welcome),
+                cohorts::send_reminder.eq(s.send_reminder),
+                cohorts::send_recap.eq(s.send_recap),
+                cohorts::send_nudge.eq(s.send_nudge),
+                cohorts::reminder_hours_before.eq(s.reminder_hours_before),
+                cohorts::recap_hours_after.eq(s.recap_hours_after),
+                cohorts::nudge_hours_after.eq(s.nudge_hours_after),
+                cohorts::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Holds back (or lets go) the group's follow-up emails.
+    pub fn set_paused(
+        conn: &mut DbConn,
+        id: i64,
+        paused: bool,
+        at: chrono::NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(cohorts::table.find(id))
+            .set((
+                cohorts::follow_ups_paused.eq(paused),
+                cohorts::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn is_paused(conn: &mut DbConn, id: i64) -> Result<bool, AppError> {
+        Ok(cohorts::table
+            .find(id)
+            .select(cohorts::follow_ups_paused)
+            .first(conn)?)
+    }
+
+    /// (title, time zone) of each of `ids`.
+    pub fn titles_and_zones(
+        conn: &mut DbConn,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, (String, String)>, AppError> {
+        Ok(cohorts::table
+            .filter(cohorts::id.eq_any(ids))
+            .select((cohorts::id, cohorts::title, cohorts::time_zone))
+            .load::<(i64, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, title, tz)| (id, (title, tz)))
+            .collect())
+    }
+
     /// Inserts the cohort and makes `lead` its lead facilitator.
     pub fn insert(conn: &mut DbConn, new: &NewCohort<'_>, lead: i64) -> Result<Cohort, AppError> {
         diesel::insert_into(cohorts::table)

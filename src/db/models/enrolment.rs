@@ -37,6 +37,15 @@ pub struct NewEnrolment<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// See [`Enrolment::mail_standing`].
+#[derive(Debug, Clone, Queryable)]
+pub struct MailStanding {
+    #[diesel(deserialize_as = String)]
+    pub status: EnrolmentStatus,
+    pub unsubscribed_at: Option<NaiveDateTime>,
+    pub erased_at: Option<NaiveDateTime>,
+}
+
 /// A parent in a group, by the names to show.
 #[derive(Debug, Clone, Queryable)]
 pub struct NamedEnrolment {
@@ -85,6 +94,83 @@ impl Enrolment {
                 participants::preferred_name,
             ))
             .load::<NamedEnrolment>(conn)?)
+    }
+
+    /// Records that the parent agreed to `version` of what we keep.
+    pub fn set_consent(
+        conn: &mut DbConn,
+        id: i64,
+        version: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(enrolments::table.find(id))
+            .set((
+                enrolments::consent_version.eq(Some(version)),
+                enrolments::consented_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// The active enrolments of the (not erased) parent with this address,
+    /// newest first.
+    pub fn active_for_email(
+        conn: &mut DbConn,
+        email: &str,
+    ) -> Result<Vec<(Enrolment, crate::db::models::Participant)>, AppError> {
+        use crate::db::models::Participant;
+        Ok(enrolments::table
+            .inner_join(participants::table)
+            .filter(participants::email.eq(email))
+            .filter(participants::erased_at.is_null())
+            .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
+            .order((enrolments::enrolled_at.desc(), enrolments::id.desc()))
+            .select((Enrolment::as_select(), Participant::as_select()))
+            .load(conn)?)
+    }
+
+    /// Stops follow-up emails; false if they were stopped already.
+    pub fn unsubscribe(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> Result<bool, AppError> {
+        let n = diesel::update(
+            enrolments::table
+                .find(id)
+                .filter(enrolments::unsubscribed_at.is_null()),
+        )
+        .set(enrolments::unsubscribed_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Turns follow-up emails back on.
+    pub fn resubscribe(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
+        diesel::update(enrolments::table.find(id))
+            .set(enrolments::unsubscribed_at.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// How many parents are in the group now.
+    pub fn count_active(conn: &mut DbConn, cohort_id: i64) -> Result<i64, AppError> {
+        Ok(enrolments::table
+            .filter(enrolments::cohort_id.eq(cohort_id))
+            .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
+            .count()
+            .get_result(conn)?)
+    }
+
+    /// Whether a parent can still be emailed: their place, whether they
+    /// stopped emails, whether they erased their details.
+    pub fn mail_standing(conn: &mut DbConn, id: i64) -> Result<Option<MailStanding>, AppError> {
+        Ok(enrolments::table
+            .inner_join(participants::table)
+            .filter(enrolments::id.eq(id))
+            .select((
+                enrolments::status,
+                enrolments::unsubscribed_at,
+                participants::erased_at,
+            ))
+            .first::<MailStanding>(conn)
+            .optional()?)
     }
 
     /// Every enrolment id of a group, whatever its status.

@@ -23,6 +23,19 @@ pub fn count_since(conn: &mut DbConn, key: &str, since: NaiveDateTime) -> Result
         .get_result(conn)?)
 }
 
+/// The latest attempt under `key` after `since`, if any.
+pub fn latest_since(
+    conn: &mut DbConn,
+    key: &str,
+    since: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(login_attempts::table
+        .filter(login_attempts::key.eq(key))
+        .filter(login_attempts::at.gt(since))
+        .select(diesel::dsl::max(login_attempts::at))
+        .first(conn)?)
+}
+
 pub fn clear(conn: &mut DbConn, key: &str) -> Result<(), AppError> {
     diesel::delete(login_attempts::table.filter(login_attempts::key.eq(key))).execute(conn)?;
     Ok(())

@@ -58,6 +58,34 @@ impl Meeting {
 }
 
 impl Meeting {
+    /// When the last meeting (not cancelled) of an enrolment's group
+    /// starts, if it has any.
+    pub fn last_of_enrolments_group(
+        conn: &mut DbConn,
+        enrolment_id: i64,
+    ) -> Result<Option<NaiveDateTime>, AppError> {
+        use crate::db::schema::enrolments;
+        Ok(meetings::table
+            .inner_join(enrolments::table.on(enrolments::cohort_id.eq(meetings::cohort_id)))
+            .filter(enrolments::id.eq(enrolment_id))
+            .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
+            .select(diesel::dsl::max(meetings::starts_at))
+            .first(conn)?)
+    }
+
+    /// The facilitator's own words for a meeting's recap email.
+    pub fn set_recap_note(
+        conn: &mut DbConn,
+        id: i64,
+        note: Option<&str>,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(meetings::table.find(id))
+            .set((meetings::recap_note.eq(note), meetings::updated_at.eq(at)))
+            .execute(conn)?;
+        Ok(())
+    }
+
     /// The meeting if it belongs to `cohort_id`; ids from another cohort
     /// are "not found".
     pub fn find_in_cohort(

@@ -15,6 +15,7 @@ pub mod meeting_segment;
 pub mod outbox_message;
 pub mod participant;
 pub mod reflection;
+pub mod roster_import;
 pub mod support;
 pub mod user;
 pub mod web_session;

@@ -58,6 +58,19 @@ impl Participant {
 }
 
 impl Participant {
+    /// The id of each of `emails` someone already has.
+    pub fn ids_by_email(
+        conn: &mut DbConn,
+        emails: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>, AppError> {
+        Ok(participants::table
+            .filter(participants::email.eq_any(emails))
+            .select((participants::email.assume_not_null(), participants::id))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect())
+    }
+
     /// The person with this email who has not erased their details.
     pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<Participant>, AppError> {
         Ok(participants::table

@@ -80,6 +80,61 @@ impl Reflection {
         Ok(())
     }
 
+    /// A parent's reflection for a session, if they wrote one.
+    pub fn find(
+        conn: &mut DbConn,
+        enrolment_id: i64,
+        session_number: i32,
+    ) -> Result<Option<Reflection>, AppError> {
+        Ok(reflections::table
+            .filter(reflections::enrolment_id.eq(enrolment_id))
+            .filter(reflections::session_number.eq(session_number))
+            .select(Reflection::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// A reflection and the group its writer is in.
+    pub fn with_cohort(conn: &mut DbConn, id: i64) -> Result<Option<(Reflection, i64)>, AppError> {
+        use crate::db::schema::enrolments;
+        Ok(reflections::table
+            .inner_join(enrolments::table)
+            .filter(reflections::id.eq(id))
+            .select((Reflection::as_select(), enrolments::cohort_id))
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Notes when a facilitator first saw each of `ids`.
+    pub fn mark_read(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Result<(), AppError> {
+        diesel::update(
+            reflections::table
+                .filter(reflections::id.eq_any(ids))
+                .filter(reflections::first_read_at.is_null()),
+        )
+        .set(reflections::first_read_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    /// A facilitator's short note back.
+    pub fn set_reply(
+        conn: &mut DbConn,
+        id: i64,
+        text: &str,
+        by: i64,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::update(reflections::table.find(id))
+            .set((
+                reflections::facilitator_reply.eq(Some(text)),
+                reflections::replied_by.eq(Some(by)),
+                reflections::replied_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
     pub fn insert(conn: &mut DbConn, new: &NewReflection<'_>) -> Result<(), AppError> {
         diesel::insert_into(reflections::table)
             .values(new)

@@ -5,3 +5,6 @@
 
 pub mod cohort_page;
 pub mod dashboard;
+pub mod follow_ups;
+pub mod personal_data;
+pub mod reading;

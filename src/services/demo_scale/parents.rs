@@ -3,11 +3,11 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::plan::Member;
-use super::rows::ReflectionRow;
 use super::shared::mix;
 use super::shared::EMAIL_DOMAIN;
 use super::words::{ANSWERS, FIRST_NAMES, LAST_NAMES, NICKNAMES, REPLIES};
 use crate::curriculum::Curriculum;
+use crate::db::bulk::ReflectionRow;
 use crate::db::status::ReflectionStatus;
 use crate::error::AppError;
 

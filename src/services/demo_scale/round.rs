@@ -5,18 +5,16 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
-use diesel::prelude::*;
 
 use super::parents::{reflections_of, Person};
 use super::plan::{CohortPlan, Member, PlannedMeeting};
-use super::rows::{
-    insert_all, AttendanceRow, CohortRow, EnrolmentRow, FacilitatorRow, MeetingRow, ParticipantRow,
-    Rows,
-};
 use super::shared::{mix, ScaleReport, EMAIL_DOMAIN, TITLE_PREFIX};
 use super::words::{PLACES, SLOTS, TIME_ZONES, WEEKDAYS};
 use crate::curriculum::Curriculum;
-use crate::db::schema::{cohorts, enrolments, meetings, participants};
+use crate::db::bulk::{
+    self, insert_all, AttendanceRow, CohortRow, EnrolmentRow, FacilitatorRow, MeetingRow,
+    ParticipantRow, Rows,
+};
 use crate::db::status::{AttendanceStatus, EnrolmentStatus};
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -152,13 +150,7 @@ impl Writer<'_> {
             })
             .collect();
         insert_all(conn, Rows::Cohorts(&rows))?;
-        let ids: HashMap<String, i64> = cohorts::table
-            .filter(cohorts::id.gt(self.last_cohort))
-            .filter(cohorts::title.like(format!("{TITLE_PREFIX}%")))
-            .select((cohorts::title, cohorts::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
+        let ids = bulk::cohort_ids(conn, self.last_cohort, TITLE_PREFIX)?;
         let cohort_ids: Vec<i64> = plans
             .iter()
             .map(|p| ids.get(&p.title).copied().ok_or_else(|| missing("cohort")))
@@ -206,13 +198,7 @@ impl Writer<'_> {
             })
             .collect();
         self.report.meetings += insert_all(conn, Rows::Meetings(&rows))?;
-        Ok(meetings::table
-            .filter(meetings::cohort_id.eq_any(cohort_ids))
-            .select((meetings::cohort_id, meetings::session_number, meetings::id))
-            .load::<(i64, i32, i64)>(conn)?
-            .into_iter()
-            .map(|(c, s, id)| ((c, s), id))
-            .collect())
+        bulk::meeting_ids(conn, cohort_ids)
     }
 
     fn insert_people(
@@ -237,13 +223,7 @@ impl Writer<'_> {
             })
             .collect();
         self.report.participants += insert_all(conn, Rows::Participants(&rows))?;
-        let ids: HashMap<String, i64> = participants::table
-            .filter(participants::id.gt(self.last_participant))
-            .filter(participants::email.like(format!("%@{EMAIL_DOMAIN}")))
-            .select((participants::email.assume_not_null(), participants::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
+        let ids = bulk::participant_ids(conn, self.last_participant, EMAIL_DOMAIN)?;
         let participant_ids: Vec<i64> = people
             .iter()
             .map(|p| ids.get(&p.email).copied().ok_or_else(|| missing("parent")))
@@ -315,12 +295,7 @@ impl Writer<'_> {
             }
         }
         insert_all(conn, Rows::Enrolments(&rows))?;
-        let ids: HashMap<i64, i64> = enrolments::table
-            .filter(enrolments::cohort_id.eq_any(cohort_ids))
-            .select((enrolments::participant_id, enrolments::id))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect();
+        let ids = bulk::enrolment_ids(conn, cohort_ids)?;
         for (member, row) in members.iter_mut().zip(&rows) {
             member.enrolment_id = *ids
                 .get(&row.participant_id)

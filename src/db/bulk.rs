@@ -1,11 +1,14 @@
-//! The rows a scale load writes, and the batched INSERT that writes them.
+//! The rows a scale load (`attune demo --scale`) writes, and the batched
+//! INSERT that writes them.
 //! `treat_none_as_null` writes NULL rather than DEFAULT, which lets SQLite
 //! take a whole batch as one statement (diesel otherwise inserts row by row).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::models::NewUser;
+use std::collections::HashMap;
+
+use crate::db::models::{Cohort, NewUser};
 use crate::db::schema::{
     attendance, cohort_facilitators, cohorts, enrolments, meetings, participants, reflections,
     users,
@@ -143,4 +146,113 @@ pub fn insert_all(conn: &mut DbConn, rows: Rows<'_>) -> Result<usize, AppError> 
         Rows::Attendance(r) => batches!(attendance::table, r, 5),
         Rows::Reflections(r) => batches!(reflections::table, r, 12),
     })
+}
+
+// ---------------------------------------------------------------------
+// Reading back what a load wrote
+
+/// Groups whose title starts with `prefix`, oldest first.
+pub fn cohorts_titled(conn: &mut DbConn, prefix: &str) -> Result<Vec<Cohort>, AppError> {
+    Ok(cohorts::table
+        .filter(cohorts::title.like(format!("{prefix}%")))
+        .order(cohorts::id)
+        .select(Cohort::as_select())
+        .load(conn)?)
+}
+
+/// How many groups (titled `prefix…`) and people (parents and accounts
+/// at `@domain`) a load would collide with.
+pub fn count_marked(conn: &mut DbConn, prefix: &str, domain: &str) -> Result<(i64, i64), AppError> {
+    let email = format!("%@{domain}");
+    let groups: i64 = cohorts::table
+        .filter(cohorts::title.like(format!("{prefix}%")))
+        .count()
+        .get_result(conn)?;
+    let parents: i64 = participants::table
+        .filter(participants::email.like(&email))
+        .count()
+        .get_result(conn)?;
+    let accounts: i64 = users::table
+        .filter(users::email.like(&email))
+        .count()
+        .get_result(conn)?;
+    Ok((groups, parents + accounts))
+}
+
+/// Account ids by email, for accounts at `@domain`.
+pub fn user_ids(conn: &mut DbConn, domain: &str) -> Result<HashMap<String, i64>, AppError> {
+    Ok(users::table
+        .filter(users::email.like(format!("%@{domain}")))
+        .select((users::email, users::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Group ids by title, for groups titled `prefix…` made after `after`.
+pub fn cohort_ids(
+    conn: &mut DbConn,
+    after: i64,
+    prefix: &str,
+) -> Result<HashMap<String, i64>, AppError> {
+    Ok(cohorts::table
+        .filter(cohorts::id.gt(after))
+        .filter(cohorts::title.like(format!("{prefix}%")))
+        .select((cohorts::title, cohorts::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Meeting ids by (group, session).
+pub fn meeting_ids(
+    conn: &mut DbConn,
+    cohort_ids: &[i64],
+) -> Result<HashMap<(i64, i32), i64>, AppError> {
+    Ok(meetings::table
+        .filter(meetings::cohort_id.eq_any(cohort_ids))
+        .select((meetings::cohort_id, meetings::session_number, meetings::id))
+        .load::<(i64, i32, i64)>(conn)?
+        .into_iter()
+        .map(|(c, s, id)| ((c, s), id))
+        .collect())
+}
+
+/// Parent ids by email, for parents at `@domain` added after `after`.
+pub fn participant_ids(
+    conn: &mut DbConn,
+    after: i64,
+    domain: &str,
+) -> Result<HashMap<String, i64>, AppError> {
+    Ok(participants::table
+        .filter(participants::id.gt(after))
+        .filter(participants::email.like(format!("%@{domain}")))
+        .select((participants::email.assume_not_null(), participants::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Enrolment ids by parent, in `cohort_ids` (a parent is in one of them).
+pub fn enrolment_ids(conn: &mut DbConn, cohort_ids: &[i64]) -> Result<HashMap<i64, i64>, AppError> {
+    Ok(enrolments::table
+        .filter(enrolments::cohort_id.eq_any(cohort_ids))
+        .select((enrolments::participant_id, enrolments::id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// SQLite settings for one big load: no fsync per page (all of it lands
+/// or none does) and a big cache for the b-trees being appended to; and
+/// back to what `db::connect` sets after, folding the write-ahead log in.
+pub fn sqlite_bulk_mode(conn: &mut DbConn, on: bool) -> Result<(), AppError> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(if on {
+        "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;"
+    } else {
+        "PRAGMA synchronous = FULL; PRAGMA cache_size = -2000; \
+         PRAGMA wal_checkpoint(TRUNCATE);"
+    })?;
+    Ok(())
 }

@@ -1,0 +1,163 @@
+//! Everything attune holds about one parent, across their groups (the
+//! "your information" copy), and erasing it: both follow the registry of
+//! personal data in `services/privacy.rs` (`PERSONAL_DATA`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::models::web_session::WebSession;
+use crate::db::schema::{
+    access_tokens, attendance, checkins, cohorts, enrolments, meetings, outbox_messages,
+    participants, reflections, roster_imports,
+};
+use crate::db::status::{AttendanceStatus, EnrolmentStatus, ReflectionStatus};
+use crate::db::DbConn;
+use crate::error::AppError;
+
+/// One group a parent was in.
+#[derive(Debug, Clone, Queryable)]
+pub struct GroupRow {
+    pub enrolment_id: i64,
+    pub group: String,
+    #[diesel(deserialize_as = String)]
+    pub status: EnrolmentStatus,
+    pub enrolled_at: NaiveDateTime,
+    pub consent_version: Option<String>,
+    pub consented_at: Option<NaiveDateTime>,
+    pub curriculum_version_id: i64,
+    pub time_zone: String,
+}
+
+/// One attendance mark, with its meeting.
+#[derive(Debug, Clone, Queryable)]
+pub struct MarkRow {
+    pub session_number: i32,
+    pub starts_at: NaiveDateTime,
+    #[diesel(deserialize_as = String)]
+    pub status: AttendanceStatus,
+}
+
+/// One reflection, as its writer may see it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReflectionRow {
+    pub session_number: i32,
+    pub answers: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ReflectionStatus,
+    pub visibility: String,
+    pub facilitator_reply: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+/// One group and what the parent left in it.
+#[derive(Debug, Clone)]
+pub struct GroupData {
+    pub group: GroupRow,
+    pub marks: Vec<MarkRow>,
+    pub reflections: Vec<ReflectionRow>,
+    /// (phase, answers as JSON)
+    pub checkins: Vec<(String, String)>,
+}
+
+/// Every group of participant `participant_id`, oldest first.
+pub fn personal_data(conn: &mut DbConn, participant_id: i64) -> Result<Vec<GroupData>, AppError> {
+    let groups = enrolments::table
+        .inner_join(cohorts::table)
+        .filter(enrolments::participant_id.eq(participant_id))
+        .order(enrolments::id)
+        .select((
+            enrolments::id,
+            cohorts::title,
+            enrolments::status,
+            enrolments::enrolled_at,
+            enrolments::consent_version,
+            enrolments::consented_at,
+            cohorts::curriculum_version_id,
+            cohorts::time_zone,
+        ))
+        .load::<GroupRow>(conn)?;
+    groups
+        .into_iter()
+        .map(|group| {
+            let eid = group.enrolment_id;
+            Ok(GroupData {
+                marks: attendance::table
+                    .inner_join(meetings::table)
+                    .filter(attendance::enrolment_id.eq(eid))
+                    .order(meetings::starts_at)
+                    .select((
+                        meetings::session_number,
+                        meetings::starts_at,
+                        attendance::status,
+                    ))
+                    .load::<MarkRow>(conn)?,
+                reflections: reflections::table
+                    .filter(reflections::enrolment_id.eq(eid))
+                    .order(reflections::session_number)
+                    .select((
+                        reflections::session_number,
+                        reflections::answers,
+                        reflections::status,
+                        reflections::visibility,
+                        reflections::facilitator_reply,
+                        reflections::submitted_at,
+                    ))
+                    .load::<ReflectionRow>(conn)?,
+                checkins: checkins::table
+                    .filter(checkins::enrolment_id.eq(eid))
+                    .order(checkins::id)
+                    .select((checkins::phase, checkins::answers))
+                    .load(conn)?,
+                group,
+            })
+        })
+        .collect()
+}
+
+/// Erases participant `pid` everywhere: what they wrote, their links,
+/// their queued emails and open sessions, the uploaded files of their
+/// groups; their places are kept as "Deleted parent", withdrawn. Returns
+/// (enrolment, cohort) of each place, for the audit log.
+pub fn erase_participant(
+    conn: &mut DbConn,
+    pid: i64,
+    at: NaiveDateTime,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    let theirs: Vec<(i64, i64)> = enrolments::table
+        .filter(enrolments::participant_id.eq(pid))
+        .select((enrolments::id, enrolments::cohort_id))
+        .load(conn)?;
+    let eids: Vec<i64> = theirs.iter().map(|e| e.0).collect();
+    let cids: Vec<i64> = theirs.iter().map(|e| e.1).collect();
+    diesel::delete(reflections::table.filter(reflections::enrolment_id.eq_any(&eids)))
+        .execute(conn)?;
+    diesel::delete(checkins::table.filter(checkins::enrolment_id.eq_any(&eids))).execute(conn)?;
+    diesel::delete(access_tokens::table.filter(access_tokens::enrolment_id.eq_any(&eids)))
+        .execute(conn)?;
+    diesel::delete(outbox_messages::table.filter(outbox_messages::enrolment_id.eq_any(&eids)))
+        .execute(conn)?;
+    diesel::delete(roster_imports::table.filter(roster_imports::cohort_id.eq_any(&cids)))
+        .execute(conn)?;
+    for eid in &eids {
+        WebSession::delete_for_enrolment(conn, *eid)?;
+    }
+    diesel::update(enrolments::table.filter(enrolments::id.eq_any(&eids)))
+        .set((
+            enrolments::notes.eq(None::<String>),
+            enrolments::status.eq(EnrolmentStatus::Withdrawn.as_str()),
+            enrolments::withdrawn_at.eq(Some(at)),
+            enrolments::unsubscribed_at.eq(Some(at)),
+        ))
+        .execute(conn)?;
+    diesel::update(participants::table.find(pid))
+        .set((
+            participants::name.eq("Deleted parent"),
+            participants::email.eq(None::<String>),
+            participants::phone.eq(None::<String>),
+            participants::preferred_name.eq(None::<String>),
+            participants::erased_at.eq(Some(at)),
+            participants::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(theirs)
+}
