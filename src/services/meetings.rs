@@ -95,45 +95,8 @@ pub fn page(
         .into_iter()
         .map(|(_, i, d)| (i, d))
         .collect();
-    let mut clock = start;
-    let agenda = session
-        .agenda
-        .iter()
-        .enumerate()
-        .map(|(i, seg)| {
-            let line = TimedSegment {
-                index: i,
-                clock: clock.format("%H:%M").to_string(),
-                minutes: seg.minutes,
-                kind: seg.kind.as_str(),
-                kind_label: seg.kind.label(),
-                title: seg.title.clone(),
-                notes: seg.notes.clone(),
-                delivered: ticks.get(&(i as i32)).copied().unwrap_or(false),
-            };
-            clock += Duration::minutes(i64::from(seg.minutes));
-            line
-        })
-        .collect();
-    let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting.id)?
-        .into_iter()
-        .map(|a| (a.enrolment_id, a.status))
-        .collect();
-    let people = Enrolment::active_names(conn, cohort.id)?;
-    let roll: Vec<RollLine> = people
-        .into_iter()
-        .map(|e| {
-            let status = marks.get(&e.enrolment_id).copied();
-            RollLine {
-                enrolment_id: e.enrolment_id,
-                name: e.shown_name(),
-                present: status == Some(AttendanceStatus::Present),
-                absent: status == Some(AttendanceStatus::Absent),
-                excused: status == Some(AttendanceStatus::Excused),
-                status,
-            }
-        })
-        .collect();
+    let agenda = timed_agenda(session, start, &ticks);
+    let roll = roll(conn, cohort.id, meeting.id)?;
     let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
     Ok(MeetingPage {
         cohort_id: cohort.id,
@@ -172,6 +135,57 @@ pub fn page(
         recap_due_past: recap_at <= now(),
         follow_ups_paused: cohort.follow_ups_paused,
     })
+}
+
+/// The session's agenda with clock times from the meeting's local start,
+/// each part ticked if the facilitator recorded it as delivered.
+fn timed_agenda(
+    session: &crate::curriculum::Session,
+    start: chrono::NaiveDateTime,
+    ticks: &HashMap<i32, bool>,
+) -> Vec<TimedSegment> {
+    let mut clock = start;
+    session
+        .agenda
+        .iter()
+        .enumerate()
+        .map(|(i, seg)| {
+            let line = TimedSegment {
+                index: i,
+                clock: clock.format("%H:%M").to_string(),
+                minutes: seg.minutes,
+                kind: seg.kind.as_str(),
+                kind_label: seg.kind.label(),
+                title: seg.title.clone(),
+                notes: seg.notes.clone(),
+                delivered: ticks.get(&(i as i32)).copied().unwrap_or(false),
+            };
+            clock += Duration::minutes(i64::from(seg.minutes));
+            line
+        })
+        .collect()
+}
+
+/// The group's parents with the mark each has at this meeting, if any.
+fn roll(conn: &mut DbConn, cohort_id: i64, meeting_id: i64) -> Result<Vec<RollLine>, AppError> {
+    let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting_id)?
+        .into_iter()
+        .map(|a| (a.enrolment_id, a.status))
+        .collect();
+    Ok(Enrolment::active_names(conn, cohort_id)?
+        .into_iter()
+        .map(|e| {
+            let status = marks.get(&e.enrolment_id).copied();
+            RollLine {
+                enrolment_id: e.enrolment_id,
+                name: e.shown_name(),
+                present: status == Some(AttendanceStatus::Present),
+                absent: status == Some(AttendanceStatus::Absent),
+                excused: status == Some(AttendanceStatus::Excused),
+                status,
+            }
+        })
+        .collect())
 }
 
 fn audit(

@@ -392,45 +392,55 @@ pub fn read(
         waiting_for,
         reflections: rows
             .into_iter()
-            .map(|(r, name)| {
-                let private = r.visibility == "only_me";
-                let answers: Vec<String> = if private {
-                    Vec::new()
-                } else {
-                    serde_json::from_str(&r.answers).unwrap_or_default()
-                };
-                let prompts = prompts
-                    .get(&(r.session_number as u32))
-                    .cloned()
-                    .unwrap_or_default();
-                SharedReflection {
-                    reflection_id: r.id,
-                    enrolment_id: r.enrolment_id,
-                    name,
-                    session_number: r.session_number,
-                    session_title: curriculum
-                        .session(r.session_number as u32)
-                        .map(|s| s.title.clone())
-                        .unwrap_or_default(),
-                    private,
-                    answers: answers
-                        .iter()
-                        .zip(prompts.iter())
-                        .map(|(a, p)| SharedAnswer {
-                            prompt: p.clone(),
-                            answer_html: markdown::typed_text_html(a),
-                            skipped: a.trim().is_empty(),
-                        })
-                        .collect(),
-                    reply: if private { None } else { r.facilitator_reply },
-                    sent: r
-                        .submitted_at
-                        .map(|t| schedule::format_local(tz, t))
-                        .unwrap_or_default(),
-                }
-            })
+            .map(|(r, name)| card(r, name, &curriculum, &prompts, tz))
             .collect(),
     })
+}
+
+/// One reflection as a facilitator reads it: an "only me" one shows that
+/// it exists, never its words or the reply to it.
+fn card(
+    r: Reflection,
+    name: String,
+    curriculum: &crate::curriculum::Curriculum,
+    prompts: &HashMap<u32, Vec<String>>,
+    tz: chrono_tz::Tz,
+) -> SharedReflection {
+    let private = r.visibility == "only_me";
+    let answers: Vec<String> = if private {
+        Vec::new()
+    } else {
+        serde_json::from_str(&r.answers).unwrap_or_default()
+    };
+    let prompts = prompts
+        .get(&(r.session_number as u32))
+        .cloned()
+        .unwrap_or_default();
+    SharedReflection {
+        reflection_id: r.id,
+        enrolment_id: r.enrolment_id,
+        name,
+        session_number: r.session_number,
+        session_title: curriculum
+            .session(r.session_number as u32)
+            .map(|s| s.title.clone())
+            .unwrap_or_default(),
+        private,
+        answers: answers
+            .iter()
+            .zip(prompts.iter())
+            .map(|(a, p)| SharedAnswer {
+                prompt: p.clone(),
+                answer_html: markdown::typed_text_html(a),
+                skipped: a.trim().is_empty(),
+            })
+            .collect(),
+        reply: if private { None } else { r.facilitator_reply },
+        sent: r
+            .submitted_at
+            .map(|t| schedule::format_local(tz, t))
+            .unwrap_or_default(),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

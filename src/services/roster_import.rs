@@ -90,17 +90,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(AppError::validation("That file is empty."));
     }
-    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or(b"");
-    // Spreadsheets in many countries save with semicolons.
-    let delimiter = if first_line.contains(&b';') && !first_line.contains(&b',') {
-        b';'
-    } else if first_line.contains(&b'\t') && !first_line.contains(&b',') {
-        b'\t'
-    } else {
-        b','
-    };
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
+        .delimiter(delimiter(bytes))
         .flexible(true)
         .has_headers(true)
         .from_reader(bytes);
@@ -110,20 +101,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
             AppError::validation("We couldn't read the first line of that file as column names.")
         })?
         .clone();
-    let mut columns: HashMap<Column, usize> = HashMap::new();
-    let mut ignored = Vec::new();
-    let mut found = Vec::new();
-    for (i, raw) in headers.iter().enumerate() {
-        let name = String::from_utf8_lossy(raw).trim().to_string();
-        found.push(name.clone());
-        match column_for(&name) {
-            Some(col) => {
-                columns.entry(col).or_insert(i);
-            }
-            None if name.is_empty() => {}
-            None => ignored.push(name),
-        }
-    }
+    let (columns, ignored, found) = columns_of(&headers);
     let has_name = columns.contains_key(&Column::Name)
         || (columns.contains_key(&Column::FirstName) && columns.contains_key(&Column::LastName));
     if !has_name || !columns.contains_key(&Column::Email) {
@@ -164,6 +142,39 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
         rows,
         ignored_columns: ignored,
     })
+}
+
+/// The file's separator, from its first line: spreadsheets in many
+/// countries save with semicolons, some with tabs.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or(b"");
+    if first_line.contains(&b';') && !first_line.contains(&b',') {
+        b';'
+    } else if first_line.contains(&b'\t') && !first_line.contains(&b',') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Which column holds what (the first of each kind), the names we do not
+/// use, and every name found.
+fn columns_of(headers: &csv::ByteRecord) -> (HashMap<Column, usize>, Vec<String>, Vec<String>) {
+    let mut columns: HashMap<Column, usize> = HashMap::new();
+    let mut ignored = Vec::new();
+    let mut found = Vec::new();
+    for (i, raw) in headers.iter().enumerate() {
+        let name = String::from_utf8_lossy(raw).trim().to_string();
+        found.push(name.clone());
+        match column_for(&name) {
+            Some(col) => {
+                columns.entry(col).or_insert(i);
+            }
+            None if name.is_empty() => {}
+            None => ignored.push(name),
+        }
+    }
+    (columns, ignored, found)
 }
 
 fn read_row(
