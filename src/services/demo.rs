@@ -1,11 +1,11 @@
 //! Demo data, so a newcomer sees a living app: a facilitator, a cohort
 //! part-way through its course, parents, attendance and reflections.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
-use crate::curriculum::Library;
+use crate::curriculum::{Curriculum, Library};
 use crate::db::models::Audit;
 use crate::db::models::{
     attendance::Attendance, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
@@ -91,174 +91,26 @@ pub fn seed(
 
     write_tx(conn, |conn| {
         let at = now();
-        let user = match User::find_by_email(conn, DEMO_EMAIL)? {
-            Some(u) => {
-                User::set_password_hash(conn, u.id, &hash)?;
-                u
-            }
-            None => User::insert(
-                conn,
-                &NewUser {
-                    email: DEMO_EMAIL,
-                    name: "Dana Demo",
-                    password_hash: &hash,
-                    is_admin: true,
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?,
-        };
-
-        let existing = Cohort::find_by_title(conn, user.id, DEMO_COHORT_TITLE)?;
-        if let Some(cohort) = existing {
-            return Ok(DemoReport {
+        let user = demo_account(conn, &hash, at)?;
+        let report = |conn: &mut DbConn, cohort: Cohort, created: bool| {
+            Ok(DemoReport {
                 email: DEMO_EMAIL.into(),
                 password: password.clone(),
                 cohort_id: cohort.id,
-                cohort_title: cohort.title,
-                created: false,
                 participants: Enrolment::for_cohort(conn, cohort.id)?.len(),
                 meetings: Meeting::for_cohort(conn, cohort.id)?.len(),
                 parent: parent_link(conn, cohort.id)?,
-            });
-        }
-
-        let (version, _) = CurriculumVersion::import(conn, &curriculum)?;
-        let cohort = Cohort::insert(
-            conn,
-            &NewCohort {
-                curriculum_version_id: version.id,
-                title: DEMO_COHORT_TITLE,
-                time_zone: DEMO_TIME_ZONE,
-                location: Some("Riverside Community Centre, Room 2"),
-                online_url: None,
-                capacity: Some(14),
-                language: "en",
-                created_by: Some(user.id),
-                created_at: at,
-                updated_at: at,
-                meeting_time: "18:30",
-                cadence_days: 7,
-            },
-            user.id,
-        )?;
-
-        // Part-way through: the first meeting was on the Tuesday three
-        // weeks before this week's.
-        let tz = schedule::parse_time_zone(DEMO_TIME_ZONE)?;
-        let back_to_tuesday = i64::from((today.weekday().num_days_from_monday() + 7 - 1) % 7);
-        let first = today - Duration::days(back_to_tuesday) - Duration::weeks(3);
-        let time = NaiveTime::from_hms_opt(18, 30, 0).unwrap_or_default();
-        let sessions = u32::try_from(curriculum.sessions.len())
-            .map_err(|e| AppError::caused("a count out of range", e))?;
-        let plan = schedule::weekly(tz, first, time, sessions, 7, &[]);
-        let new_meetings: Vec<NewMeeting> = plan
-            .iter()
-            .map(|p| NewMeeting {
-                cohort_id: cohort.id,
-                session_number: p.session_number as i32,
-                starts_at: p.starts_at_utc,
-                minutes: curriculum
-                    .session(p.session_number)
-                    .map(|s| s.minutes as i32)
-                    .unwrap_or(curriculum.session_minutes as i32),
-                is_makeup: false,
-                schedule_note: p.resolution.clone(),
-                created_at: at,
-                updated_at: at,
+                cohort_title: cohort.title,
+                created,
             })
-            .collect();
-        Meeting::insert_many(conn, &new_meetings)?;
+        };
+        if let Some(cohort) = Cohort::find_by_title(conn, user.id, DEMO_COHORT_TITLE)? {
+            return report(conn, cohort, false);
+        }
+        let cohort = demo_cohort(conn, &curriculum, &user, today, at)?;
         let meetings = Meeting::for_cohort(conn, cohort.id)?;
-
-        let mut enrolments = Vec::new();
-        for (i, (name, preferred)) in PARENTS.iter().enumerate() {
-            let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
-            let participant = Participant::find_or_insert(
-                conn,
-                &NewParticipant {
-                    email: Some(&email),
-                    name,
-                    preferred_name: *preferred,
-                    phone: None,
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?;
-            enrolments.push(Enrolment::insert(
-                conn,
-                &NewEnrolment {
-                    cohort_id: cohort.id,
-                    participant_id: participant.id,
-                    status: if i == 9 {
-                        EnrolmentStatus::Withdrawn.as_str()
-                    } else {
-                        EnrolmentStatus::Active.as_str()
-                    },
-                    source: "demo",
-                    enrolled_at: at,
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?);
-        }
-
-        let now_utc = now();
-        for (m_index, meeting) in meetings.iter().enumerate() {
-            if meeting.starts_at > now_utc {
-                continue;
-            }
-            for (e_index, enrolment) in enrolments.iter().enumerate() {
-                if enrolment.status != EnrolmentStatus::Active {
-                    continue;
-                }
-                // A believable pattern: most come, a few miss one.
-                let status = match (m_index * 3 + e_index * 7) % 11 {
-                    0 => AttendanceStatus::Absent,
-                    1 => AttendanceStatus::Excused,
-                    _ => AttendanceStatus::Present,
-                };
-                Attendance::record(conn, meeting.id, enrolment.id, status, Some(user.id))?;
-                if status == AttendanceStatus::Present && (e_index + m_index) % 3 != 2 {
-                    let prompts = curriculum
-                        .session(meeting.session_number as u32)
-                        .map(|s| s.reflection_prompts.len())
-                        .unwrap_or(2);
-                    let answers: Vec<&str> = (0..prompts)
-                        .map(|p| {
-                            if p == 0 {
-                                ANSWERS[(e_index + m_index) % ANSWERS.len()]
-                            } else if p == 1 {
-                                ANSWERS[(e_index * 2 + m_index + 1) % ANSWERS.len()]
-                            } else {
-                                ""
-                            }
-                        })
-                        .collect();
-                    let answers = serde_json::to_string(&answers)
-                        .map_err(|e| AppError::caused("writing JSON", e))?;
-                    let submitted = meeting.starts_at + Duration::days(2);
-                    Reflection::insert(
-                        conn,
-                        &NewReflection {
-                            enrolment_id: enrolment.id,
-                            session_number: meeting.session_number,
-                            answers: &answers,
-                            visibility: if e_index == 4 {
-                                "only_me"
-                            } else {
-                                "facilitators"
-                            },
-                            status: ReflectionStatus::Submitted.as_str(),
-                            submitted_at: Some(submitted),
-                            created_at: submitted,
-                            updated_at: submitted,
-                        },
-                    )?;
-                }
-            }
-        }
-
+        let enrolments = demo_parents(conn, cohort.id, at)?;
+        demo_attendance_and_reflections(conn, &curriculum, &user, &meetings, &enrolments)?;
         crate::services::support::seed_sample(conn)?;
         Audit::system()
             .did("demo.seed")
@@ -266,16 +118,196 @@ pub fn seed(
             .in_cohort(cohort.id)
             .at(at)
             .record(conn)?;
-
-        Ok(DemoReport {
-            email: DEMO_EMAIL.into(),
-            password: password.clone(),
-            cohort_id: cohort.id,
-            cohort_title: cohort.title,
-            created: true,
-            participants: enrolments.len(),
-            meetings: meetings.len(),
-            parent: parent_link(conn, cohort.id)?,
-        })
+        report(conn, cohort, true)
     })
+}
+
+/// The demo facilitator (an administrator), with a new password each run.
+fn demo_account(conn: &mut DbConn, hash: &str, at: NaiveDateTime) -> Result<User, AppError> {
+    Ok(match User::find_by_email(conn, DEMO_EMAIL)? {
+        Some(u) => {
+            User::set_password_hash(conn, u.id, hash)?;
+            u
+        }
+        None => User::insert(
+            conn,
+            &NewUser {
+                email: DEMO_EMAIL,
+                name: "Dana Demo",
+                password_hash: hash,
+                is_admin: true,
+                created_at: at,
+                updated_at: at,
+            },
+        )?,
+    })
+}
+
+/// The demo group, part-way through: its first meeting was on the
+/// Tuesday three weeks before this week's.
+fn demo_cohort(
+    conn: &mut DbConn,
+    curriculum: &Curriculum,
+    user: &User,
+    today: NaiveDate,
+    at: NaiveDateTime,
+) -> Result<Cohort, AppError> {
+    let (version, _) = CurriculumVersion::import(conn, curriculum)?;
+    let cohort = Cohort::insert(
+        conn,
+        &NewCohort {
+            curriculum_version_id: version.id,
+            title: DEMO_COHORT_TITLE,
+            time_zone: DEMO_TIME_ZONE,
+            location: Some("Riverside Community Centre, Room 2"),
+            online_url: None,
+            capacity: Some(14),
+            language: "en",
+            created_by: Some(user.id),
+            created_at: at,
+            updated_at: at,
+            meeting_time: "18:30",
+            cadence_days: 7,
+        },
+        user.id,
+    )?;
+    let tz = schedule::parse_time_zone(DEMO_TIME_ZONE)?;
+    let back_to_tuesday = i64::from((today.weekday().num_days_from_monday() + 7 - 1) % 7);
+    let first = today - Duration::days(back_to_tuesday) - Duration::weeks(3);
+    let time = NaiveTime::from_hms_opt(18, 30, 0).unwrap_or_default();
+    let sessions = u32::try_from(curriculum.sessions.len())
+        .map_err(|e| AppError::caused("a count out of range", e))?;
+    let new_meetings: Vec<NewMeeting> = schedule::weekly(tz, first, time, sessions, 7, &[])
+        .iter()
+        .map(|p| NewMeeting {
+            cohort_id: cohort.id,
+            session_number: p.session_number as i32,
+            starts_at: p.starts_at_utc,
+            minutes: curriculum
+                .session(p.session_number)
+                .map(|s| s.minutes as i32)
+                .unwrap_or(curriculum.session_minutes as i32),
+            is_makeup: false,
+            schedule_note: p.resolution.clone(),
+            created_at: at,
+            updated_at: at,
+        })
+        .collect();
+    Meeting::insert_many(conn, &new_meetings)?;
+    Ok(cohort)
+}
+
+/// The demo parents; the tenth has left the group.
+fn demo_parents(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    at: NaiveDateTime,
+) -> Result<Vec<Enrolment>, AppError> {
+    let mut enrolments = Vec::new();
+    for (i, (name, preferred)) in PARENTS.iter().enumerate() {
+        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+        let participant = Participant::find_or_insert(
+            conn,
+            &NewParticipant {
+                email: Some(&email),
+                name,
+                preferred_name: *preferred,
+                phone: None,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        enrolments.push(Enrolment::insert(
+            conn,
+            &NewEnrolment {
+                cohort_id,
+                participant_id: participant.id,
+                status: if i == 9 {
+                    EnrolmentStatus::Withdrawn.as_str()
+                } else {
+                    EnrolmentStatus::Active.as_str()
+                },
+                source: "demo",
+                enrolled_at: at,
+                created_at: at,
+                updated_at: at,
+            },
+        )?);
+    }
+    Ok(enrolments)
+}
+
+/// A believable pattern at the meetings held so far: most come, a few miss
+/// one, and most who came sent a reflection two days later (one parent
+/// keeps theirs to themselves).
+fn demo_attendance_and_reflections(
+    conn: &mut DbConn,
+    curriculum: &Curriculum,
+    user: &User,
+    meetings: &[Meeting],
+    enrolments: &[Enrolment],
+) -> Result<(), AppError> {
+    let now_utc = now();
+    for (m_index, meeting) in meetings.iter().enumerate() {
+        if meeting.starts_at > now_utc {
+            continue;
+        }
+        for (e_index, enrolment) in enrolments.iter().enumerate() {
+            if enrolment.status != EnrolmentStatus::Active {
+                continue;
+            }
+            let status = match (m_index * 3 + e_index * 7) % 11 {
+                0 => AttendanceStatus::Absent,
+                1 => AttendanceStatus::Excused,
+                _ => AttendanceStatus::Present,
+            };
+            Attendance::record(conn, meeting.id, enrolment.id, status, Some(user.id))?;
+            if status == AttendanceStatus::Present && (e_index + m_index) % 3 != 2 {
+                demo_reflection(conn, curriculum, meeting, enrolment, e_index, m_index)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn demo_reflection(
+    conn: &mut DbConn,
+    curriculum: &Curriculum,
+    meeting: &Meeting,
+    enrolment: &Enrolment,
+    e_index: usize,
+    m_index: usize,
+) -> Result<(), AppError> {
+    let prompts = curriculum
+        .session(meeting.session_number as u32)
+        .map(|s| s.reflection_prompts.len())
+        .unwrap_or(2);
+    let answers: Vec<&str> = (0..prompts)
+        .map(|p| match p {
+            0 => ANSWERS[(e_index + m_index) % ANSWERS.len()],
+            1 => ANSWERS[(e_index * 2 + m_index + 1) % ANSWERS.len()],
+            _ => "",
+        })
+        .collect();
+    let answers =
+        serde_json::to_string(&answers).map_err(|e| AppError::caused("writing JSON", e))?;
+    let submitted = meeting.starts_at + Duration::days(2);
+    Reflection::insert(
+        conn,
+        &NewReflection {
+            enrolment_id: enrolment.id,
+            session_number: meeting.session_number,
+            answers: &answers,
+            visibility: if e_index == 4 {
+                "only_me"
+            } else {
+                "facilitators"
+            },
+            status: ReflectionStatus::Submitted.as_str(),
+            submitted_at: Some(submitted),
+            created_at: submitted,
+            updated_at: submitted,
+        },
+    )?;
+    Ok(())
 }
