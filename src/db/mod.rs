@@ -10,6 +10,7 @@
 //! load test, `benches/README.md`).
 
 pub mod bulk;
+pub mod ids;
 pub mod models;
 pub mod schema;
 pub mod status;

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{CsrfForm, CurrentUser, NoFields};
+use crate::db::ids::{CohortId, UserId};
 use crate::error::{AppError, FieldErrors};
 use crate::services::cohorts::{self, CohortForm};
 use crate::state::AppState;
@@ -157,7 +158,7 @@ pub async fn add_facilitator(
 pub async fn remove_facilitator(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, UserId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (id, other) = path.into_inner();

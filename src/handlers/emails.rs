@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
+use crate::db::ids::{CohortId, MeetingId, MessageId};
 use crate::error::{AppError, FieldErrors};
 use crate::services::emails::{self, Resent, SettingsForm};
 use crate::services::meetings;
@@ -256,7 +257,7 @@ fn resent_message(r: &Resent) -> String {
 pub async fn resend_message(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MessageId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, message_id) = path.into_inner();
@@ -268,13 +269,13 @@ pub async fn resend_message(
     match result {
         Ok(r) => {
             flash(&current.session, &resent_message(&r));
-            Ok(see_other(&format!("{}#sent", emails_url(cohort_id))))
+            Ok(see_other(&format!("{}#sent", emails_url(cohort_id.0))))
         }
         Err(AppError::Conflict(message)) => {
             emails_page(
                 &state,
                 &current,
-                cohort_id,
+                cohort_id.0,
                 StatusCode::CONFLICT,
                 None,
                 &FieldErrors::default(),
@@ -295,7 +296,7 @@ pub struct RecapNoteForm {
 pub async fn update_recap_note(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     form: CsrfForm<RecapNoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
+use crate::db::ids::{CohortId, MeetingId};
 use crate::error::AppError;
 use crate::services::meetings;
 use crate::state::AppState;
@@ -17,7 +18,7 @@ use crate::web::http::see_other;
 async fn render_page(
     state: &AppState,
     current: &CurrentUser,
-    ids: (i64, i64),
+    ids: (CohortId, MeetingId),
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -42,7 +43,7 @@ async fn render_page(
 async fn or_show_problem(
     state: &AppState,
     current: &CurrentUser,
-    ids: (i64, i64),
+    ids: (CohortId, MeetingId),
     err: AppError,
 ) -> Result<HttpResponse, AppError> {
     let message = match &err {
@@ -63,19 +64,19 @@ async fn or_show_problem(
 pub async fn show_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
 ) -> Result<HttpResponse, AppError> {
     render_page(&state, &current, path.into_inner(), StatusCode::OK, None).await
 }
 
-fn meeting_url(ids: (i64, i64)) -> String {
+fn meeting_url(ids: (CohortId, MeetingId)) -> String {
     format!("/cohorts/{}/meetings/{}", ids.0, ids.1)
 }
 
 pub async fn update_attendance(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
@@ -109,7 +110,7 @@ pub async fn update_attendance(
 pub async fn update_fidelity(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
@@ -145,7 +146,7 @@ pub struct WhenForm {
 pub async fn reschedule_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     form: CsrfForm<WhenForm>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
@@ -168,7 +169,7 @@ pub async fn reschedule_meeting(
 pub async fn cancel_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
@@ -215,7 +216,10 @@ pub async fn create_makeup(
     match result {
         Ok(id) => {
             flash(&current.session, "The make-up meeting is added.");
-            Ok(see_other(&meeting_url((cohort_id, id))))
+            Ok(see_other(&meeting_url((
+                CohortId(cohort_id),
+                MeetingId(id),
+            ))))
         }
         Err(AppError::Invalid(fields)) => Err(AppError::Validation(
             fields.0.values().cloned().collect::<Vec<_>>().join(" "),

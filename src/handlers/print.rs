@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::auth::participant::CurrentParticipant;
 use crate::auth::{CsrfForm, CurrentUser};
+use crate::db::ids::{CohortId, MeetingId};
 use crate::db::models::User;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -80,13 +81,13 @@ pub async fn my_handout(
     Ok(download(pdf))
 }
 
-type MeetingPdf = fn(&mut DbConn, &User, i64, i64, &str, Paper) -> Result<Pdf, AppError>;
+type MeetingPdf = fn(&mut DbConn, &User, CohortId, MeetingId, &str, Paper) -> Result<Pdf, AppError>;
 
 /// The three meeting printouts: same checks, same answer.
 async fn meeting_pdf(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     query: web::Query<PaperQuery>,
     make: MeetingPdf,
 ) -> Result<HttpResponse, AppError> {
@@ -104,7 +105,7 @@ async fn meeting_pdf(
 pub async fn meeting_handout(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     query: web::Query<PaperQuery>,
 ) -> Result<HttpResponse, AppError> {
     meeting_pdf(state, current, path, query, print::meeting_handout).await
@@ -113,7 +114,7 @@ pub async fn meeting_handout(
 pub async fn meeting_plan(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     query: web::Query<PaperQuery>,
 ) -> Result<HttpResponse, AppError> {
     meeting_pdf(state, current, path, query, print::meeting_plan).await
@@ -122,7 +123,7 @@ pub async fn meeting_plan(
 pub async fn meeting_sign_in(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
     query: web::Query<PaperQuery>,
 ) -> Result<HttpResponse, AppError> {
     meeting_pdf(state, current, path, query, print::meeting_sign_in).await

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
+use crate::db::ids::{CohortId, EnrolmentId, MeetingId, ReflectionId};
 use crate::error::AppError;
 use crate::services::reflections::{self, ReadFilter};
 use crate::services::{meetings, participants};
@@ -32,7 +33,7 @@ async fn reading(
 pub async fn list_for_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, MeetingId)>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, meeting_id) = path.into_inner();
     let page = current
@@ -43,7 +44,7 @@ pub async fn list_for_meeting(
     reading(
         &state,
         &current,
-        cohort_id,
+        cohort_id.0,
         ReadFilter::Session(page.session_number as u32),
     )
     .await
@@ -73,7 +74,7 @@ pub struct ReplyForm {
 pub async fn create_reply(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, ReflectionId)>,
     form: CsrfForm<ReplyForm>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, reflection_id) = path.into_inner();
@@ -93,7 +94,7 @@ pub async fn create_reply(
 pub async fn make_link(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, EnrolmentId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
@@ -118,7 +119,7 @@ pub async fn make_link(
 pub async fn revoke_links(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, EnrolmentId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();

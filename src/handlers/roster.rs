@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
+use crate::db::ids::{CohortId, EnrolmentId};
 use crate::error::{AppError, FieldErrors};
 use crate::services::roster::{self, Added, ParticipantForm};
 use crate::state::AppState;
@@ -116,7 +117,7 @@ pub async fn create_participant(
 async fn set_active(
     state: web::Data<AppState>,
     current: CurrentUser,
-    ids: (i64, i64),
+    ids: (CohortId, EnrolmentId),
     active: bool,
 ) -> Result<HttpResponse, AppError> {
     let mail = state.mail.clone();
@@ -137,7 +138,7 @@ async fn set_active(
 pub async fn withdraw_enrolment(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, EnrolmentId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), false).await
@@ -146,7 +147,7 @@ pub async fn withdraw_enrolment(
 pub async fn readmit_enrolment(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, EnrolmentId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), true).await

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields};
+use crate::db::ids::{CohortId, ImportId};
 use crate::error::AppError;
 use crate::services::roster_import;
 use crate::state::AppState;
@@ -144,7 +145,7 @@ pub async fn upload_import(
 pub async fn confirm_import(
     state: web::Data<AppState>,
     current: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CohortId, ImportId)>,
     _form: CsrfForm<NoFields, SHORT_FORM>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, import_id) = path.into_inner();

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::db::ids::{CohortId, UserId};
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, User};
 use crate::db::status::AttendanceStatus;
@@ -617,9 +618,10 @@ pub fn add_facilitator(
 pub fn remove_facilitator(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    other_id: i64,
+    cohort_id: CohortId,
+    other_id: UserId,
 ) -> Result<(), AppError> {
+    let (cohort_id, other_id) = (cohort_id.0, other_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     crate::db::write_tx(conn, |conn| {
         let removed = Cohort::remove_co_facilitator(conn, cohort.id, other_id)?;

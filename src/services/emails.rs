@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::db::ids::{CohortId, MeetingId, MessageId};
 use crate::db::models::outbox_message::StatusCounts;
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, Enrolment, Meeting, OutboxMessage, User};
@@ -505,9 +506,10 @@ fn resend(conn: &mut DbConn, user: &User, m: OutboxMessage) -> Result<Resent, Ap
 pub fn resend_in_cohort(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    message_id: i64,
+    cohort_id: CohortId,
+    message_id: MessageId,
 ) -> Result<Resent, AppError> {
+    let (cohort_id, message_id) = (cohort_id.0, message_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let m = OutboxMessage::find(conn, message_id)?
         .filter(|m| m.cohort_id == Some(cohort.id))
@@ -599,10 +601,11 @@ pub fn outbox(conn: &mut DbConn, user: &User) -> Result<OutboxPage, AppError> {
 pub fn set_recap_note(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     note: &str,
 ) -> Result<(), AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let mut errors = FieldErrors::default();

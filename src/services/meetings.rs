@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::curriculum::markdown;
+use crate::db::ids::{CohortId, MeetingId};
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
 use crate::db::models::{
@@ -80,9 +81,10 @@ pub struct RollLine {
 pub fn page(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
 ) -> Result<MeetingPage, AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
@@ -215,10 +217,11 @@ pub fn parse_status(s: &str) -> Option<AttendanceStatus> {
 pub fn record_attendance(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     marks: &[(i64, AttendanceStatus)],
 ) -> Result<usize, AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
@@ -275,11 +278,12 @@ pub fn record_attendance(
 pub fn record_fidelity(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     delivered: &[usize],
     note: &str,
 ) -> Result<(), AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
@@ -327,11 +331,12 @@ pub fn reschedule(
     conn: &mut DbConn,
     mail: &crate::mail::Composer,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     date: &str,
     time: &str,
 ) -> Result<(), AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     let (local_date, local_time) = date_and_time(date, time)?;
@@ -365,9 +370,10 @@ pub fn cancel(
     conn: &mut DbConn,
     mail: &crate::mail::Composer,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
 ) -> Result<(), AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
     write_tx(conn, |conn| {

@@ -3,6 +3,7 @@
 use chrono::Duration;
 use serde::Serialize;
 
+use crate::db::ids::{CohortId, EnrolmentId};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::web_session::WebSession;
 use crate::db::models::Audit;
@@ -34,10 +35,11 @@ fn audit(
 pub fn new_link(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    enrolment_id: i64,
+    cohort_id: CohortId,
+    enrolment_id: EnrolmentId,
     policy: LinkPolicy,
 ) -> Result<(String, String), AppError> {
+    let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
@@ -159,9 +161,10 @@ fn retire_old_emailed_links(
 pub fn revoke_links(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    enrolment_id: i64,
+    cohort_id: CohortId,
+    enrolment_id: EnrolmentId,
 ) -> Result<String, AppError> {
+    let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 
 use crate::curriculum::{Curriculum, Library, Session};
+use crate::db::ids::{CohortId, MeetingId};
 use crate::db::models::Audit;
 use crate::db::models::{Attendance, Cohort, CurriculumVersion, Enrolment, Meeting, User};
 use crate::db::status::MeetingStatus;
@@ -145,11 +146,12 @@ fn names(v: &[String]) -> Vec<&str> {
 pub fn meeting_handout(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let h = Handout {
         curriculum: &f.curriculum,
@@ -169,11 +171,12 @@ pub fn meeting_handout(
 pub fn meeting_plan(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let facilitators = follow_ups::facilitators(conn, f.cohort.id)?
         .into_iter()
@@ -256,11 +259,12 @@ fn roster(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<(i64, String)>, AppEr
 pub fn meeting_sign_in(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    meeting_id: i64,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let s = f.session()?;
     let names_on_roll: Vec<String> = roster(conn, f.cohort.id)?

@@ -13,6 +13,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::curriculum::markdown;
+use crate::db::ids::{CohortId, ReflectionId};
 use crate::db::models::Audit;
 use crate::db::models::{Meeting, Reflection, SavedAnswers, User};
 use crate::db::status::ReflectionStatus;
@@ -453,10 +454,11 @@ pub enum ReadFilter {
 pub fn reply(
     conn: &mut DbConn,
     user: &User,
-    cohort_id: i64,
-    reflection_id: i64,
+    cohort_id: CohortId,
+    reflection_id: ReflectionId,
     text: &str,
 ) -> Result<i64, AppError> {
+    let (cohort_id, reflection_id) = (cohort_id.0, reflection_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let (reflection, cohort_of) = Reflection::with_cohort(conn, reflection_id)?
         .ok_or_else(|| AppError::not_found("We couldn't find that reflection."))?;

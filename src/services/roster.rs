@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::ids::{CohortId, EnrolmentId};
 use crate::db::models::Audit;
 use crate::db::models::{
     Enrolment, NewEnrolment, NewParticipant, OutboxMessage, Participant, User,
@@ -176,10 +177,11 @@ pub fn set_active(
     conn: &mut DbConn,
     mail: &Composer,
     user: &User,
-    cohort_id: i64,
-    enrolment_id: i64,
+    cohort_id: CohortId,
+    enrolment_id: EnrolmentId,
     active: bool,
 ) -> Result<String, AppError> {
+    let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
     write_tx(conn, |conn| {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::db::ids::{CohortId, ImportId};
 use crate::db::models::roster_import::RosterImport;
 use crate::db::models::{Enrolment, Participant, User};
 use crate::db::status::EnrolmentStatus;
@@ -408,9 +409,10 @@ pub fn confirm(
     conn: &mut DbConn,
     mail: &crate::mail::Composer,
     user: &User,
-    cohort_id: i64,
-    import_id: i64,
+    cohort_id: CohortId,
+    import_id: ImportId,
 ) -> Result<Imported, AppError> {
+    let (cohort_id, import_id) = (cohort_id.0, import_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let content = RosterImport::content(conn, import_id, cohort.id, user.id)?.ok_or_else(|| {
         AppError::Gone(

@@ -2,6 +2,7 @@
 //! kind of visitor. Adding a route without a row here fails the test.
 
 use actix_web::http::StatusCode;
+use attune::db::ids::{CohortId, MeetingId};
 use attune::db::models::{Meeting, User};
 use attune::services::cohorts::{self, CohortForm};
 use attune::services::roster::{self, ParticipantForm};
@@ -486,8 +487,8 @@ impl Fixture {
             attune::services::meetings::record_attendance(
                 &mut conn,
                 &lead,
-                cohort_a,
-                m.id,
+                CohortId(cohort_a),
+                MeetingId(m.id),
                 &[(enrolment_a, attune::db::models::AttendanceStatus::Present)],
             )
             .unwrap();

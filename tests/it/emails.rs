@@ -2,6 +2,7 @@
 //! the recap note; and the administrators' outbox.
 
 use actix_web::http::StatusCode;
+use attune::db::ids::{CohortId, EnrolmentId};
 use attune::db::models::{Cohort, Meeting, OutboxMessage, User};
 use attune::db::schema::{access_tokens, audit_log, cohorts, enrolments, outbox_messages};
 use diesel::prelude::*;
@@ -407,8 +408,8 @@ async fn a_dead_email_can_go_again_unless_the_parent_left_or_said_stop() {
             &mut conn,
             &w.app.state.mail,
             &w.lead,
-            w.cohort,
-            lou,
+            CohortId(w.cohort),
+            EnrolmentId(lou),
             false,
         )
         .unwrap();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
+use attune::db::ids::{CohortId, EnrolmentId, ImportId, MeetingId};
 use attune::db::models::{Meeting, OutboxMessage, User};
 use attune::services::cohorts::{self, CohortForm};
 use attune::services::follow_ups::queue_due;
@@ -148,8 +149,8 @@ async fn a_moved_meeting_cancels_its_reminder_tells_everyone_and_reminds_again()
             &mut conn,
             &g.app.state.mail,
             &g.lead,
-            g.cohort,
-            first.id,
+            CohortId(g.cohort),
+            MeetingId(first.id),
             &new_day.format("%Y-%m-%d").to_string(),
             "19:00",
         )
@@ -189,8 +190,8 @@ async fn a_cancelled_meeting_cancels_what_was_queued_and_says_so() {
             &mut conn,
             &g.app.state.mail,
             &g.lead,
-            g.cohort,
-            first.id,
+            CohortId(g.cohort),
+            MeetingId(first.id),
         )
         .unwrap();
     }
@@ -356,8 +357,8 @@ async fn a_parent_who_leaves_gets_nothing_more() {
             &mut conn,
             &g.app.state.mail,
             &g.lead,
-            g.cohort,
-            g.bo,
+            CohortId(g.cohort),
+            EnrolmentId(g.bo),
             false,
         )
         .unwrap();
@@ -410,8 +411,8 @@ async fn a_spreadsheet_import_welcomes_each_new_parent_once() {
         &mut conn,
         &g.app.state.mail,
         &g.lead,
-        g.cohort,
-        staged.import_id,
+        CohortId(g.cohort),
+        ImportId(staged.import_id),
     )
     .unwrap();
     drop(conn);

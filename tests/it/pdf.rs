@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use attune::db::ids::{CohortId, EnrolmentId, MeetingId};
 use attune::db::models::{AttendanceStatus, Meeting, User};
 use attune::db::schema::{access_tokens, audit_log, cohorts as cohort_table};
 use diesel::prelude::*;
@@ -337,8 +338,15 @@ fn group() -> Group {
     let dee = enrol(&app, &lead, cohort, "Dee Gone", "dee@example.org");
     let meetings = {
         let mut conn = app.state.pool.get().unwrap();
-        attune::services::roster::set_active(&mut conn, &app.state.mail, &lead, cohort, dee, false)
-            .unwrap();
+        attune::services::roster::set_active(
+            &mut conn,
+            &app.state.mail,
+            &lead,
+            CohortId(cohort),
+            EnrolmentId(dee),
+            false,
+        )
+        .unwrap();
         Meeting::for_cohort(&mut conn, cohort)
             .unwrap()
             .iter()
@@ -363,8 +371,8 @@ impl Group {
             attune::services::meetings::record_attendance(
                 &mut conn,
                 &self.lead,
-                self.cohort,
-                *m,
+                CohortId(self.cohort),
+                MeetingId(*m),
                 &[(enrolment, AttendanceStatus::Present)],
             )
             .unwrap();

@@ -1,6 +1,7 @@
 //! Rosters: adding parents by hand and from a spreadsheet.
 
 use actix_web::http::StatusCode;
+use attune::db::ids::{CohortId, EnrolmentId};
 use attune::db::models::User;
 use attune::db::schema::{enrolments, participants, roster_imports};
 use diesel::prelude::*;
@@ -118,8 +119,8 @@ async fn people_already_known_are_merged_not_doubled() {
             &mut conn,
             &s.app.state.mail,
             &lead,
-            s.cohort,
-            withdrawn,
+            CohortId(s.cohort),
+            EnrolmentId(withdrawn),
             false,
         )
         .unwrap();
