@@ -324,3 +324,42 @@ fn services_leave_queries_to_the_store() {
     assert!(queries_itself("fn f() { users::table.load(c) }"));
     assert!(!queries_itself("// users::table in a comment\nfn f() {}"));
 }
+
+// ---------------------------------------------------------------------------
+// Statements that stay prepared
+
+/// Uses of diesel's `first()` that may stay: each reads back a row just
+/// written, once per change, never on a page load. Everywhere else a
+/// lookup loads and takes the first row (`src/db/mod.rs` says why: a
+/// bound LIMIT makes SQLite re-prepare the statement on every run, and a
+/// parent's page lost a third of its speed to it).
+const FIRST_ALLOWED: &[&str] = &[
+    "db/models/access_token.rs",
+    "db/models/app_setting.rs",
+    "db/models/cohort.rs",
+    "db/models/curriculum_version.rs",
+    "db/models/enrolment.rs",
+    "db/models/participant.rs",
+    "db/models/roster_import.rs",
+];
+
+#[test]
+fn lookups_do_not_use_first() {
+    let files = sources();
+    let mut found = Vec::new();
+    for (file, text) in &files {
+        if !file.starts_with("db/") || FIRST_ALLOWED.contains(&file.as_str()) {
+            continue;
+        }
+        for (i, line) in code(text).lines().enumerate() {
+            if line.contains(".first(conn") || line.contains(".first::<") {
+                found.push(format!("{file}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "load the rows and take the first instead (src/db/mod.rs):\n{}",
+        found.join("\n")
+    );
+}

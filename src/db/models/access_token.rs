@@ -192,8 +192,9 @@ impl AccessToken {
             .filter(access_tokens::revoked_at.is_null())
             .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
             .select(AccessToken::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// Counts one try at an unused token, if it has tries left (one
@@ -278,8 +279,9 @@ impl AccessToken {
             .filter(access_tokens::revoked_at.is_null())
             .select(access_tokens::created_at)
             .order(access_tokens::created_at.desc())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn lookup(conn: &mut DbConn, purpose: &str, token: &str) -> Result<Lookup, AppError> {
@@ -291,8 +293,9 @@ impl AccessToken {
             .filter(access_tokens::token_hash.eq(hash_token(token)))
             .filter(access_tokens::purpose.eq(purpose))
             .select(AccessToken::as_select())
-            .first(conn)
-            .optional()?;
+            .load(conn)?
+            .into_iter()
+            .next();
         Ok(match row {
             None => Lookup::Unknown,
             Some(t) if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now()) => {

@@ -30,8 +30,9 @@ impl Checkin {
             .filter(checkins::enrolment_id.eq(enrolment_id))
             .filter(checkins::phase.eq(phase))
             .select(checkins::answers)
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// Saves (or replaces) a parent's answers for `phase`.

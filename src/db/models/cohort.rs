@@ -151,8 +151,9 @@ impl Cohort {
         Ok(cohorts::table
             .find(id)
             .select(Cohort::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// The group `created_by` made with this title, newest first.
@@ -166,8 +167,9 @@ impl Cohort {
             .filter(cohorts::title.eq(title))
             .order(cohorts::id.desc())
             .select(Cohort::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// Whether `user_id` is one of the group's facilitators.

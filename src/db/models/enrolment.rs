@@ -169,8 +169,9 @@ impl Enrolment {
                 enrolments::unsubscribed_at,
                 participants::erased_at,
             ))
-            .first::<MailStanding>(conn)
-            .optional()?)
+            .load::<MailStanding>(conn)?
+            .into_iter()
+            .next())
     }
 
     /// Every enrolment id of a group, whatever its status.
@@ -185,8 +186,9 @@ impl Enrolment {
         Ok(enrolments::table
             .find(id)
             .select(Enrolment::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn for_cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Enrolment>, AppError> {
@@ -208,8 +210,9 @@ impl Enrolment {
             .find(enrolment_id)
             .filter(enrolments::cohort_id.eq(cohort_id))
             .select(Enrolment::as_select())
-            .first(conn)
-            .optional()?
+            .load(conn)?
+            .into_iter()
+            .next()
             .ok_or_else(|| AppError::not_found("We couldn't find that parent in this group."))
     }
 
@@ -222,8 +225,9 @@ impl Enrolment {
             .filter(enrolments::cohort_id.eq(cohort_id))
             .filter(enrolments::participant_id.eq(participant_id))
             .select(Enrolment::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn set_status(conn: &mut DbConn, id: i64, status: EnrolmentStatus) -> Result<(), AppError> {

@@ -33,7 +33,7 @@ pub fn latest_since(
         .filter(login_attempts::key.eq(key))
         .filter(login_attempts::at.gt(since))
         .select(diesel::dsl::max(login_attempts::at))
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 pub fn clear(conn: &mut DbConn, key: &str) -> Result<(), AppError> {

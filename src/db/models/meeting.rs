@@ -70,7 +70,7 @@ impl Meeting {
             .filter(enrolments::id.eq(enrolment_id))
             .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
             .select(diesel::dsl::max(meetings::starts_at))
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     /// The facilitator's own words for a meeting's recap email.
@@ -97,8 +97,9 @@ impl Meeting {
             .find(meeting_id)
             .filter(meetings::cohort_id.eq(cohort_id))
             .select(Meeting::as_select())
-            .first(conn)
-            .optional()?
+            .load(conn)?
+            .into_iter()
+            .next()
             .ok_or_else(|| AppError::not_found("We couldn't find that meeting in this group."))
     }
 

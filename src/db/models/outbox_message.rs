@@ -119,8 +119,9 @@ impl OutboxMessage {
         Ok(outbox_messages::table
             .find(id)
             .select(OutboxMessage::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// Leases up to `limit` due messages to `owner` until `lease_until`:

@@ -40,8 +40,9 @@ impl Participant {
             let existing = participants::table
                 .filter(participants::email.eq(email))
                 .select(Participant::as_select())
-                .first(conn)
-                .optional()?;
+                .load(conn)?
+                .into_iter()
+                .next();
             if let Some(p) = existing {
                 return Ok(p);
             }
@@ -77,8 +78,9 @@ impl Participant {
             .filter(participants::email.eq(email))
             .filter(participants::erased_at.is_null())
             .select(Participant::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn find(conn: &mut DbConn, id: i64) -> Result<Participant, AppError> {

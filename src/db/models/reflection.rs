@@ -90,8 +90,9 @@ impl Reflection {
             .filter(reflections::enrolment_id.eq(enrolment_id))
             .filter(reflections::session_number.eq(session_number))
             .select(Reflection::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// A reflection and the group its writer is in.
@@ -101,8 +102,9 @@ impl Reflection {
             .inner_join(enrolments::table)
             .filter(reflections::id.eq(id))
             .select((Reflection::as_select(), enrolments::cohort_id))
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     /// Notes when a facilitator first saw each of `ids`.

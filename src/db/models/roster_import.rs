@@ -51,8 +51,9 @@ impl RosterImport {
             .filter(roster_imports::cohort_id.eq(cohort_id))
             .filter(roster_imports::user_id.eq(user_id))
             .select(roster_imports::content)
-            .first(conn)
-            .optional()?)
+            .load(conn)?
+            .into_iter()
+            .next())
     }
 
     pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), AppError> {

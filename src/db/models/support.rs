@@ -54,8 +54,9 @@ impl SupportService {
         let name: Option<String> = support_services::table
             .find(id)
             .select(support_services::name)
-            .first(conn)
-            .optional()?;
+            .load(conn)?
+            .into_iter()
+            .next();
         if name.is_some() {
             diesel::delete(support_services::table.find(id)).execute(conn)?;
         }

@@ -151,6 +151,7 @@ pub fn subscription(
             enrolments::unsubscribed_at,
             participants::erased_at,
         ))
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
