@@ -619,11 +619,35 @@ fn demo_scale(
         bar.finish_and_clear();
     }
     let report = seeded.map_err(|e| Failure::Work(format!("demo --scale: {e}")))?;
-    let base_url = &state.config.base_url;
+    print_scale_report(&report, &state.config.base_url, started.elapsed());
+    if let Some(path) = links_file {
+        let links = services::demo_scale::load_test_links(&mut conn, 64)
+            .map_err(|e| Failure::Work(format!("demo --scale: links: {e}")))?;
+        let text: String = links
+            .iter()
+            .map(|(token, session)| format!("/p/{token} {session}\n"))
+            .collect();
+        std::fs::write(path, text)
+            .map_err(|e| Failure::Work(format!("cannot write {}: {e}", path.display())))?;
+        println!(
+            "  {} personal links with an open reflection written to {}",
+            links.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// What `demo --scale` made, and how to look at it.
+fn print_scale_report(
+    report: &services::demo_scale::ScaleReport,
+    base_url: &str,
+    took: std::time::Duration,
+) {
     println!(
         "Scale demo data ready in {:.1} s: {} groups, {} parents, {} facilitators, {} meetings, \
          {} attendance marks, {} reflections.",
-        started.elapsed().as_secs_f64(),
+        took.as_secs_f64(),
         report.cohorts,
         report.participants,
         report.facilitators,
@@ -647,22 +671,6 @@ fn demo_scale(
     if report.demo_user_added {
         println!("  demo@attune.local co-facilitates that group too.");
     }
-    if let Some(path) = links_file {
-        let links = services::demo_scale::load_test_links(&mut conn, 64)
-            .map_err(|e| Failure::Work(format!("demo --scale: links: {e}")))?;
-        let text: String = links
-            .iter()
-            .map(|(token, session)| format!("/p/{token} {session}\n"))
-            .collect();
-        std::fs::write(path, text)
-            .map_err(|e| Failure::Work(format!("cannot write {}: {e}", path.display())))?;
-        println!(
-            "  {} personal links with an open reflection written to {}",
-            links.len(),
-            path.display()
-        );
-    }
-    Ok(())
 }
 
 fn print_demo(report: &services::demo::DemoReport, base_url: &str) {

@@ -300,7 +300,41 @@ fn read_curriculum_dir(
 /// Parses and checks one curriculum folder.
 pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Curriculum> {
     let before = problems.len();
-    let root_display = folder.display("curriculum.toml");
+    check_slug(folder, problems);
+    let manifest = read_manifest(folder, problems);
+    let default_minutes = manifest.as_ref().map(|m| m.session_minutes).unwrap_or(90);
+    let (mut sessions, numbers, complete) = read_sessions(folder, default_minutes, problems);
+    check_numbering(folder, &numbers, problems);
+    check_safety(folder, manifest.as_ref(), &sessions, problems);
+    let manifest = manifest?;
+    if !complete || problems.len() > before {
+        return None;
+    }
+    sessions.sort_by_key(|s| s.number);
+    Some(Curriculum {
+        slug: folder.slug.clone(),
+        title: manifest.title,
+        summary: manifest.summary,
+        audience: manifest.audience,
+        session_minutes: manifest.session_minutes,
+        version: manifest.version,
+        authors: manifest.authors,
+        license: manifest.license,
+        language: manifest.language,
+        locale: manifest.locale,
+        guide: folder
+            .files
+            .get("guide.md")
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+            .replace("\r\n", "\n"),
+        content_hash: folder.content_hash(),
+        sessions,
+    })
+}
+
+/// The folder name is the slug: lower-case letters, digits and dashes.
+fn check_slug(folder: &CurriculumFiles, problems: &mut Vec<Problem>) {
     let slug_ok = !folder.slug.is_empty()
         && folder
             .slug
@@ -316,41 +350,53 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
             ),
         });
     }
+}
 
-    let text_of = |rel: &str, problems: &mut Vec<Problem>| -> Option<String> {
-        let bytes = folder.files.get(rel)?;
-        match std::str::from_utf8(bytes) {
-            Ok(t) => Some(t.replace("\r\n", "\n")),
-            Err(e) => {
-                let line = 1 + bytes[..e.valid_up_to()]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count();
-                problems.push(Problem {
-                    path: folder.display(rel),
-                    line,
-                    message: "this file is not valid UTF-8 text".into(),
-                });
-                None
-            }
+/// A file's text with Unix line ends; a file that is not UTF-8 is a
+/// problem on the line where it stops being text.
+fn text_of(folder: &CurriculumFiles, rel: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    let bytes = folder.files.get(rel)?;
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Some(t.replace("\r\n", "\n")),
+        Err(e) => {
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            problems.push(Problem {
+                path: folder.display(rel),
+                line,
+                message: "this file is not valid UTF-8 text".into(),
+            });
+            None
         }
-    };
+    }
+}
 
-    let manifest = match text_of("curriculum.toml", problems) {
+fn read_manifest(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<parse::Manifest> {
+    let root_display = folder.display("curriculum.toml");
+    match text_of(folder, "curriculum.toml", problems) {
         Some(text) => parse::parse_manifest(&root_display, &text, problems),
         None => {
             if !folder.files.contains_key("curriculum.toml") {
                 problems.push(Problem {
-                    path: root_display.clone(),
+                    path: root_display,
                     line: 1,
                     message: "missing curriculum.toml".into(),
                 });
             }
             None
         }
-    };
-    let default_minutes = manifest.as_ref().map(|m| m.session_minutes).unwrap_or(90);
+    }
+}
 
+/// Every `sessions/NN-slug.md` that parses, the numbers used, and whether
+/// every session file could be read.
+fn read_sessions(
+    folder: &CurriculumFiles,
+    default_minutes: u32,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Session>, Vec<u32>, bool) {
     let file_exists = |rel: &str| folder.files.contains_key(rel);
     let ctx = parse::SessionContext {
         default_minutes,
@@ -385,7 +431,7 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
                 message: format!("session number {number} is used twice (also by {other})"),
             });
         }
-        let Some(text) = text_of(rel, problems) else {
+        let Some(text) = text_of(folder, rel, problems) else {
             complete = false;
             continue;
         };
@@ -394,14 +440,18 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
             None => complete = false,
         }
     }
-    if seen.is_empty() {
+    (sessions, seen.into_keys().collect(), complete)
+}
+
+/// Sessions are numbered 1, 2, 3 ... with no gaps, and there is one.
+fn check_numbering(folder: &CurriculumFiles, numbers: &[u32], problems: &mut Vec<Problem>) {
+    if numbers.is_empty() {
         problems.push(Problem {
             path: folder.display("sessions"),
             line: 1,
             message: "no sessions: add files like sessions/01-first-steps.md".into(),
         });
     }
-    let numbers: Vec<u32> = seen.keys().copied().collect();
     for (i, n) in numbers.iter().enumerate() {
         let expected = i as u32 + 1;
         if *n != expected {
@@ -415,33 +465,6 @@ pub fn build(folder: &CurriculumFiles, problems: &mut Vec<Problem>) -> Option<Cu
             break;
         }
     }
-
-    check_safety(folder, manifest.as_ref(), &sessions, problems);
-    let manifest = manifest?;
-    if !complete || problems.len() > before {
-        return None;
-    }
-    sessions.sort_by_key(|s| s.number);
-    Some(Curriculum {
-        slug: folder.slug.clone(),
-        title: manifest.title,
-        summary: manifest.summary,
-        audience: manifest.audience,
-        session_minutes: manifest.session_minutes,
-        version: manifest.version,
-        authors: manifest.authors,
-        license: manifest.license,
-        language: manifest.language,
-        locale: manifest.locale,
-        guide: folder
-            .files
-            .get("guide.md")
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or_default()
-            .replace("\r\n", "\n"),
-        content_hash: folder.content_hash(),
-        sessions,
-    })
 }
 
 /// The course-safety rules (`safety.rs`): the guide, session 1's limit of

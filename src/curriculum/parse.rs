@@ -270,61 +270,7 @@ fn read_session_fields(
             })
         });
 
-    let agenda = table
-        .tables(ctx, "agenda", "agenda segment")
-        .and_then(|(segments, line)| {
-            if segments.is_empty() {
-                ctx.report_line(line, "the agenda has no segments");
-                return None;
-            }
-            let mut out = Vec::with_capacity(segments.len());
-            let mut complete = true;
-            let mut sum = Some(0u32);
-            for seg in &segments {
-                seg.check_keys(ctx, &SEGMENT_KEYS);
-                let minutes = seg.number(ctx, "minutes", 1..601);
-                sum = sum.zip(minutes).map(|(a, b)| a + b);
-                let kind = seg.string(ctx, "kind").and_then(|k| {
-                    let parsed = SegmentKind::parse(&k);
-                    if parsed.is_none() {
-                        let known: Vec<&str> =
-                            SegmentKind::ALL.iter().map(|k| k.as_str()).collect();
-                        let line = seg.line_of(ctx, "kind");
-                        ctx.report_line(
-                            line,
-                            format!(
-                                "unknown kind `{k}` in {} (use one of: {})",
-                                seg.what,
-                                known.join(", ")
-                            ),
-                        );
-                    }
-                    parsed
-                });
-                let title = seg.string(ctx, "title");
-                let notes = seg.optional_string(ctx, "notes");
-                match (minutes, kind, title) {
-                    (Some(minutes), Some(kind), Some(title)) => out.push(Segment {
-                        minutes,
-                        kind,
-                        title,
-                        notes,
-                    }),
-                    _ => complete = false,
-                }
-            }
-            // Checked even when a segment has other mistakes, so one run
-            // shows everything.
-            if let Some(sum) = sum.filter(|s| *s != minutes) {
-                ctx.report_line(
-                    line,
-                    format!(
-                        "the agenda adds up to {sum} minutes, but the session is {minutes} minutes"
-                    ),
-                );
-            }
-            complete.then_some(out)
-        });
+    let agenda = read_agenda(ctx, table, minutes);
 
     Some(SessionFields {
         title: title?,
@@ -336,6 +282,60 @@ fn read_session_fields(
         home_practice: home_practice?,
         agenda: agenda?,
     })
+}
+
+/// The agenda's segments, each with its minutes, kind and title; their
+/// minutes must add up to the session's.
+fn read_agenda(ctx: &mut Ctx<'_>, table: &Table<'_, '_>, minutes: u32) -> Option<Vec<Segment>> {
+    let (segments, line) = table.tables(ctx, "agenda", "agenda segment")?;
+    if segments.is_empty() {
+        ctx.report_line(line, "the agenda has no segments");
+        return None;
+    }
+    let mut out = Vec::with_capacity(segments.len());
+    let mut complete = true;
+    let mut sum = Some(0u32);
+    for seg in &segments {
+        seg.check_keys(ctx, &SEGMENT_KEYS);
+        let minutes = seg.number(ctx, "minutes", 1..601);
+        sum = sum.zip(minutes).map(|(a, b)| a + b);
+        let kind = seg.string(ctx, "kind").and_then(|k| {
+            let parsed = SegmentKind::parse(&k);
+            if parsed.is_none() {
+                let known: Vec<&str> = SegmentKind::ALL.iter().map(|k| k.as_str()).collect();
+                let line = seg.line_of(ctx, "kind");
+                ctx.report_line(
+                    line,
+                    format!(
+                        "unknown kind `{k}` in {} (use one of: {})",
+                        seg.what,
+                        known.join(", ")
+                    ),
+                );
+            }
+            parsed
+        });
+        let title = seg.string(ctx, "title");
+        let notes = seg.optional_string(ctx, "notes");
+        match (minutes, kind, title) {
+            (Some(minutes), Some(kind), Some(title)) => out.push(Segment {
+                minutes,
+                kind,
+                title,
+                notes,
+            }),
+            _ => complete = false,
+        }
+    }
+    // Checked even when a segment has other mistakes, so one run
+    // shows everything.
+    if let Some(sum) = sum.filter(|s| *s != minutes) {
+        ctx.report_line(
+            line,
+            format!("the agenda adds up to {sum} minutes, but the session is {minutes} minutes"),
+        );
+    }
+    complete.then_some(out)
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`; returns the TOML, the line it starts
@@ -379,32 +379,7 @@ fn read_sections(
             message,
         })
     };
-    let mut sections: Vec<(String, usize, String)> = Vec::new();
-    let mut stray_line = None;
-    let mut fence: Option<&str> = None;
-    for (i, line) in body.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if let Some(f) = fence {
-            if trimmed.starts_with(f) {
-                fence = None;
-            }
-        } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(&trimmed[..3]);
-        } else if let Some(title) = line.strip_prefix("# ") {
-            sections.push((title.trim().to_string(), body_line + i, String::new()));
-            continue;
-        }
-        match sections.last_mut() {
-            Some((_, _, text)) => {
-                text.push_str(line);
-                text.push('\n');
-            }
-            None if !line.trim().is_empty() && stray_line.is_none() => {
-                stray_line = Some(body_line + i)
-            }
-            None => {}
-        }
-    }
+    let (sections, stray_line) = split_sections(body, body_line);
     if let Some(line) = stray_line {
         report(
             line,
@@ -448,6 +423,39 @@ fn read_sections(
         return None;
     }
     Some((notes?, handout?))
+}
+
+/// A session body cut at its `# ` headings (not inside code fences):
+/// (title, line, text) of each, and the line of the first text before any
+/// heading, if there is some.
+fn split_sections(body: &str, body_line: usize) -> (Vec<(String, usize, String)>, Option<usize>) {
+    let mut sections: Vec<(String, usize, String)> = Vec::new();
+    let mut stray_line = None;
+    let mut fence: Option<&str> = None;
+    for (i, line) in body.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(f) = fence {
+            if trimmed.starts_with(f) {
+                fence = None;
+            }
+        } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(&trimmed[..3]);
+        } else if let Some(title) = line.strip_prefix("# ") {
+            sections.push((title.trim().to_string(), body_line + i, String::new()));
+            continue;
+        }
+        match sections.last_mut() {
+            Some((_, _, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None if !line.trim().is_empty() && stray_line.is_none() => {
+                stray_line = Some(body_line + i)
+            }
+            None => {}
+        }
+    }
+    (sections, stray_line)
 }
 
 /// `{{` in content would be read by the template engine; refuse it.
