@@ -207,74 +207,90 @@ fn pages(
         if let Some(b) = &part.bookmark {
             bookmarks.push((b.clone(), pages.len()));
         }
-        for (n, page) in laid.into_iter().enumerate() {
-            let mut out = PageDraws {
-                graphics: Vec::new(),
-                text: Vec::new(),
-                furniture: (!part.plain).then(|| {
-                    (
-                        part.header.clone(),
-                        part.footer.clone(),
-                        format!("Page {} of {}", n + 1, total),
-                    )
-                }),
-            };
-            // Frames: from the top of their first item to the bottom of their last.
-            let mut frames: BTreeMap<usize, (f32, f32)> = BTreeMap::new();
-            for p in &page.placed {
-                let (it, top): (&Item, f32) = match p {
-                    Placed::Item(i, top) => (&l.items[*i], *top),
-                    Placed::Header(h, top) => match l.headers.get(*h) {
-                        Some(it) => (it, *top),
-                        None => continue,
-                    },
-                };
-                if let Some(f) = it.frame {
-                    let e = frames.entry(f).or_insert((top, top + it.height));
-                    e.0 = e.0.min(top);
-                    e.1 = e.1.max(top + it.height);
-                }
-                for d in &it.draws {
-                    let d = d.clone();
-                    let shifted = shift(d, style::MARGIN_X, style::MARGIN_TOP + top);
-                    match shifted {
-                        Draw::Text { .. } => out.text.push(shifted),
-                        _ => out.graphics.push(shifted),
-                    }
-                }
-            }
-            let mut frame_draws = Vec::new();
-            for (f, (top, bottom)) in frames {
-                if let Some(fr) = l.frames.get(f) {
-                    let (x, y) = (style::MARGIN_X + fr.x, style::MARGIN_TOP + top);
-                    let (w, h) = (fr.width, (bottom - top).max(1.0));
-                    if fr.page {
-                        // A certificate: a strong outer line and a fine inner one.
-                        for (inset, width) in [(0.0, 2.4), (5.0, 0.6)] {
-                            let r = (x + inset, y + inset, w - 2.0 * inset, h - 2.0 * inset);
-                            frame_draws.extend(outline(r, width, 0.3));
-                        }
-                        continue;
-                    }
-                    frame_draws.push(Draw::Fill {
-                        x,
-                        y,
-                        w,
-                        h,
-                        gray: 0.965,
-                    });
-                    frame_draws.extend(outline((x, y, w, h), 0.8, 0.55));
-                }
-            }
-            // Box backgrounds go under everything else.
-            frame_draws.append(&mut out.graphics);
-            out.graphics = frame_draws;
-            pages.push(out);
+        for (n, page) in laid.iter().enumerate() {
+            let furniture = (!part.plain).then(|| {
+                (
+                    part.header.clone(),
+                    part.footer.clone(),
+                    format!("Page {} of {}", n + 1, total),
+                )
+            });
+            pages.push(page_draws(&l, page, furniture));
         }
     }
     progress(parts.len(), parts.len());
     missing.log(&doc.title);
     (pages, bookmarks)
+}
+
+/// One laid-out page as drawing operations: its items moved onto the
+/// page, and the boxes they sit in drawn under them.
+fn page_draws(
+    l: &Layout,
+    page: &PageOut,
+    furniture: Option<(String, String, String)>,
+) -> PageDraws {
+    let mut out = PageDraws {
+        graphics: Vec::new(),
+        text: Vec::new(),
+        furniture,
+    };
+    // Frames: from the top of their first item to the bottom of their last.
+    let mut frames: BTreeMap<usize, (f32, f32)> = BTreeMap::new();
+    for p in &page.placed {
+        let (it, top): (&Item, f32) = match p {
+            Placed::Item(i, top) => (&l.items[*i], *top),
+            Placed::Header(h, top) => match l.headers.get(*h) {
+                Some(it) => (it, *top),
+                None => continue,
+            },
+        };
+        if let Some(f) = it.frame {
+            let e = frames.entry(f).or_insert((top, top + it.height));
+            e.0 = e.0.min(top);
+            e.1 = e.1.max(top + it.height);
+        }
+        for d in &it.draws {
+            let shifted = shift(d.clone(), style::MARGIN_X, style::MARGIN_TOP + top);
+            match shifted {
+                Draw::Text { .. } => out.text.push(shifted),
+                _ => out.graphics.push(shifted),
+            }
+        }
+    }
+    // Box backgrounds go under everything else.
+    let mut graphics = frame_draws(l, frames);
+    graphics.append(&mut out.graphics);
+    out.graphics = graphics;
+    out
+}
+
+/// Box backgrounds and borders, from each frame's top to its bottom on
+/// the page; a full-page frame (a certificate) is a strong outer line and
+/// a fine inner one.
+fn frame_draws(l: &Layout, frames: BTreeMap<usize, (f32, f32)>) -> Vec<Draw> {
+    let mut draws = Vec::new();
+    for (f, (top, bottom)) in frames {
+        let Some(fr) = l.frames.get(f) else { continue };
+        let (x, y) = (style::MARGIN_X + fr.x, style::MARGIN_TOP + top);
+        let (w, h) = (fr.width, (bottom - top).max(1.0));
+        if fr.page {
+            for (inset, width) in [(0.0, 2.4), (5.0, 0.6)] {
+                let r = (x + inset, y + inset, w - 2.0 * inset, h - 2.0 * inset);
+                draws.extend(outline(r, width, 0.3));
+            }
+            continue;
+        }
+        draws.push(Draw::Fill {
+            x,
+            y,
+            w,
+            h,
+            gray: 0.965,
+        });
+        draws.extend(outline((x, y, w, h), 0.8, 0.55));
+    }
+    draws
 }
 
 /// The four sides of a rectangle (x, y from the top, w, h).
