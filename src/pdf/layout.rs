@@ -180,6 +180,15 @@ struct Line {
     width: f32,
 }
 
+impl Line {
+    fn empty() -> Line {
+        Line {
+            pieces: Vec::new(),
+            width: 0.0,
+        }
+    }
+}
+
 impl<'a> Layouter<'a> {
     fn push(&mut self, mut item: Item) {
         item.space_before = item.space_before.max(self.pending_space);
@@ -469,115 +478,29 @@ impl<'a> Layouter<'a> {
 
     /// Greedy line filling over words; a word longer than the line is cut.
     fn wrap(&mut self, spans: &[super::Span], size: f32, width: f32) -> Vec<Line> {
-        // Words as pieces (face, text); `None` marks a forced break.
-        let mut words: Vec<Option<Vec<(Face, String)>>> = Vec::new();
-        let mut current: Vec<(Face, String)> = Vec::new();
-        let mut spaces_after: Vec<f32> = Vec::new();
-        let flush = |current: &mut Vec<(Face, String)>,
-                     words: &mut Vec<Option<Vec<(Face, String)>>>,
-                     spaces: &mut Vec<f32>,
-                     space: f32| {
-            if !current.is_empty() {
-                words.push(Some(std::mem::take(current)));
-                spaces.push(space);
-            } else if let Some(last) = spaces.last_mut() {
-                *last = last.max(space);
-            }
-        };
+        let mut words = Words::default();
         for span in spans {
             for (face, text) in font::prepare(span.face, &span.text, self.missing) {
                 let space_w = font::width(face, " ", size);
                 for c in text.chars() {
                     if c == '\n' {
-                        flush(&mut current, &mut words, &mut spaces_after, 0.0);
-                        words.push(None);
-                        spaces_after.push(0.0);
+                        words.hard_break();
                     } else if c.is_whitespace() {
-                        flush(&mut current, &mut words, &mut spaces_after, space_w);
+                        words.flush(space_w);
                     } else {
-                        match current.last_mut() {
-                            Some((f, s)) if *f == face => s.push(c),
-                            _ => current.push((face, c.to_string())),
-                        }
+                        words.push_char(face, c);
                     }
                 }
             }
         }
-        flush(&mut current, &mut words, &mut spaces_after, 0.0);
-
-        let mut lines: Vec<Line> = Vec::new();
-        let mut line = Line {
-            pieces: Vec::new(),
-            width: 0.0,
-        };
-        let mut pending_space = 0.0f32;
-        for (word, space_after) in words.into_iter().zip(spaces_after) {
-            let Some(word) = word else {
-                lines.push(std::mem::replace(
-                    &mut line,
-                    Line {
-                        pieces: Vec::new(),
-                        width: 0.0,
-                    },
-                ));
-                pending_space = 0.0;
-                continue;
-            };
-            let ww: f32 = word.iter().map(|(f, s)| font::width(*f, s, size)).sum();
-            let start = if line.pieces.is_empty() {
-                0.0
-            } else {
-                line.width + pending_space
-            };
-            if start + ww <= width + 0.01 {
-                place(&mut line, word, start, size);
-            } else if ww <= width {
-                if !line.pieces.is_empty() {
-                    lines.push(std::mem::replace(
-                        &mut line,
-                        Line {
-                            pieces: Vec::new(),
-                            width: 0.0,
-                        },
-                    ));
-                }
-                place(&mut line, word, 0.0, size);
-            } else {
-                // Longer than a whole line: cut it where it fills the line.
-                for (face, text) in word {
-                    for c in text.chars() {
-                        let cw = font::width(face, c.encode_utf8(&mut [0; 4]), size);
-                        let at = if line.pieces.is_empty() {
-                            0.0
-                        } else {
-                            line.width + pending_space
-                        };
-                        if at + cw > width + 0.01 && !line.pieces.is_empty() {
-                            lines.push(std::mem::replace(
-                                &mut line,
-                                Line {
-                                    pieces: Vec::new(),
-                                    width: 0.0,
-                                },
-                            ));
-                            pending_space = 0.0;
-                        }
-                        let at = if line.pieces.is_empty() {
-                            0.0
-                        } else {
-                            line.width + pending_space
-                        };
-                        place(&mut line, vec![(face, c.to_string())], at, size);
-                        pending_space = 0.0;
-                    }
-                }
+        let mut filler = Filler::new(size, width);
+        for (word, space_after) in words.finish() {
+            match word {
+                Some(word) => filler.word(word, space_after),
+                None => filler.hard_break(),
             }
-            pending_space = space_after;
         }
-        if !line.pieces.is_empty() || lines.is_empty() {
-            lines.push(line);
-        }
-        lines.into_iter().map(|l| visual_order(l, size)).collect()
+        filler.finish()
     }
 
     fn list(&mut self, ordered: bool, start: u64, items: &[Vec<Block>], x: f32, width: f32) {
@@ -717,6 +640,60 @@ impl<'a> Layouter<'a> {
         (min_h, max_h): (f32, f32),
         header: bool,
     ) -> Vec<Item> {
+        let mut cell_lines = self.cell_lines(cells, t, edges, face, size, header);
+        let rows = cell_lines.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let per_chunk = ((max_h - 2.0 * CELL_PAD) / lh).floor().max(1.0) as usize;
+        let min_h = min_h.min(max_h);
+        let mut out = Vec::new();
+        for c in 0..rows.div_ceil(per_chunk) {
+            let from = c * per_chunk;
+            let to = (from + per_chunk).min(rows);
+            let h = ((to - from) as f32 * lh + 2.0 * CELL_PAD).max(min_h);
+            let mut draws = Vec::new();
+            if header {
+                draws.push(Draw::Fill {
+                    x: edges[0],
+                    y: 0.0,
+                    w: edges[edges.len() - 1] - edges[0],
+                    h,
+                    gray: HEADER_FILL_GRAY,
+                });
+            }
+            for (i, lines) in cell_lines.iter_mut().enumerate() {
+                let rows = lines.iter_mut().enumerate().take(to).skip(from);
+                for (k, line) in rows {
+                    let y = CELL_PAD + (k - from) as f32 * lh + baseline;
+                    cell_line_draws(
+                        &mut draws,
+                        line,
+                        (edges[i], edges[i + 1]),
+                        t.columns[i].align,
+                        y,
+                        size,
+                    );
+                }
+            }
+            border_draws(&mut draws, edges, h);
+            out.push(Item {
+                height: h,
+                draws,
+                ..Item::default()
+            });
+        }
+        out
+    }
+
+    /// Each cell's text broken into lines for its column (an empty cell
+    /// has none); with `bold_first_line`, a body cell's first line is bold.
+    fn cell_lines(
+        &mut self,
+        cells: &[String],
+        t: &Table,
+        edges: &[f32],
+        face: Face,
+        size: f32,
+        header: bool,
+    ) -> Vec<Vec<Line>> {
         let mut cell_lines: Vec<Vec<Line>> = Vec::new();
         for i in 0..t.columns.len() {
             let text = cells.get(i).cloned().unwrap_or_default();
@@ -738,76 +715,7 @@ impl<'a> Layouter<'a> {
             };
             cell_lines.push(lines);
         }
-        let rows = cell_lines.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let per_chunk = ((max_h - 2.0 * CELL_PAD) / lh).floor().max(1.0) as usize;
-        let min_h = min_h.min(max_h);
-        let chunks = rows.div_ceil(per_chunk);
-        let mut out = Vec::new();
-        for c in 0..chunks {
-            let from = c * per_chunk;
-            let to = (from + per_chunk).min(rows);
-            let h = ((to - from) as f32 * lh + 2.0 * CELL_PAD).max(min_h);
-            let mut draws = Vec::new();
-            if header {
-                draws.push(Draw::Fill {
-                    x: edges[0],
-                    y: 0.0,
-                    w: edges[edges.len() - 1] - edges[0],
-                    h,
-                    gray: 0.9,
-                });
-            }
-            for (i, lines) in cell_lines.iter_mut().enumerate() {
-                let (left, right) = (edges[i], edges[i + 1]);
-                let align = t.columns[i].align;
-                for (k, line) in lines.iter_mut().enumerate().take(to).skip(from) {
-                    let w = right - left - 2.0 * CELL_PAD;
-                    let dx = match align {
-                        Align::Left => 0.0,
-                        Align::Center => ((w - line.width) / 2.0).max(0.0),
-                        Align::Right => (w - line.width).max(0.0),
-                    };
-                    for (f, text, px) in line.pieces.drain(..) {
-                        draws.push(Draw::Text {
-                            x: left + CELL_PAD + dx + px,
-                            y: CELL_PAD + (k - from) as f32 * lh + baseline,
-                            face: f,
-                            size,
-                            tone: Tone::Ink,
-                            text,
-                        });
-                    }
-                }
-            }
-            // Borders: top, bottom, and every column edge.
-            let (l, r) = (edges[0], edges[edges.len() - 1]);
-            for y in [0.0, h] {
-                draws.push(Draw::Line {
-                    x1: l,
-                    y1: y,
-                    x2: r,
-                    y2: y,
-                    width: 0.6,
-                    gray: 0.45,
-                });
-            }
-            for e in edges {
-                draws.push(Draw::Line {
-                    x1: *e,
-                    y1: 0.0,
-                    x2: *e,
-                    y2: h,
-                    width: 0.6,
-                    gray: 0.45,
-                });
-            }
-            out.push(Item {
-                height: h,
-                draws,
-                ..Item::default()
-            });
-        }
-        out
+        cell_lines
     }
 
     fn qr(&mut self, data: &str, size: f32, beside: &[Block], x: f32, width: f32) {
@@ -880,10 +788,7 @@ fn visual_order(line: Line, size: f32) -> Line {
     }
     let info = ParagraphBidiInfo::new(&text, None);
     let (levels, runs) = info.visual_runs(0..text.len());
-    let mut out = Line {
-        pieces: Vec::new(),
-        width: 0.0,
-    };
+    let mut out = Line::empty();
     let mut push = |c: char, face: Face| match out.pieces.last_mut() {
         Some((f, s, _)) if *f == face => s.push(c),
         _ => out.pieces.push((face, c.to_string(), 0.0)),
@@ -997,4 +902,193 @@ fn qr_draws(data: &str, size: f32) -> Vec<Draw> {
             gray: 0.0,
         })
         .collect()
+}
+
+/// A word as pieces of one face each.
+type Word = Vec<(Face, String)>;
+
+/// How far past the line's end a word may reach and still fit (rounding).
+const FIT_SLACK: f32 = 0.01;
+
+/// Words in reading order, each with the width of the space after it;
+/// `None` marks a forced line break.
+#[derive(Default)]
+struct Words {
+    words: Vec<Option<Word>>,
+    spaces_after: Vec<f32>,
+    current: Word,
+}
+
+impl Words {
+    /// Ends the word being read; runs of spaces count as the widest one.
+    fn flush(&mut self, space: f32) {
+        if !self.current.is_empty() {
+            self.words.push(Some(std::mem::take(&mut self.current)));
+            self.spaces_after.push(space);
+        } else if let Some(last) = self.spaces_after.last_mut() {
+            *last = last.max(space);
+        }
+    }
+
+    fn hard_break(&mut self) {
+        self.flush(0.0);
+        self.words.push(None);
+        self.spaces_after.push(0.0);
+    }
+
+    fn push_char(&mut self, face: Face, c: char) {
+        match self.current.last_mut() {
+            Some((f, s)) if *f == face => s.push(c),
+            _ => self.current.push((face, c.to_string())),
+        }
+    }
+
+    fn finish(mut self) -> impl Iterator<Item = (Option<Word>, f32)> {
+        self.flush(0.0);
+        self.words.into_iter().zip(self.spaces_after)
+    }
+}
+
+/// Fills lines greedily, word by word.
+struct Filler {
+    lines: Vec<Line>,
+    line: Line,
+    pending_space: f32,
+    size: f32,
+    width: f32,
+}
+
+impl Filler {
+    fn new(size: f32, width: f32) -> Filler {
+        Filler {
+            lines: Vec::new(),
+            line: Line::empty(),
+            pending_space: 0.0,
+            size,
+            width,
+        }
+    }
+
+    /// Where the next word starts on the current line.
+    fn start(&self) -> f32 {
+        if self.line.pieces.is_empty() {
+            0.0
+        } else {
+            self.line.width + self.pending_space
+        }
+    }
+
+    fn new_line(&mut self) {
+        self.lines
+            .push(std::mem::replace(&mut self.line, Line::empty()));
+    }
+
+    fn hard_break(&mut self) {
+        self.new_line();
+        self.pending_space = 0.0;
+    }
+
+    fn word(&mut self, word: Word, space_after: f32) {
+        let ww: f32 = word
+            .iter()
+            .map(|(f, s)| font::width(*f, s, self.size))
+            .sum();
+        let start = self.start();
+        if start + ww <= self.width + FIT_SLACK {
+            place(&mut self.line, word, start, self.size);
+        } else if ww <= self.width {
+            if !self.line.pieces.is_empty() {
+                self.new_line();
+            }
+            place(&mut self.line, word, 0.0, self.size);
+        } else {
+            self.cut(word);
+        }
+        self.pending_space = space_after;
+    }
+
+    /// A word longer than a whole line: cut it where it fills the line.
+    fn cut(&mut self, word: Word) {
+        for (face, text) in word {
+            for c in text.chars() {
+                let cw = font::width(face, c.encode_utf8(&mut [0; 4]), self.size);
+                if self.start() + cw > self.width + FIT_SLACK && !self.line.pieces.is_empty() {
+                    self.new_line();
+                    self.pending_space = 0.0;
+                }
+                let at = self.start();
+                place(&mut self.line, vec![(face, c.to_string())], at, self.size);
+                self.pending_space = 0.0;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Line> {
+        if !self.line.pieces.is_empty() || self.lines.is_empty() {
+            self.lines.push(self.line);
+        }
+        let size = self.size;
+        self.lines
+            .into_iter()
+            .map(|l| visual_order(l, size))
+            .collect()
+    }
+}
+
+/// The gray behind a table's header row.
+const HEADER_FILL_GRAY: f32 = 0.9;
+/// Table borders: their width and gray.
+const TABLE_RULE: (f32, f32) = (0.6, 0.45);
+
+/// One line of a table cell, aligned in its column (`left`, `right`).
+fn cell_line_draws(
+    draws: &mut Vec<Draw>,
+    line: &mut Line,
+    (left, right): (f32, f32),
+    align: Align,
+    y: f32,
+    size: f32,
+) {
+    let w = right - left - 2.0 * CELL_PAD;
+    let dx = match align {
+        Align::Left => 0.0,
+        Align::Center => ((w - line.width) / 2.0).max(0.0),
+        Align::Right => (w - line.width).max(0.0),
+    };
+    for (face, text, px) in line.pieces.drain(..) {
+        draws.push(Draw::Text {
+            x: left + CELL_PAD + dx + px,
+            y,
+            face,
+            size,
+            tone: Tone::Ink,
+            text,
+        });
+    }
+}
+
+/// A table row's borders: top, bottom, and every column edge.
+fn border_draws(draws: &mut Vec<Draw>, edges: &[f32], h: f32) {
+    let (width, gray) = TABLE_RULE;
+    let (l, r) = (edges[0], edges[edges.len() - 1]);
+    for y in [0.0, h] {
+        draws.push(Draw::Line {
+            x1: l,
+            y1: y,
+            x2: r,
+            y2: y,
+            width,
+            gray,
+        });
+    }
+    for e in edges {
+        draws.push(Draw::Line {
+            x1: *e,
+            y1: 0.0,
+            x2: *e,
+            y2: h,
+            width,
+            gray,
+        });
+    }
 }

@@ -205,116 +205,128 @@ impl Builder {
     fn end(&mut self, tag: TagEnd) {
         match tag {
             TagEnd::Paragraph => self.flush_paragraph(),
-            TagEnd::Heading(_) => {
-                let text: String = self.spans.drain(..).map(|s| s.text).collect();
-                let level = self.heading.take().unwrap_or(2);
-                let level = level.saturating_add(self.heading_offset).clamp(1, 3);
-                if !text.trim().is_empty() {
-                    self.emit(Block::Heading {
-                        level,
-                        text: text.trim().to_string(),
-                    });
-                }
-            }
-            TagEnd::BlockQuote(_) => {
-                self.flush_paragraph();
-                if let Some(Container::Quote(blocks)) = self.stack.pop() {
-                    self.emit(Block::Boxed {
-                        title: None,
-                        blocks,
-                    });
-                }
-            }
-            TagEnd::Item => {
-                self.flush_paragraph();
-                if let Some(Container::Item(blocks)) = self.stack.pop() {
-                    if let Some(Container::List { items, .. }) = self.stack.last_mut() {
-                        items.push(blocks);
-                    }
-                }
-            }
-            TagEnd::List(_) => {
-                self.flush_paragraph();
-                if let Some(Container::List {
-                    ordered,
-                    start,
-                    items,
-                }) = self.stack.pop()
-                {
-                    self.emit(Block::List {
-                        ordered,
-                        start,
-                        items,
-                    });
-                }
-            }
+            TagEnd::Heading(_) => self.end_heading(),
+            TagEnd::BlockQuote(_) | TagEnd::Item | TagEnd::List(_) => self.end_container(tag),
             TagEnd::Emphasis => self.italic = self.italic.saturating_sub(1),
             TagEnd::Strong => self.bold = self.bold.saturating_sub(1),
-            TagEnd::Link => {
-                if let Some(url) = self.link.take() {
-                    // On paper an address is only useful if it is whole.
-                    if url.starts_with("http://") || url.starts_with("https://") {
-                        let shown = url
-                            .trim_start_matches("https://")
-                            .trim_start_matches("http://");
-                        let already = self.spans.last().is_some_and(|s| s.text.ends_with(shown));
-                        if !already {
-                            self.text(&format!(" ({shown})"));
-                        }
-                    }
-                }
-            }
+            TagEnd::Link => self.end_link(),
             TagEnd::Image => {
                 self.in_image = self.in_image.saturating_sub(1);
                 self.text("]");
             }
-            TagEnd::TableCell => {
-                if let Some(t) = &mut self.table {
-                    let cell = std::mem::take(&mut t.cell);
-                    t.row.push(cell.trim().to_string());
+            TagEnd::TableCell | TagEnd::TableHead | TagEnd::TableRow => self.end_table_part(tag),
+            TagEnd::Table => self.end_table(),
+            _ => {}
+        }
+    }
+
+    fn end_heading(&mut self) {
+        let text: String = self.spans.drain(..).map(|s| s.text).collect();
+        let level = self.heading.take().unwrap_or(2);
+        let level = level.saturating_add(self.heading_offset).clamp(1, 3);
+        if !text.trim().is_empty() {
+            self.emit(Block::Heading {
+                level,
+                text: text.trim().to_string(),
+            });
+        }
+    }
+
+    /// The end of a quote, a list item or a list: its blocks go to the
+    /// container around it.
+    fn end_container(&mut self, tag: TagEnd) {
+        self.flush_paragraph();
+        match (tag, self.stack.pop()) {
+            (TagEnd::BlockQuote(_), Some(Container::Quote(blocks))) => self.emit(Block::Boxed {
+                title: None,
+                blocks,
+            }),
+            (TagEnd::Item, Some(Container::Item(blocks))) => {
+                if let Some(Container::List { items, .. }) = self.stack.last_mut() {
+                    items.push(blocks);
                 }
+            }
+            (
+                TagEnd::List(_),
+                Some(Container::List {
+                    ordered,
+                    start,
+                    items,
+                }),
+            ) => self.emit(Block::List {
+                ordered,
+                start,
+                items,
+            }),
+            _ => {}
+        }
+    }
+
+    fn end_link(&mut self) {
+        let Some(url) = self.link.take() else {
+            return;
+        };
+        // On paper an address is only useful if it is whole.
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let shown = url
+                .trim_start_matches("https://")
+                .trim_start_matches("http://");
+            let already = self.spans.last().is_some_and(|s| s.text.ends_with(shown));
+            if !already {
+                self.text(&format!(" ({shown})"));
+            }
+        }
+    }
+
+    /// The end of a table cell, the header row or a body row.
+    fn end_table_part(&mut self, tag: TagEnd) {
+        let Some(t) = &mut self.table else {
+            return;
+        };
+        match tag {
+            TagEnd::TableCell => {
+                let cell = std::mem::take(&mut t.cell);
+                t.row.push(cell.trim().to_string());
             }
             TagEnd::TableHead => {
-                if let Some(t) = &mut self.table {
-                    let row = std::mem::take(&mut t.row);
-                    for (c, title) in t.columns.iter_mut().zip(row) {
-                        c.weight = (title.chars().count() as f32).clamp(4.0, 30.0);
-                        c.title = title;
-                    }
-                    t.in_head = false;
+                let row = std::mem::take(&mut t.row);
+                for (c, title) in t.columns.iter_mut().zip(row) {
+                    c.weight = (title.chars().count() as f32).clamp(4.0, 30.0);
+                    c.title = title;
                 }
+                t.in_head = false;
             }
             TagEnd::TableRow => {
-                if let Some(t) = &mut self.table {
-                    let row = std::mem::take(&mut t.row);
-                    t.rows.push(row);
-                }
-            }
-            TagEnd::Table => {
-                if let Some(t) = self.table.take() {
-                    // Wider text, wider column.
-                    let mut columns = t.columns;
-                    for (i, c) in columns.iter_mut().enumerate() {
-                        let longest = t
-                            .rows
-                            .iter()
-                            .filter_map(|r| r.get(i))
-                            .map(|s| s.chars().count() as f32)
-                            .fold(c.weight, f32::max);
-                        c.weight = longest.clamp(4.0, 40.0);
-                    }
-                    if !columns.is_empty() {
-                        self.emit(Block::Table(Table {
-                            columns,
-                            rows: t.rows,
-                            size: style::BODY - 1.0,
-                            min_row_height: 0.0,
-                            bold_first_line: false,
-                        }));
-                    }
-                }
+                let row = std::mem::take(&mut t.row);
+                t.rows.push(row);
             }
             _ => {}
+        }
+    }
+
+    fn end_table(&mut self) {
+        let Some(t) = self.table.take() else {
+            return;
+        };
+        // Wider text, wider column.
+        let mut columns = t.columns;
+        for (i, c) in columns.iter_mut().enumerate() {
+            let longest = t
+                .rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|s| s.chars().count() as f32)
+                .fold(c.weight, f32::max);
+            c.weight = longest.clamp(4.0, 40.0);
+        }
+        if !columns.is_empty() {
+            self.emit(Block::Table(Table {
+                columns,
+                rows: t.rows,
+                size: style::BODY - 1.0,
+                min_row_height: 0.0,
+                bold_first_line: false,
+            }));
         }
     }
 
