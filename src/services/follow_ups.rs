@@ -433,39 +433,11 @@ fn follow_up_ctx(
             ctx.insert("link_url".into(), json!(link(conn, None)?));
         }
         FollowUp::Recap => {
-            let session = f.curriculum.session(m.session_number as u32);
-            let covered: Vec<String> = session
-                .map(|s| {
-                    // What was covered, not the tea break.
-                    s.agenda
-                        .iter()
-                        .filter(|seg| seg.kind != SegmentKind::Break)
-                        .map(|seg| seg.title.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let practice: Vec<String> = session
-                .map(|s| paragraphs(&markdown::plain_text(&s.home_practice.text)))
-                .unwrap_or_default();
-            ctx.insert("covered".into(), json!(covered));
-            if let Some(s) = session {
-                ctx.insert("home_practice_title".into(), json!(s.home_practice.title));
-            }
-            ctx.insert("home_practice".into(), json!(practice));
-            if let Some(note) = m.recap_note.as_deref().filter(|n| !n.trim().is_empty()) {
-                ctx.insert("note".into(), json!(paragraphs(note)));
-            }
+            recap_facts(&mut ctx, f, m, meetings);
             ctx.insert(
                 "reflection_url".into(),
                 json!(link(conn, Some(&reflection_to))?),
             );
-            if let Some(next) = meetings
-                .iter()
-                .filter(|n| n.status != MeetingStatus::Cancelled && n.starts_at > m.starts_at)
-                .min_by_key(|n| n.starts_at)
-            {
-                ctx.insert("next_meeting".into(), json!(meeting_facts(f, next)));
-            }
         }
         FollowUp::Nudge => {
             ctx.insert(
@@ -480,6 +452,45 @@ fn follow_up_ctx(
         }
     }
     Ok(Value::Object(ctx))
+}
+
+/// What a recap tells beside its link: what was covered, the home
+/// practice, the facilitator's note and the next meeting.
+fn recap_facts(
+    ctx: &mut serde_json::Map<String, Value>,
+    f: &CohortFacts,
+    m: &Meeting,
+    meetings: &[Meeting],
+) {
+    let session = f.curriculum.session(m.session_number as u32);
+    let covered: Vec<String> = session
+        .map(|s| {
+            // What was covered, not the tea break.
+            s.agenda
+                .iter()
+                .filter(|seg| seg.kind != SegmentKind::Break)
+                .map(|seg| seg.title.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let practice: Vec<String> = session
+        .map(|s| paragraphs(&markdown::plain_text(&s.home_practice.text)))
+        .unwrap_or_default();
+    ctx.insert("covered".into(), json!(covered));
+    if let Some(s) = session {
+        ctx.insert("home_practice_title".into(), json!(s.home_practice.title));
+    }
+    ctx.insert("home_practice".into(), json!(practice));
+    if let Some(note) = m.recap_note.as_deref().filter(|n| !n.trim().is_empty()) {
+        ctx.insert("note".into(), json!(paragraphs(note)));
+    }
+    if let Some(next) = meetings
+        .iter()
+        .filter(|n| n.status != MeetingStatus::Cancelled && n.starts_at > m.starts_at)
+        .min_by_key(|n| n.starts_at)
+    {
+        ctx.insert("next_meeting".into(), json!(meeting_facts(f, next)));
+    }
 }
 
 /// Queues every reminder, recap and nudge whose time has come. Run by the
@@ -516,39 +527,48 @@ pub fn queue_due(
         let f = facts_for(conn, cohort)?;
         let people = recipients(conn, cohort_id)?;
         for (which, m) in due {
-            let done = views::follow_ups::queued_for_meeting(conn, m.id, which.kind())?;
-            let todo: Vec<&Recipient> = people
-                .iter()
-                .filter(|r| !done.contains(&which.key(r.enrolment_id, m)))
-                .collect();
-            if todo.is_empty() {
-                continue;
-            }
-            queued += write_tx(conn, |conn| {
-                let mut n = 0;
-                for r in &todo {
-                    if !which.applies(conn, r, m)? {
-                        continue;
-                    }
-                    let ctx =
-                        follow_up_ctx(conn, composer, &f, r, which, m, &meetings, now, false)?;
-                    let env = envelope(
-                        which.kind(),
-                        which.key(r.enrolment_id, m),
-                        &f,
-                        r,
-                        Some(m.id),
-                        now,
-                    );
-                    if composer.queue(conn, &env, ctx)? {
-                        n += 1;
-                    }
-                }
-                Ok::<usize, AppError>(n)
-            })?;
+            queued += queue_one(conn, composer, &f, &people, which, m, &meetings, now)?;
         }
     }
     Ok(queued)
+}
+
+/// Queues one follow-up of one meeting for every parent who has not had
+/// it yet and to whom it applies, in one transaction.
+#[allow(clippy::too_many_arguments)]
+fn queue_one(
+    conn: &mut DbConn,
+    composer: &Composer,
+    f: &CohortFacts,
+    people: &[Recipient],
+    which: FollowUp,
+    m: &Meeting,
+    meetings: &[Meeting],
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let done = views::follow_ups::queued_for_meeting(conn, m.id, which.kind())?;
+    let todo: Vec<&Recipient> = people
+        .iter()
+        .filter(|r| !done.contains(&which.key(r.enrolment_id, m)))
+        .collect();
+    if todo.is_empty() {
+        return Ok(0);
+    }
+    write_tx(conn, |conn| {
+        let mut n = 0;
+        for r in &todo {
+            if !which.applies(conn, r, m)? {
+                continue;
+            }
+            let ctx = follow_up_ctx(conn, composer, f, r, which, m, meetings, now, false)?;
+            let key = which.key(r.enrolment_id, m);
+            let env = envelope(which.kind(), key, f, r, Some(m.id), now);
+            if composer.queue(conn, &env, ctx)? {
+                n += 1;
+            }
+        }
+        Ok::<usize, AppError>(n)
+    })
 }
 
 /// Tells the group a meeting moved, and cancels what was queued for its
@@ -734,29 +754,9 @@ pub fn preview(
             .ok_or_else(|| AppError::NotFound("There is no such email.".into()))?,
     };
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
-    let meeting = match (env_kind, meeting_id) {
-        ("welcome", _) => None,
-        (_, Some(id)) => Some(meetings.iter().find(|m| m.id == id)),
-        (_, None) => Some(
-            meetings
-                .iter()
-                .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > now)
-                .or(meetings.first()),
-        ),
-    }
-    .map(|m| m.ok_or_else(|| AppError::NotFound("That meeting is not in this group.".into())))
-    .transpose()?;
+    let meeting = preview_meeting(&meetings, env_kind, meeting_id, now)?;
     let f = facts(conn, cohort.id)?;
-    let r = recipients(conn, cohort.id)?
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| Recipient {
-            enrolment_id: 0,
-            name: "Sam Sample".into(),
-            greeting: "Sam".into(),
-            email: "sam@example.org".into(),
-            enrolled_at: now,
-        });
+    let r = sample_recipient(conn, cohort.id, now)?;
     let placeholder = composer.url("/p/(their-personal-link)");
     let mut ctx = match (meeting, which) {
         (None, _) => welcome_ctx(conn, composer, &f, &r, &meetings, now, true)?,
@@ -787,6 +787,46 @@ pub fn preview(
         to: r.email,
         meeting: meeting.cloned(),
     })
+}
+
+/// The meeting a previewed email is about: the one asked for, or the next
+/// one (the first if none is ahead); none for a welcome.
+fn preview_meeting<'m>(
+    meetings: &'m [Meeting],
+    env_kind: &str,
+    meeting_id: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<Option<&'m Meeting>, AppError> {
+    match (env_kind, meeting_id) {
+        ("welcome", _) => None,
+        (_, Some(id)) => Some(meetings.iter().find(|m| m.id == id)),
+        (_, None) => Some(
+            meetings
+                .iter()
+                .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > now)
+                .or(meetings.first()),
+        ),
+    }
+    .map(|m| m.ok_or_else(|| AppError::NotFound("That meeting is not in this group.".into())))
+    .transpose()
+}
+
+/// The first parent on the roster, or a sample parent for an empty group.
+fn sample_recipient(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    now: NaiveDateTime,
+) -> Result<Recipient, AppError> {
+    Ok(recipients(conn, cohort_id)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Recipient {
+            enrolment_id: 0,
+            name: "Sam Sample".into(),
+            greeting: "Sam".into(),
+            email: "sam@example.org".into(),
+            enrolled_at: now,
+        }))
 }
 
 /// A parent stops follow-ups (one click in an email, or on their page):
