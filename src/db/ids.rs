@@ -49,3 +49,7 @@ id_type!(
     /// `roster_imports.id`: an uploaded spreadsheet waiting to be confirmed.
     ImportId
 );
+id_type!(
+    /// `participants.id`: a parent, who may be in more than one group.
+    ParticipantId
+);

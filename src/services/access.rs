@@ -3,6 +3,7 @@
 //! services, so they can all use it without importing each other.
 
 use crate::curriculum::Curriculum;
+use crate::db::ids::{CohortId, UserId};
 use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Participant, User};
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -16,7 +17,7 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
     if user.is_admin {
         return Ok(cohort);
     }
-    if Cohort::is_facilitated_by(conn, cohort_id, user.id)? {
+    if Cohort::is_facilitated_by(conn, CohortId(cohort_id), UserId(user.id))? {
         Ok(cohort)
     } else {
         crate::services::audit_denied(conn, user, "cohort", Some(cohort_id))?;

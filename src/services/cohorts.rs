@@ -598,13 +598,13 @@ pub fn add_facilitator(
             ))
         })?;
     crate::db::write_tx(conn, |conn| {
-        if Cohort::is_facilitated_by(conn, cohort.id, other.id)? {
+        if Cohort::is_facilitated_by(conn, CohortId(cohort.id), UserId(other.id))? {
             return Err(AppError::Conflict(format!(
                 "{} already facilitates this group.",
                 other.name
             )));
         }
-        Cohort::add_co_facilitator(conn, cohort.id, other.id, now())?;
+        Cohort::add_co_facilitator(conn, CohortId(cohort.id), UserId(other.id), now())?;
         Audit::by_user(user.id)
             .did("cohort.add_facilitator")
             .on("user", other.id)
@@ -624,7 +624,7 @@ pub fn remove_facilitator(
     let (cohort_id, other_id) = (cohort_id.0, other_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     crate::db::write_tx(conn, |conn| {
-        let removed = Cohort::remove_co_facilitator(conn, cohort.id, other_id)?;
+        let removed = Cohort::remove_co_facilitator(conn, CohortId(cohort.id), UserId(other_id))?;
         if !removed {
             return Err(AppError::not_found(
                 "That person is not a co-facilitator of this group.",

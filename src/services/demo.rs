@@ -6,6 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use crate::crypto::hash_password;
 use crate::crypto::new_readable_password;
 use crate::curriculum::{Curriculum, Library};
+use crate::db::ids::{EnrolmentId, MeetingId};
 use crate::db::models::Audit;
 use crate::db::models::{
     attendance::Attendance, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
@@ -261,7 +262,13 @@ fn demo_attendance_and_reflections(
                 1 => AttendanceStatus::Excused,
                 _ => AttendanceStatus::Present,
             };
-            Attendance::record(conn, meeting.id, enrolment.id, status, Some(user.id))?;
+            Attendance::record(
+                conn,
+                MeetingId(meeting.id),
+                EnrolmentId(enrolment.id),
+                status,
+                Some(user.id),
+            )?;
             if status == AttendanceStatus::Present && (e_index + m_index) % 3 != 2 {
                 demo_reflection(conn, curriculum, meeting, enrolment, e_index, m_index)?;
             }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::ids::{CohortId, ParticipantId};
 use crate::db::models::access_token::{AccessToken, Lookup};
 use crate::db::models::Audit;
 use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, User};
@@ -212,7 +213,8 @@ fn tell_member(
     let Some(parent) = crate::db::models::Participant::find_by_email(conn, email)? else {
         return Ok(());
     };
-    let Some(enrolment) = Enrolment::find_for(conn, cohort.id, parent.id)? else {
+    let Some(enrolment) = Enrolment::find_for(conn, CohortId(cohort.id), ParticipantId(parent.id))?
+    else {
         return Ok(());
     };
     let at = now();

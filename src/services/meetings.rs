@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::curriculum::markdown;
-use crate::db::ids::{CohortId, MeetingId};
+use crate::db::ids::{CohortId, EnrolmentId, MeetingId, UserId};
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
 use crate::db::models::{
@@ -86,7 +86,7 @@ pub fn page(
 ) -> Result<MeetingPage, AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let session = curriculum
         .session(meeting.session_number as u32)
@@ -98,7 +98,7 @@ pub fn page(
         .map(|(_, i, d)| (i, d))
         .collect();
     let agenda = timed_agenda(session, start, &ticks);
-    let roll = roll(conn, cohort.id, meeting.id)?;
+    let roll = roll(conn, CohortId(cohort.id), MeetingId(meeting.id))?;
     let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
     Ok(MeetingPage {
         cohort_id: cohort.id,
@@ -169,7 +169,12 @@ fn timed_agenda(
 }
 
 /// The group's parents with the mark each has at this meeting, if any.
-fn roll(conn: &mut DbConn, cohort_id: i64, meeting_id: i64) -> Result<Vec<RollLine>, AppError> {
+fn roll(
+    conn: &mut DbConn,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+) -> Result<Vec<RollLine>, AppError> {
+    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting_id)?
         .into_iter()
         .map(|a| (a.enrolment_id, a.status))
@@ -190,23 +195,6 @@ fn roll(conn: &mut DbConn, cohort_id: i64, meeting_id: i64) -> Result<Vec<RollLi
         .collect())
 }
 
-fn audit(
-    conn: &mut DbConn,
-    user: &User,
-    action: &str,
-    kind: &str,
-    id: i64,
-    cohort_id: i64,
-    detail: Option<&str>,
-) -> Result<(), AppError> {
-    Audit::by_user(user.id)
-        .did(action)
-        .on(kind, id)
-        .in_cohort(cohort_id)
-        .detail(detail)
-        .record(conn)
-}
-
 pub fn parse_status(s: &str) -> Option<AttendanceStatus> {
     AttendanceStatus::parse(s)
 }
@@ -223,7 +211,7 @@ pub fn record_attendance(
 ) -> Result<usize, AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
     if meeting.status == MeetingStatus::Cancelled {
         return Err(AppError::validation(
             "This meeting is cancelled, so there is no attendance to take.",
@@ -244,31 +232,30 @@ pub fn record_attendance(
                 Some(old) if old == status => continue,
                 Some(old) => {
                     let detail = format!("{old} -> {}", status.as_str());
-                    audit(
-                        conn,
-                        user,
-                        "attendance.correct",
-                        "enrolment",
-                        *enrolment_id,
-                        cohort.id,
-                        Some(&detail),
-                    )?;
+                    Audit::by_user(user.id)
+                        .did("attendance.correct")
+                        .on("enrolment", *enrolment_id)
+                        .in_cohort(cohort.id)
+                        .detail(Some(&detail))
+                        .record(conn)?;
                 }
                 None => {}
             }
-            Attendance::record(conn, meeting.id, *enrolment_id, *status, Some(user.id))?;
+            Attendance::record(
+                conn,
+                MeetingId(meeting.id),
+                EnrolmentId(*enrolment_id),
+                *status,
+                Some(user.id),
+            )?;
             changed += 1;
         }
         if changed > 0 {
-            audit(
-                conn,
-                user,
-                "attendance.record",
-                "meeting",
-                meeting.id,
-                cohort.id,
-                None,
-            )?;
+            Audit::by_user(user.id)
+                .did("attendance.record")
+                .on("meeting", meeting.id)
+                .in_cohort(cohort.id)
+                .record(conn)?;
         }
         Ok(changed)
     })
@@ -285,7 +272,7 @@ pub fn record_fidelity(
 ) -> Result<(), AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let segments = curriculum
         .session(meeting.session_number as u32)
@@ -296,17 +283,13 @@ pub fn record_fidelity(
     errors.check()?;
     let ticks: Vec<bool> = (0..segments).map(|i| delivered.contains(&i)).collect();
     write_tx(conn, |conn| {
-        meeting_segment::replace(conn, meeting.id, &ticks, user.id)?;
+        meeting_segment::replace(conn, MeetingId(meeting.id), &ticks, UserId(user.id))?;
         Meeting::set_fidelity_note(conn, meeting.id, note.as_deref())?;
-        audit(
-            conn,
-            user,
-            "meeting.fidelity",
-            "meeting",
-            meeting.id,
-            cohort.id,
-            None,
-        )
+        Audit::by_user(user.id)
+            .did("meeting.fidelity")
+            .on("meeting", meeting.id)
+            .in_cohort(cohort.id)
+            .record(conn)
     })
 }
 
@@ -338,14 +321,14 @@ pub fn reschedule(
 ) -> Result<(), AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
     let (local_date, local_time) = date_and_time(date, time)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let (utc, note) = schedule::local_to_utc(tz, local_date.and_time(local_time));
     write_tx(conn, |conn| {
         Meeting::reschedule(conn, meeting.id, utc, note.as_deref())?;
         if utc != meeting.starts_at && meeting.status != MeetingStatus::Cancelled {
-            let moved = Meeting::find_in_cohort(conn, cohort.id, meeting.id)?;
+            let moved = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting.id))?;
             crate::services::follow_ups::meeting_moved(
                 conn,
                 mail,
@@ -354,15 +337,11 @@ pub fn reschedule(
                 now(),
             )?;
         }
-        audit(
-            conn,
-            user,
-            "meeting.reschedule",
-            "meeting",
-            meeting.id,
-            cohort.id,
-            None,
-        )
+        Audit::by_user(user.id)
+            .did("meeting.reschedule")
+            .on("meeting", meeting.id)
+            .in_cohort(cohort.id)
+            .record(conn)
     })
 }
 
@@ -375,21 +354,17 @@ pub fn cancel(
 ) -> Result<(), AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort.id, meeting_id)?;
+    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
     write_tx(conn, |conn| {
         Meeting::set_status(conn, meeting.id, MeetingStatus::Cancelled)?;
         if meeting.status != MeetingStatus::Cancelled {
             crate::services::follow_ups::meeting_cancelled(conn, mail, &meeting, now())?;
         }
-        audit(
-            conn,
-            user,
-            "meeting.cancel",
-            "meeting",
-            meeting.id,
-            cohort.id,
-            None,
-        )
+        Audit::by_user(user.id)
+            .did("meeting.cancel")
+            .on("meeting", meeting.id)
+            .in_cohort(cohort.id)
+            .record(conn)
     })
 }
 
@@ -444,15 +419,11 @@ pub fn add_makeup(
             .map(|m| m.id)
             .max()
             .ok_or_else(|| AppError::internal("make-up vanished"))?;
-        audit(
-            conn,
-            user,
-            "meeting.add_makeup",
-            "meeting",
-            id,
-            cohort.id,
-            None,
-        )?;
+        Audit::by_user(user.id)
+            .did("meeting.add_makeup")
+            .on("meeting", id)
+            .in_cohort(cohort.id)
+            .record(conn)?;
         Ok(id)
     })
 }

@@ -41,7 +41,8 @@ pub fn new_link(
 ) -> Result<(String, String), AppError> {
     let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+    let enrolment =
+        Enrolment::find_in_cohort(conn, CohortId(cohort.id), EnrolmentId(enrolment_id))?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
         let token = issue_link_for(conn, enrolment.id, LinkChannel::Hand, policy, None)?;
@@ -166,7 +167,8 @@ pub fn revoke_links(
 ) -> Result<String, AppError> {
     let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+    let enrolment =
+        Enrolment::find_in_cohort(conn, CohortId(cohort.id), EnrolmentId(enrolment_id))?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
         AccessToken::revoke_for_enrolment(conn, LINK_PURPOSE, enrolment.id, now())?;

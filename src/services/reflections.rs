@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::curriculum::markdown;
-use crate::db::ids::{CohortId, ReflectionId};
+use crate::db::ids::{CohortId, EnrolmentId, ReflectionId};
 use crate::db::models::Audit;
 use crate::db::models::{Meeting, Reflection, SavedAnswers, User};
 use crate::db::status::ReflectionStatus;
@@ -345,7 +345,11 @@ pub fn read(
             format!("Session {n}: {title}")
         }
         ReadFilter::Parent(enrolment_id) => {
-            crate::db::models::Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+            crate::db::models::Enrolment::find_in_cohort(
+                conn,
+                CohortId(cohort.id),
+                EnrolmentId(enrolment_id),
+            )?;
             String::new()
         }
     };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::ids::{CohortId, EnrolmentId};
+use crate::db::ids::{CohortId, EnrolmentId, ParticipantId};
 use crate::db::models::Audit;
 use crate::db::models::{
     Enrolment, NewEnrolment, NewParticipant, OutboxMessage, Participant, User,
@@ -118,36 +118,37 @@ pub fn add_in_tx(
             updated_at: at,
         },
     )?;
-    let (enrolment, added) = match Enrolment::find_for(conn, cohort_id, participant.id)? {
-        Some(e) if e.status == EnrolmentStatus::Withdrawn => {
-            Enrolment::set_status(conn, e.id, EnrolmentStatus::Active)?;
-            (
-                Enrolment::find_in_cohort(conn, cohort_id, e.id)?,
-                Added::Readmitted,
-            )
-        }
-        Some(_) => {
-            return Err(AppError::Conflict(format!(
-                "{} is already in this group.",
-                participant.name
-            )))
-        }
-        None => (
-            Enrolment::insert(
-                conn,
-                &NewEnrolment {
-                    cohort_id,
-                    participant_id: participant.id,
-                    status: EnrolmentStatus::Active.as_str(),
-                    source,
-                    enrolled_at: at,
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?,
-            Added::New,
-        ),
-    };
+    let (enrolment, added) =
+        match Enrolment::find_for(conn, CohortId(cohort_id), ParticipantId(participant.id))? {
+            Some(e) if e.status == EnrolmentStatus::Withdrawn => {
+                Enrolment::set_status(conn, e.id, EnrolmentStatus::Active)?;
+                (
+                    Enrolment::find_in_cohort(conn, CohortId(cohort_id), EnrolmentId(e.id))?,
+                    Added::Readmitted,
+                )
+            }
+            Some(_) => {
+                return Err(AppError::Conflict(format!(
+                    "{} is already in this group.",
+                    participant.name
+                )))
+            }
+            None => (
+                Enrolment::insert(
+                    conn,
+                    &NewEnrolment {
+                        cohort_id,
+                        participant_id: participant.id,
+                        status: EnrolmentStatus::Active.as_str(),
+                        source,
+                        enrolled_at: at,
+                        created_at: at,
+                        updated_at: at,
+                    },
+                )?,
+                Added::New,
+            ),
+        };
     if input.notes.is_some() {
         Enrolment::set_notes(conn, enrolment.id, input.notes.as_deref())?;
     }
@@ -183,7 +184,8 @@ pub fn set_active(
 ) -> Result<String, AppError> {
     let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let enrolment = Enrolment::find_in_cohort(conn, cohort.id, enrolment_id)?;
+    let enrolment =
+        Enrolment::find_in_cohort(conn, CohortId(cohort.id), EnrolmentId(enrolment_id))?;
     write_tx(conn, |conn| {
         Enrolment::set_status(
             conn,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::db::ids::{CohortId, ImportId};
+use crate::db::ids::{CohortId, ImportId, UserId};
 use crate::db::models::roster_import::RosterImport;
 use crate::db::models::{Enrolment, Participant, User};
 use crate::db::status::EnrolmentStatus;
@@ -337,8 +337,8 @@ pub fn stage(
         let at = now();
         RosterImport::stage(
             conn,
-            cohort.id,
-            user.id,
+            CohortId(cohort.id),
+            UserId(user.id),
             bytes,
             at,
             at - chrono::Duration::days(1),
@@ -414,7 +414,13 @@ pub fn confirm(
 ) -> Result<Imported, AppError> {
     let (cohort_id, import_id) = (cohort_id.0, import_id.0);
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let content = RosterImport::content(conn, import_id, cohort.id, user.id)?.ok_or_else(|| {
+    let content = RosterImport::content(
+        conn,
+        ImportId(import_id),
+        CohortId(cohort.id),
+        UserId(user.id),
+    )?
+    .ok_or_else(|| {
         AppError::Gone(
             "This import has already been added or has expired. Please upload the file again."
                 .into(),

@@ -2,7 +2,7 @@
 //! the recap note; and the administrators' outbox.
 
 use actix_web::http::StatusCode;
-use attune::db::ids::{CohortId, EnrolmentId};
+use attune::db::ids::{CohortId, EnrolmentId, MeetingId};
 use attune::db::models::{Cohort, Meeting, OutboxMessage, User};
 use attune::db::schema::{access_tokens, audit_log, cohorts, enrolments, outbox_messages};
 use diesel::prelude::*;
@@ -483,7 +483,8 @@ async fn the_recap_note_goes_into_the_recap() {
     assert!(res.body.contains("wasn&#x27;t saved"));
     {
         let mut conn = w.app.state.pool.get().unwrap();
-        let saved = Meeting::find_in_cohort(&mut conn, w.cohort, m.id).unwrap();
+        let saved =
+            Meeting::find_in_cohort(&mut conn, CohortId(w.cohort), MeetingId(m.id)).unwrap();
         assert_eq!(saved.recap_note.as_deref(), Some(note));
     }
 
@@ -524,7 +525,7 @@ async fn the_recap_note_goes_into_the_recap() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let mut conn = w.app.state.pool.get().unwrap();
-    let saved = Meeting::find_in_cohort(&mut conn, w.cohort, m.id).unwrap();
+    let saved = Meeting::find_in_cohort(&mut conn, CohortId(w.cohort), MeetingId(m.id)).unwrap();
     assert_eq!(saved.recap_note, None);
     assert_eq!(audited(&w.app, "meeting.recap_note").len(), 2);
 }
@@ -573,7 +574,9 @@ async fn another_facilitator_finds_nothing() {
     assert_eq!(message(&w.app, welcome).status.as_str(), "dead");
     let mut conn = w.app.state.pool.get().unwrap();
     assert_eq!(
-        Meeting::find_in_cohort(&mut conn, c, m).unwrap().recap_note,
+        Meeting::find_in_cohort(&mut conn, CohortId(c), MeetingId(m))
+            .unwrap()
+            .recap_note,
         None
     );
 }

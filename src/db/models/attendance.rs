@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::ids::{EnrolmentId, MeetingId};
 use crate::db::schema::attendance;
 pub use crate::db::status::AttendanceStatus;
 use crate::db::DbConn;
@@ -41,11 +42,12 @@ impl Attendance {
     /// Records (or corrects) one participant's attendance at one meeting.
     pub fn record(
         conn: &mut DbConn,
-        meeting_id: i64,
-        enrolment_id: i64,
+        meeting_id: MeetingId,
+        enrolment_id: EnrolmentId,
         status: AttendanceStatus,
         recorded_by: Option<i64>,
     ) -> Result<(), AppError> {
+        let (meeting_id, enrolment_id) = (meeting_id.0, enrolment_id.0);
         let at = crate::db::now();
         let upsert = diesel::insert_into(attendance::table)
             .values((

@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::ids::{CohortId, UserId};
 use crate::db::schema::{cohort_facilitators, cohorts};
 pub use crate::db::status::CohortStatus;
 use crate::db::DbConn;
@@ -175,9 +176,10 @@ impl Cohort {
     /// Whether `user_id` is one of the group's facilitators.
     pub fn is_facilitated_by(
         conn: &mut DbConn,
-        cohort_id: i64,
-        user_id: i64,
+        cohort_id: CohortId,
+        user_id: UserId,
     ) -> Result<bool, AppError> {
+        let (cohort_id, user_id) = (cohort_id.0, user_id.0);
         let n: i64 = cohort_facilitators::table
             .filter(cohort_facilitators::cohort_id.eq(cohort_id))
             .filter(cohort_facilitators::user_id.eq(user_id))
@@ -189,10 +191,11 @@ impl Cohort {
     /// Adds `user_id` as a co-facilitator.
     pub fn add_co_facilitator(
         conn: &mut DbConn,
-        cohort_id: i64,
-        user_id: i64,
+        cohort_id: CohortId,
+        user_id: UserId,
         at: chrono::NaiveDateTime,
     ) -> Result<(), AppError> {
+        let (cohort_id, user_id) = (cohort_id.0, user_id.0);
         diesel::insert_into(cohort_facilitators::table)
             .values((
                 cohort_facilitators::cohort_id.eq(cohort_id),
@@ -207,9 +210,10 @@ impl Cohort {
     /// Removes a co-facilitator (never the lead); whether there was one.
     pub fn remove_co_facilitator(
         conn: &mut DbConn,
-        cohort_id: i64,
-        user_id: i64,
+        cohort_id: CohortId,
+        user_id: UserId,
     ) -> Result<bool, AppError> {
+        let (cohort_id, user_id) = (cohort_id.0, user_id.0);
         let removed = diesel::delete(
             cohort_facilitators::table
                 .filter(cohort_facilitators::cohort_id.eq(cohort_id))

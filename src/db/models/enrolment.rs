@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::ids::{CohortId, EnrolmentId, ParticipantId};
 use crate::db::schema::{enrolments, participants};
 pub use crate::db::status::EnrolmentStatus;
 use crate::db::DbConn;
@@ -203,9 +204,10 @@ impl Enrolment {
 impl Enrolment {
     pub fn find_in_cohort(
         conn: &mut DbConn,
-        cohort_id: i64,
-        enrolment_id: i64,
+        cohort_id: CohortId,
+        enrolment_id: EnrolmentId,
     ) -> Result<Enrolment, AppError> {
+        let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
         enrolments::table
             .find(enrolment_id)
             .filter(enrolments::cohort_id.eq(cohort_id))
@@ -218,9 +220,10 @@ impl Enrolment {
 
     pub fn find_for(
         conn: &mut DbConn,
-        cohort_id: i64,
-        participant_id: i64,
+        cohort_id: CohortId,
+        participant_id: ParticipantId,
     ) -> Result<Option<Enrolment>, AppError> {
+        let (cohort_id, participant_id) = (cohort_id.0, participant_id.0);
         Ok(enrolments::table
             .filter(enrolments::cohort_id.eq(cohort_id))
             .filter(enrolments::participant_id.eq(participant_id))

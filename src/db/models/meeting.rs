@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::ids::{CohortId, MeetingId};
 use crate::db::schema::meetings;
 pub use crate::db::status::MeetingStatus;
 use crate::db::DbConn;
@@ -90,9 +91,10 @@ impl Meeting {
     /// are "not found".
     pub fn find_in_cohort(
         conn: &mut DbConn,
-        cohort_id: i64,
-        meeting_id: i64,
+        cohort_id: CohortId,
+        meeting_id: MeetingId,
     ) -> Result<Meeting, AppError> {
+        let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
         meetings::table
             .find(meeting_id)
             .filter(meetings::cohort_id.eq(cohort_id))

@@ -1,5 +1,6 @@
 use diesel::prelude::*;
 
+use crate::db::ids::{MeetingId, UserId};
 use crate::db::schema::meeting_segments;
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -22,10 +23,11 @@ pub fn delivered(
 /// Replaces the checklist of one meeting.
 pub fn replace(
     conn: &mut DbConn,
-    meeting_id: i64,
+    meeting_id: MeetingId,
     ticks: &[bool],
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(), AppError> {
+    let (meeting_id, user_id) = (meeting_id.0, user_id.0);
     diesel::delete(meeting_segments::table.filter(meeting_segments::meeting_id.eq(meeting_id)))
         .execute(conn)?;
     let at = now();

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::ids::{CohortId, ImportId, UserId};
 use crate::db::schema::roster_imports;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -15,12 +16,13 @@ impl RosterImport {
     /// `stale_before`; the new file's id.
     pub fn stage(
         conn: &mut DbConn,
-        cohort_id: i64,
-        user_id: i64,
+        cohort_id: CohortId,
+        user_id: UserId,
         content: &[u8],
         at: NaiveDateTime,
         stale_before: NaiveDateTime,
     ) -> Result<i64, AppError> {
+        let (cohort_id, user_id) = (cohort_id.0, user_id.0);
         diesel::delete(roster_imports::table.filter(roster_imports::created_at.lt(stale_before)))
             .execute(conn)?;
         diesel::insert_into(roster_imports::table)
@@ -42,10 +44,11 @@ impl RosterImport {
     /// The file `user_id` staged for the group, if it is still kept.
     pub fn content(
         conn: &mut DbConn,
-        id: i64,
-        cohort_id: i64,
-        user_id: i64,
+        id: ImportId,
+        cohort_id: CohortId,
+        user_id: UserId,
     ) -> Result<Option<Vec<u8>>, AppError> {
+        let (id, cohort_id, user_id) = (id.0, cohort_id.0, user_id.0);
         Ok(roster_imports::table
             .find(id)
             .filter(roster_imports::cohort_id.eq(cohort_id))
