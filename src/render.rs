@@ -21,6 +21,58 @@ pub struct UserBadge {
     pub is_admin: bool,
 }
 
+/// A one-time message from the last action, and the section of the page
+/// it belongs in (none: the top of the page).
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    pub text: String,
+    pub section: Option<Section>,
+}
+
+/// The sections of a page an action can send the browser back to (the
+/// fragment of the redirect). Each shows its notice itself with
+/// `{{> partials/notice text=here.<id>}}`; `tests/it/flows.rs` checks that
+/// every template these are used for has that line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Section {
+    Reflection,
+    Attendance,
+    Fidelity,
+    Roster,
+    Recap,
+    Sent,
+    Schedule,
+}
+
+impl Section {
+    pub const ALL: [Section; 7] = [
+        Section::Reflection,
+        Section::Attendance,
+        Section::Fidelity,
+        Section::Roster,
+        Section::Recap,
+        Section::Sent,
+        Section::Schedule,
+    ];
+
+    /// The element id on the page, and the fragment of the address.
+    pub fn id(self) -> &'static str {
+        match self {
+            Section::Reflection => "reflection",
+            Section::Attendance => "attendance",
+            Section::Fidelity => "fidelity",
+            Section::Roster => "roster",
+            Section::Recap => "recap",
+            Section::Sent => "sent",
+            Section::Schedule => "schedule",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|x| x.id() == s)
+    }
+}
+
 /// The context every page template gets: who is signed in and the form
 /// token (only when signed in; public pages carry no forms).
 #[derive(Debug, Clone, Serialize)]
@@ -28,7 +80,7 @@ pub struct PageContext {
     pub user: Option<UserBadge>,
     pub csrf: Option<String>,
     /// A one-time message from the last action ("Attendance saved.").
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
     /// A page about one person (a parent's own page): never cached.
     #[serde(skip)]
     pub private: bool,
@@ -114,11 +166,27 @@ impl Templates {
                 "csrf".into(),
                 serde_json::to_value(&ctx.csrf).map_err(|e| AppError::caused("writing JSON", e))?,
             );
-            map.insert(
-                "flash".into(),
-                serde_json::to_value(&ctx.notice)
-                    .map_err(|e| AppError::caused("writing JSON", e))?,
-            );
+            // A notice for a section shows there (`here.roster`); any other
+            // at the top (`flash`). Every section is present, so templates in
+            // strict mode can ask for any.
+            let top = ctx
+                .notice
+                .as_ref()
+                .filter(|n| n.section.is_none())
+                .map(|n| n.text.clone());
+            map.insert("flash".into(), serde_json::json!(top));
+            let here: serde_json::Map<String, serde_json::Value> = Section::ALL
+                .into_iter()
+                .map(|s| {
+                    let text = ctx
+                        .notice
+                        .as_ref()
+                        .filter(|n| n.section == Some(s))
+                        .map(|n| n.text.clone());
+                    (s.id().to_string(), serde_json::json!(text))
+                })
+                .collect();
+            map.insert("here".into(), serde_json::Value::Object(here));
         }
         let mut res = HttpResponse::build(status);
         res.content_type(ContentType::html());

@@ -12,22 +12,37 @@ use crate::auth::csrf;
 use crate::auth::session_store::USER_KEY;
 use crate::db::models::User;
 use crate::error::AppError;
-use crate::render::{PageContext, UserBadge};
+use crate::render::{Notice, PageContext, Section, UserBadge};
 use crate::state::AppState;
 
 const NOTICE_KEY: &str = "notice";
+const NOTICE_SECTION_KEY: &str = "notice_section";
 
-/// Leaves a message for the next page this browser shows.
+/// Leaves a message for the next page this browser shows, at the top of
+/// the page.
 pub fn flash(session: &Session, message: &str) {
     let _ = session.insert(NOTICE_KEY, message);
+    session.remove(NOTICE_SECTION_KEY);
 }
 
-pub fn take_notice(session: &Session) -> Option<String> {
-    let notice = session.get::<String>(NOTICE_KEY).ok().flatten();
-    if notice.is_some() {
-        session.remove(NOTICE_KEY);
-    }
-    notice
+/// Leaves a message for the next page, shown inside the section the
+/// browser is sent to (`/cohorts/4#roster` shows it under "Parents"), so
+/// the person sees it where they acted and not a screen away.
+pub fn flash_at(session: &Session, section: Section, message: &str) {
+    let _ = session.insert(NOTICE_KEY, message);
+    let _ = session.insert(NOTICE_SECTION_KEY, section.id());
+}
+
+pub fn take_notice(session: &Session) -> Option<Notice> {
+    let text = session.get::<String>(NOTICE_KEY).ok().flatten()?;
+    let section = session
+        .get::<String>(NOTICE_SECTION_KEY)
+        .ok()
+        .flatten()
+        .and_then(|s| Section::parse(&s));
+    session.remove(NOTICE_KEY);
+    session.remove(NOTICE_SECTION_KEY);
+    Some(Notice { text, section })
 }
 
 pub struct Viewer {

@@ -10,9 +10,11 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, MeetingId, MessageId};
 use crate::error::{AppError, FieldErrors};
+use crate::render::Section;
 use crate::services::emails::{self, Resent, SettingsForm};
 use crate::services::meetings;
 use crate::state::AppState;
+use crate::web::http::back_to_section;
 use crate::web::http::see_other;
 
 /// The folder emails are written to when there is no mail server, in
@@ -267,10 +269,12 @@ pub async fn resend_message(
         })
         .await;
     match result {
-        Ok(r) => {
-            flash(&current.session, &resent_message(&r));
-            Ok(see_other(&format!("{}#sent", emails_url(cohort_id.0))))
-        }
+        Ok(r) => Ok(back_to_section(
+            &current.session,
+            &emails_url(cohort_id.0),
+            Section::Sent,
+            &resent_message(&r),
+        )),
         Err(AppError::Conflict(message)) => {
             emails_page(
                 &state,
@@ -315,8 +319,12 @@ pub async fn update_recap_note(
             } else {
                 "Your note for the recap email is saved."
             };
-            flash(&current.session, message);
-            Ok(see_other(&format!("{meeting_url}#recap")))
+            Ok(back_to_section(
+                &current.session,
+                &meeting_url,
+                Section::Recap,
+                message,
+            ))
         }
         Err(AppError::Invalid(errors)) => {
             // The meeting page again, with what they wrote kept.

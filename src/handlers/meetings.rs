@@ -11,8 +11,10 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, MeetingId};
 use crate::error::AppError;
+use crate::render::Section;
 use crate::services::meetings;
 use crate::state::AppState;
+use crate::web::http::back_to_section;
 use crate::web::http::see_other;
 
 async fn render_page(
@@ -99,10 +101,12 @@ pub async fn update_attendance(
         })
         .await;
     match result {
-        Ok(_) => {
-            flash(&current.session, "Attendance saved.");
-            Ok(see_other(&format!("{}#attendance", meeting_url(ids))))
-        }
+        Ok(_) => Ok(back_to_section(
+            &current.session,
+            &meeting_url(ids),
+            Section::Attendance,
+            "Attendance saved.",
+        )),
         Err(e) => or_show_problem(&state, &current, ids, e).await,
     }
 }
@@ -127,10 +131,12 @@ pub async fn update_fidelity(
         })
         .await;
     match result {
-        Ok(()) => {
-            flash(&current.session, "Checklist saved.");
-            Ok(see_other(&format!("{}#fidelity", meeting_url(ids))))
-        }
+        Ok(()) => Ok(back_to_section(
+            &current.session,
+            &meeting_url(ids),
+            Section::Fidelity,
+            "Checklist saved.",
+        )),
         Err(e) => or_show_problem(&state, &current, ids, e).await,
     }
 }

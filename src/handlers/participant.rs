@@ -10,9 +10,11 @@ use crate::auth::participant::{self as parent_auth, CurrentParticipant};
 use crate::auth::user::take_notice;
 use crate::auth::{flash, CsrfForm, NoFields, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
+use crate::render::Section;
 use crate::services::reflections::{self, ReflectionForm};
 use crate::services::{checkins, participants, privacy, support};
 use crate::state::AppState;
+use crate::web::http::back_to_section;
 use crate::web::http::see_other;
 
 fn context(p: &CurrentParticipant) -> Result<PageContext, AppError> {
@@ -219,17 +221,16 @@ pub async fn save_reflection(
         .db(move |conn| reflections::save(conn, id, number, &submitted))
         .await;
     match result {
-        Ok(saved) => {
-            flash(
-                &me.session,
-                if saved == participants::ReflectionState::Sent {
-                    "Thank you. Your reflection is saved and sent."
-                } else {
-                    "Your draft is saved. Only you can see it until you send it."
-                },
-            );
-            Ok(see_other(&format!("/me/sessions/{number}#reflection")))
-        }
+        Ok(saved) => Ok(back_to_section(
+            &me.session,
+            &format!("/me/sessions/{number}"),
+            Section::Reflection,
+            if saved == participants::ReflectionState::Sent {
+                "Thank you. Your reflection is saved and sent."
+            } else {
+                "Your draft is saved. Only you can see it until you send it."
+            },
+        )),
         Err(AppError::Invalid(errors)) => {
             render_session(
                 &state,

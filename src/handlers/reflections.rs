@@ -4,13 +4,14 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
-use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
+use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, EnrolmentId, MeetingId, ReflectionId};
 use crate::error::AppError;
+use crate::render::Section;
 use crate::services::reflections::{self, ReadFilter};
 use crate::services::{meetings, participants};
 use crate::state::AppState;
-use crate::web::http::see_other;
+use crate::web::http::back_to_section;
 
 async fn reading(
     state: &AppState,
@@ -84,11 +85,12 @@ pub async fn create_reply(
             reflections::reply(conn, user, cohort_id, reflection_id, &text)
         })
         .await?;
-    flash(
+    Ok(back_to_section(
         &current.session,
+        &format!("/cohorts/{cohort_id}"),
+        Section::Roster,
         "Your reply is saved; the parent sees it with their reflection.",
-    );
-    Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+    ))
 }
 
 pub async fn make_link(
@@ -128,11 +130,12 @@ pub async fn revoke_links(
             participants::revoke_links(conn, user, cohort_id, enrolment_id)
         })
         .await?;
-    flash(
+    Ok(back_to_section(
         &current.session,
+        &format!("/cohorts/{cohort_id}"),
+        Section::Roster,
         &format!("{name}'s links are switched off and any open session is ended."),
-    );
-    Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+    ))
 }
 
 pub async fn show_checkin_report(

@@ -5,12 +5,13 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
-use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
+use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, EnrolmentId};
 use crate::error::{AppError, FieldErrors};
+use crate::render::Section;
 use crate::services::roster::{self, Added, ParticipantForm};
 use crate::state::AppState;
-use crate::web::http::see_other;
+use crate::web::http::back_to_section;
 
 async fn form_page(
     state: &AppState,
@@ -95,8 +96,12 @@ pub async fn create_participant(
                 Added::New => format!("{name} is in the group."),
                 Added::Readmitted => format!("{name} had left the group and is back in."),
             };
-            flash(&current.session, &message);
-            Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+            Ok(back_to_section(
+                &current.session,
+                &format!("/cohorts/{cohort_id}"),
+                Section::Roster,
+                &message,
+            ))
         }
         Err(AppError::Conflict(message)) => {
             form_page(
@@ -131,8 +136,12 @@ async fn set_active(
     } else {
         format!("{name} has left the group. Their attendance and reflections are kept.")
     };
-    flash(&current.session, &message);
-    Ok(see_other(&format!("/cohorts/{}#roster", ids.0)))
+    Ok(back_to_section(
+        &current.session,
+        &format!("/cohorts/{}", ids.0),
+        Section::Roster,
+        &message,
+    ))
 }
 
 pub async fn withdraw_enrolment(

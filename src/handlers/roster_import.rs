@@ -7,12 +7,13 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
-use crate::auth::{csrf, flash, CsrfForm, CurrentUser, NoFields};
+use crate::auth::{csrf, CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, ImportId};
 use crate::error::AppError;
+use crate::render::Section;
 use crate::services::roster_import;
 use crate::state::AppState;
-use crate::web::http::see_other;
+use crate::web::http::back_to_section;
 
 async fn import_page(
     state: &AppState,
@@ -162,6 +163,10 @@ pub async fn confirm_import(
     if done.skipped > 0 {
         message.push_str(&format!(" {} row(s) were left out.", done.skipped));
     }
-    flash(&current.session, &message);
-    Ok(see_other(&format!("/cohorts/{cohort_id}#roster")))
+    Ok(back_to_section(
+        &current.session,
+        &format!("/cohorts/{cohort_id}"),
+        Section::Roster,
+        &message,
+    ))
 }

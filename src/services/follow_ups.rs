@@ -436,13 +436,13 @@ fn follow_up_ctx(
             recap_facts(&mut ctx, f, m, meetings);
             ctx.insert(
                 "reflection_url".into(),
-                json!(link(conn, Some(&reflection_to))?),
+                json!(format!("{}#reflection", link(conn, Some(&reflection_to))?)),
             );
         }
         FollowUp::Nudge => {
             ctx.insert(
                 "reflection_url".into(),
-                json!(link(conn, Some(&reflection_to))?),
+                json!(format!("{}#reflection", link(conn, Some(&reflection_to))?)),
             );
             let (_, closes) =
                 parents::reflection_window(&f.cohort, meetings, m.session_number as u32);

@@ -244,6 +244,17 @@ pub struct HomePage {
     pub checkin: Option<&'static str>,
     /// Whether the group's emails (reminders, recaps) still go to them.
     pub emails_on: bool,
+    /// The reflection they can write now, if one is open (the latest).
+    pub open_reflection: Option<OpenReflection>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OpenReflection {
+    pub number: u32,
+    pub title: String,
+    /// When it closes, in the group's time zone ("Tue 8 Dec 2026, 19:00").
+    pub closes: Option<String>,
+    pub state: ReflectionState,
 }
 
 /// Where a parent's reflection for a session stands, as their pages say
@@ -304,6 +315,7 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
             }
         })
         .collect();
+    let open_reflection = open_reflection(&me, &meetings, &reflections, tz, at);
     Ok(HomePage {
         greeting: me.participant.preferred_name.clone().unwrap_or_else(|| {
             me.participant
@@ -325,6 +337,32 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
             .filter(|(_, done)| !done)
             .map(|(phase, _)| phase.slug()),
         emails_on: me.enrolment.unsubscribed_at.is_none(),
+        open_reflection,
+    })
+}
+
+/// The latest session whose reflection is open at `at`.
+fn open_reflection(
+    me: &crate::services::access::Me,
+    meetings: &[Meeting],
+    reflections: &[Reflection],
+    tz: chrono_tz::Tz,
+    at: chrono::NaiveDateTime,
+) -> Option<OpenReflection> {
+    me.curriculum.sessions.iter().rev().find_map(|s| {
+        let (opens, closes) = reflection_window(&me.cohort, meetings, s.number);
+        let open = opens.is_some_and(|o| o <= at) && !closes.is_some_and(|c| c <= at);
+        open.then(|| OpenReflection {
+            number: s.number,
+            title: s.title.clone(),
+            closes: closes.map(|c| schedule::format_local(tz, c)),
+            state: ReflectionState::of(
+                reflections
+                    .iter()
+                    .find(|r| r.session_number as u32 == s.number)
+                    .map(|r| r.status),
+            ),
+        })
     })
 }
 

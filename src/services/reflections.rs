@@ -77,6 +77,9 @@ pub struct SessionPage {
     pub not_yet: Option<String>,
     pub closed_since: Option<String>,
     pub closes: Option<String>,
+    /// What happened to what they wrote, and when: "Sent Sun 6 Dec 2026,
+    /// 13:02. You can change it until Tue 8 Dec 2026, 19:00."
+    pub saved_line: Option<String>,
     pub reply: Option<String>,
     pub cohort_title: String,
     pub previous: Option<u32>,
@@ -128,6 +131,12 @@ pub fn session_page(
         .collect();
     let open = opens.is_some_and(|o| o <= at);
     let closed = closes.is_some_and(|c| c <= at);
+    let change_until = (open && !closed)
+        .then(|| closes.map(|c| schedule::format_local(tz, c)))
+        .flatten();
+    let saved_line = saved
+        .as_ref()
+        .map(|r| saved_line(r, tz, change_until.as_deref()));
     Ok(SessionPage {
         number,
         title: session.title.clone(),
@@ -150,9 +159,8 @@ pub fn session_page(
         closed_since: closed
             .then(|| closes.map(|c| schedule::format_local(tz, c)))
             .flatten(),
-        closes: (open && !closed)
-            .then(|| closes.map(|c| schedule::format_local(tz, c)))
-            .flatten(),
+        closes: change_until,
+        saved_line,
         reply: saved.and_then(|r| r.facilitator_reply),
         cohort_title: me.cohort.title.clone(),
         previous: me
@@ -161,6 +169,24 @@ pub fn session_page(
             .map(|s| s.number),
         next: me.curriculum.session(number + 1).map(|s| s.number),
     })
+}
+
+/// "Sent Sun 6 Dec 2026, 13:02. You can change it until ..." or "Draft
+/// saved ...", for the top of the reflection.
+fn saved_line(r: &Reflection, tz: chrono_tz::Tz, change_until: Option<&str>) -> String {
+    let until = change_until
+        .map(|c| format!(" You can change it until {c}."))
+        .unwrap_or_default();
+    match r.status {
+        ReflectionStatus::Draft => format!(
+            "Draft saved {}. Only you can see it until you send it.{until}",
+            schedule::format_local(tz, r.updated_at)
+        ),
+        ReflectionStatus::Submitted => format!(
+            "Sent {}.{until}",
+            schedule::format_local(tz, r.submitted_at.unwrap_or(r.updated_at))
+        ),
+    }
 }
 
 fn find(conn: &mut DbConn, enrolment_id: i64, number: u32) -> Result<Option<Reflection>, AppError> {

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::render::Section;
 use crate::state::AppState;
 
 /// A 303 to `location`: where every form post goes next.
@@ -10,6 +11,18 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", location))
         .finish()
+}
+
+/// Back to one section of a page (`/cohorts/4#roster`), with `message`
+/// shown inside that section, where the browser lands.
+pub fn back_to_section(
+    session: &actix_session::Session,
+    path: &str,
+    section: Section,
+    message: &str,
+) -> HttpResponse {
+    crate::auth::user::flash_at(session, section, message);
+    see_other(&format!("{path}#{}", section.id()))
 }
 
 /// The address a request came from, for per-address sign-in limits and

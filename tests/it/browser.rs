@@ -231,6 +231,28 @@ impl Driver {
         );
     }
 
+    /// Runs `script` in the page and returns what it returns.
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Whether the first element matching `css` is wholly on screen now
+    /// (after the browser has jumped to a fragment, say).
+    pub fn in_viewport(&self, css: &str) -> bool {
+        self.execute(
+            "const e = document.querySelector(arguments[0]); if (!e) return false; \
+             const r = e.getBoundingClientRect(); \
+             return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+            json!([css]),
+        )
+        .as_bool()
+        .unwrap_or(false)
+    }
+
     /// Saves a full-page PNG under target/tmp/screenshots.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         use base64_decode as b64;
@@ -449,7 +471,7 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
 /// reflection, sends it, and sees it saved.
 #[test]
 fn a_parent_opens_their_link_and_reflects_on_a_phone() {
-    let Some(browser) = Driver::start(360, 1400) else {
+    let Some(browser) = Driver::start(390, 844) else {
         return;
     };
     let server = Server::start();
@@ -491,8 +513,15 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     browser.click("form[action='/me/consent'] button");
     browser.wait_for("Your sessions");
     browser.screenshot("12-parent-home");
-    browser.click("a[href='/me/sessions/3']");
+    // Home says which reflection is open, and its button lands on the form.
+    assert!(browser.source().contains("Your reflection for session 3 is open"));
+    browser.click(".open-reflection a.button");
     browser.wait_for("Your reflection");
+    assert!(browser.url().ends_with("/me/sessions/3#reflection"));
+    assert!(
+        browser.in_viewport("#reflection-heading"),
+        "the form is where the button led"
+    );
     browser.fill(
         "#answer_0",
         "I yelled about bedtime and later said sorry. He hugged me. 🙂",
@@ -501,6 +530,12 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     browser.click("button[value='send']");
     let page = browser.wait_for("Your reflection is saved and sent.");
     assert!(page.contains("He hugged me. 🙂"));
+    // The confirmation is where they are looking, not a screen above.
+    assert!(
+        browser.in_viewport("#reflection .notice--here"),
+        "the status is on screen after Send"
+    );
+    assert!(page.contains("Sent "), "the section says when it was sent");
     browser.screenshot("14-parent-sent");
 }
 
