@@ -80,7 +80,9 @@ route_table! {
     post "/cohorts/{id}/meetings/{meeting}/attendance" => meetings::update_attendance;
     post "/cohorts/{id}/meetings/{meeting}/fidelity" => meetings::update_fidelity;
     post "/cohorts/{id}/meetings/{meeting}/reschedule" => meetings::reschedule_meeting;
+    get "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::confirm_cancel;
     post "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::cancel_meeting;
+    post "/cohorts/{id}/meetings/{meeting}/restore" => meetings::restore_meeting;
     get "/cohorts/{id}/meetings/{meeting}/handout.pdf" => print::meeting_handout;
     get "/cohorts/{id}/meetings/{meeting}/plan.pdf" => print::meeting_plan;
     get "/cohorts/{id}/meetings/{meeting}/sign-in.pdf" => print::meeting_sign_in;

@@ -122,6 +122,7 @@ diesel::table! {
         schedule_note -> Nullable<Text>,
         fidelity_note -> Nullable<Text>,
         recap_note -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -172,6 +172,34 @@ pub async fn reschedule_meeting(
     }
 }
 
+/// Asks first: what cancelling will do, and who will be emailed.
+pub async fn confirm_cancel(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(CohortId, MeetingId)>,
+) -> Result<HttpResponse, AppError> {
+    let ids = path.into_inner();
+    let check = current
+        .db(&state, move |conn, user| {
+            meetings::cancel_check(conn, user, ids.0, ids.1)
+        })
+        .await;
+    let check = match check {
+        Ok(c) => c,
+        // Already cancelled (a second tab, Back): the meeting page says so.
+        Err(AppError::Conflict(_)) => return Ok(see_other(&meeting_url(ids))),
+        Err(e) => return Err(e),
+    };
+    state.templates.view(
+        "pages/meetings/cancel",
+        &current.context()?,
+        json!({
+            "title": format!("Cancel session {}?", check.session_number),
+            "check": check,
+        }),
+    )
+}
+
 pub async fn cancel_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
@@ -180,13 +208,68 @@ pub async fn cancel_meeting(
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
     let mail = state.mail.clone();
-    current
+    let told = current
         .db(&state, move |conn, user| {
             meetings::cancel(conn, &mail, user, ids.0, ids.1)
         })
         .await?;
-    flash(&current.session, "The meeting is cancelled.");
-    Ok(see_other(&meeting_url(ids)))
+    let message = match told {
+        0 => "The meeting is cancelled. Nobody is emailed.".to_string(),
+        1 => format!(
+            "The meeting is cancelled. The email to 1 parent waits {} minutes: you can still undo it.",
+            crate::services::follow_ups::CANCEL_HOLD_MINUTES
+        ),
+        n => format!(
+            "The meeting is cancelled. The email to {n} parents waits {} minutes: you can still undo it.",
+            crate::services::follow_ups::CANCEL_HOLD_MINUTES
+        ),
+    };
+    Ok(back_to_section(
+        &current.session,
+        &meeting_url(ids),
+        Section::Schedule,
+        &message,
+    ))
+}
+
+/// Undo a cancel, or bring a cancelled meeting back later.
+pub async fn restore_meeting(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(CohortId, MeetingId)>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
+) -> Result<HttpResponse, AppError> {
+    let ids = path.into_inner();
+    let mail = state.mail.clone();
+    let result = current
+        .db(&state, move |conn, user| {
+            meetings::restore(conn, &mail, user, ids.0, ids.1)
+        })
+        .await;
+    let message = match result {
+        Ok(r) if r.told > 0 => format!(
+            "The meeting is on again. {} {} told it is on after all.",
+            r.told,
+            if r.told == 1 {
+                "parent is"
+            } else {
+                "parents are"
+            }
+        ),
+        Ok(r) if r.stopped > 0 => {
+            "The meeting is on again. The cancel email was stopped: nobody was told.".to_string()
+        }
+        Ok(_) => "The meeting is on again.".to_string(),
+        // Restored already (two taps, two tabs): say so, change nothing.
+        Err(AppError::Conflict(m)) => m,
+        Err(e) => return Err(e),
+    };
+    Ok(back_to_section(
+        &current.session,
+        &meeting_url(ids),
+        Section::Schedule,
+        &message,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -43,6 +43,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "nudge" => "Gentle nudge",
         "meeting_moved" => "Meeting moved",
         "meeting_cancelled" => "Meeting cancelled",
+        "meeting_restored" => "Meeting on after all",
         "new_link" => "New personal link",
         "signin_code" => "Sign-in code",
         "already_in" => "Already in the group",

@@ -617,27 +617,94 @@ pub fn meeting_cancelled(
     meeting: &Meeting,
     at: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    OutboxMessage::cancel_for_meeting(
-        conn,
-        meeting.id,
-        &["reminder", "recap", "nudge", "meeting_moved"],
-        at,
-    )?;
+    OutboxMessage::cancel_for_meeting(conn, meeting.id, &MEETING_FOLLOW_UPS, at)?;
     if meeting.starts_at <= at {
         return Ok(0);
     }
     let f = facts(conn, meeting.cohort_id)?;
     let meetings = Meeting::for_cohort(conn, meeting.cohort_id)?;
+    // Held a few minutes, so a cancel tapped by mistake can be undone
+    // before anyone is told. Each cancellation is its own message.
+    let send_at = at + Duration::minutes(CANCEL_HOLD_MINUTES);
     let mut n = 0;
     for r in recipients(conn, meeting.cohort_id)? {
         let ctx = cancelled_ctx(&f, &r, meeting, &meetings, at);
-        let key = format!("meeting_cancelled:{}:{}", r.enrolment_id, meeting.id);
-        let env = envelope("meeting_cancelled", key, &f, &r, Some(meeting.id), at);
+        let key = format!(
+            "meeting_cancelled:{}:{}:{}",
+            r.enrolment_id,
+            meeting.id,
+            at.and_utc().timestamp_micros()
+        );
+        let env = envelope("meeting_cancelled", key, &f, &r, Some(meeting.id), send_at);
         if composer.queue(conn, &env, ctx)? {
             n += 1;
         }
     }
     Ok(n)
+}
+
+/// How long a "meeting cancelled" email waits before it goes: the time a
+/// facilitator has to undo a cancel.
+pub const CANCEL_HOLD_MINUTES: i64 = 5;
+
+/// What a meeting's cancellation stops, and its restoring brings back.
+const MEETING_FOLLOW_UPS: [&str; 5] = [
+    "reminder",
+    "recap",
+    "nudge",
+    "meeting_moved",
+    "meeting_restored",
+];
+
+/// What happened to the emails when a cancelled meeting is on again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Restored {
+    /// "Cancelled" emails stopped before they went.
+    pub stopped: usize,
+    /// Parents told "it is on after all" (they had been told it was off).
+    pub told: usize,
+}
+
+/// A cancelled meeting is on again, in the caller's transaction: the
+/// "cancelled" emails still waiting are stopped, the reminders the
+/// cancellation stopped wait again, and parents already told it was off
+/// are told it is on. Call before the meeting's status changes.
+pub fn meeting_restored(
+    conn: &mut DbConn,
+    composer: &Composer,
+    meeting: &Meeting,
+    at: NaiveDateTime,
+) -> Result<Restored, AppError> {
+    let since = meeting.cancelled_at.unwrap_or(meeting.updated_at);
+    let before = OutboxMessage::held_and_sent(conn, meeting.id, "meeting_cancelled", since)?;
+    let stopped = OutboxMessage::cancel_for_meeting(conn, meeting.id, &["meeting_cancelled"], at)?;
+    OutboxMessage::reopen_for_meeting(
+        conn,
+        meeting.id,
+        &["reminder", "recap", "nudge"],
+        since,
+        at,
+    )?;
+    if before.sent == 0 || meeting.starts_at <= at {
+        return Ok(Restored { stopped, told: 0 });
+    }
+    let f = facts(conn, meeting.cohort_id)?;
+    let mut told = 0;
+    for r in recipients(conn, meeting.cohort_id)? {
+        let mut ctx = base_ctx(&f, &r);
+        ctx.insert("meeting".into(), json!(meeting_facts(&f, meeting)));
+        let key = format!(
+            "meeting_restored:{}:{}:{}",
+            r.enrolment_id,
+            meeting.id,
+            at.and_utc().timestamp_micros()
+        );
+        let env = envelope("meeting_restored", key, &f, &r, Some(meeting.id), at);
+        if composer.queue(conn, &env, Value::Object(ctx))? {
+            told += 1;
+        }
+    }
+    Ok(Restored { stopped, told })
 }
 
 /// "Session N has moved": the new time and place, and when it was.
@@ -749,6 +816,7 @@ pub fn preview(
         "welcome" => "welcome",
         "meeting_moved" => "meeting_moved",
         "meeting_cancelled" => "meeting_cancelled",
+        "meeting_restored" => "meeting_restored",
         _ => which
             .map(FollowUp::kind)
             .ok_or_else(|| AppError::NotFound("There is no such email.".into()))?,
@@ -766,6 +834,11 @@ pub fn preview(
             moved_ctx(&f, &r, m, m.starts_at, placeholder)
         }
         (Some(m), _) if env_kind == "meeting_cancelled" => cancelled_ctx(&f, &r, m, &meetings, now),
+        (Some(m), _) if env_kind == "meeting_restored" => {
+            let mut ctx = base_ctx(&f, &r);
+            ctx.insert("meeting".into(), json!(meeting_facts(&f, m)));
+            Value::Object(ctx)
+        }
         (Some(m), Some(which)) => {
             follow_up_ctx(conn, composer, &f, &r, which, m, &meetings, now, true)?
         }

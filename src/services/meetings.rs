@@ -11,7 +11,7 @@ use crate::db::ids::{CohortId, EnrolmentId, MeetingId, UserId};
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
 use crate::db::models::{
-    meeting_segment, AttendanceStatus, CurriculumVersion, Enrolment, Meeting, User,
+    meeting_segment, AttendanceStatus, CurriculumVersion, Enrolment, Meeting, OutboxMessage, User,
 };
 use crate::db::status::MeetingStatus;
 use crate::db::{now, write_tx, DbConn};
@@ -54,6 +54,17 @@ pub struct MeetingPage {
     /// The recap's time has passed (it went, or goes any minute).
     pub recap_due_past: bool,
     pub follow_ups_paused: bool,
+    /// While cancelled: what became of the "cancelled" emails.
+    pub cancellation: Option<CancelState>,
+}
+
+/// A cancelled meeting's emails: held ones can still be stopped by Undo.
+#[derive(Debug, Serialize)]
+pub struct CancelState {
+    pub held: usize,
+    /// When the held emails go ("19:07").
+    pub goes_at: Option<String>,
+    pub sent: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -100,6 +111,7 @@ pub fn page(
     let agenda = timed_agenda(session, start, &ticks);
     let roll = roll(conn, CohortId(cohort.id), MeetingId(meeting.id))?;
     let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
+    let cancellation = cancel_state(conn, &meeting, tz)?;
     Ok(MeetingPage {
         cohort_id: cohort.id,
         cohort_title: cohort.title.clone(),
@@ -136,7 +148,28 @@ pub fn page(
             .then(|| schedule::format_local(tz, recap_at)),
         recap_due_past: recap_at <= now(),
         follow_ups_paused: cohort.follow_ups_paused,
+        cancellation,
     })
+}
+
+fn cancel_state(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    tz: chrono_tz::Tz,
+) -> Result<Option<CancelState>, AppError> {
+    if meeting.status != MeetingStatus::Cancelled {
+        return Ok(None);
+    }
+    // Meetings cancelled before cancellations had a time: since the last change.
+    let since = meeting.cancelled_at.unwrap_or(meeting.updated_at);
+    let h = OutboxMessage::held_and_sent(conn, meeting.id, "meeting_cancelled", since)?;
+    Ok(Some(CancelState {
+        held: h.held,
+        goes_at: h
+            .goes_at
+            .map(|at| schedule::to_local(tz, at).format("%H:%M").to_string()),
+        sent: h.sent,
+    }))
 }
 
 /// The session's agenda with clock times from the meeting's local start,
@@ -351,20 +384,99 @@ pub fn cancel(
     user: &User,
     cohort_id: CohortId,
     meeting_id: MeetingId,
-) -> Result<(), AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+) -> Result<usize, AppError> {
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    if meeting.status == MeetingStatus::Cancelled {
+        return Ok(0);
+    }
     write_tx(conn, |conn| {
-        Meeting::set_status(conn, meeting.id, MeetingStatus::Cancelled)?;
-        if meeting.status != MeetingStatus::Cancelled {
-            crate::services::follow_ups::meeting_cancelled(conn, mail, &meeting, now())?;
-        }
+        let at = now();
+        Meeting::set_status(conn, meeting.id, MeetingStatus::Cancelled, at)?;
+        let told = crate::services::follow_ups::meeting_cancelled(conn, mail, &meeting, at)?;
         Audit::by_user(user.id)
             .did("meeting.cancel")
             .on("meeting", meeting.id)
             .in_cohort(cohort.id)
-            .record(conn)
+            .record(conn)?;
+        Ok(told)
+    })
+}
+
+/// What cancelling a meeting will do, for the page that asks first.
+#[derive(Debug, Serialize)]
+pub struct CancelCheck {
+    pub cohort_id: i64,
+    pub cohort_title: String,
+    pub meeting_id: i64,
+    pub session_number: i32,
+    pub session_title: String,
+    pub when: String,
+    pub is_past: bool,
+    /// Parents who will get the "cancelled" email.
+    pub to_tell: usize,
+    pub hold_minutes: i64,
+}
+
+pub fn cancel_check(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+) -> Result<CancelCheck, AppError> {
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    if meeting.status == MeetingStatus::Cancelled {
+        return Err(AppError::Conflict(
+            "This meeting is already cancelled.".into(),
+        ));
+    }
+    let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
+    let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+    let is_past = meeting.starts_at <= now();
+    Ok(CancelCheck {
+        cohort_id: cohort.id,
+        cohort_title: cohort.title.clone(),
+        meeting_id: meeting.id,
+        session_number: meeting.session_number,
+        session_title: curriculum
+            .session(meeting.session_number as u32)
+            .map(|s| s.title.clone())
+            .unwrap_or_default(),
+        when: schedule::format_local(tz, meeting.starts_at),
+        is_past,
+        to_tell: if is_past {
+            0
+        } else {
+            crate::services::follow_ups::recipients(conn, cohort.id)?.len()
+        },
+        hold_minutes: crate::services::follow_ups::CANCEL_HOLD_MINUTES,
+    })
+}
+
+/// A cancelled meeting is on again (Undo, or "restore this meeting").
+pub fn restore(
+    conn: &mut DbConn,
+    mail: &crate::mail::Composer,
+    user: &User,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+) -> Result<crate::services::follow_ups::Restored, AppError> {
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    if meeting.status != MeetingStatus::Cancelled {
+        return Err(AppError::Conflict("This meeting is not cancelled.".into()));
+    }
+    write_tx(conn, |conn| {
+        let at = now();
+        let restored = crate::services::follow_ups::meeting_restored(conn, mail, &meeting, at)?;
+        Meeting::set_status(conn, meeting.id, MeetingStatus::Scheduled, at)?;
+        Audit::by_user(user.id)
+            .did("meeting.restore")
+            .on("meeting", meeting.id)
+            .in_cohort(cohort.id)
+            .record(conn)?;
+        Ok(restored)
     })
 }
 

@@ -232,8 +232,20 @@ fn matrix() -> Vec<Row> {
             &[("date", "2027-02-02"), ("time", "18:00")],
         ),
         (
+            "get",
+            "/cohorts/{id}/meetings/{meeting}/cancel",
+            COHORT,
+            &[],
+        ),
+        (
             "post",
             "/cohorts/{id}/meetings/{meeting}/cancel",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/restore",
             COHORT,
             &[],
         ),

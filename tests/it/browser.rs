@@ -297,7 +297,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
 pub struct Server {
     child: Child,
     pub base: String,
-    _db: TestDb,
+    pub db: TestDb,
     _dir: tempfile::TempDir,
 }
 
@@ -370,7 +370,7 @@ impl Server {
         Server {
             child,
             base,
-            _db: db,
+            db,
             _dir: dir,
         }
     }
@@ -514,7 +514,9 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     browser.wait_for("Your sessions");
     browser.screenshot("12-parent-home");
     // Home says which reflection is open, and its button lands on the form.
-    assert!(browser.source().contains("Your reflection for session 3 is open"));
+    assert!(browser
+        .source()
+        .contains("Your reflection for session 3 is open"));
     browser.click(".open-reflection a.button");
     browser.wait_for("Your reflection");
     assert!(browser.url().ends_with("/me/sessions/3#reflection"));
@@ -582,4 +584,77 @@ fn an_administrator_fills_in_the_support_list_and_help_now_shows_it() {
     assert!(page.contains("href=\"tel:08001234567\""));
     assert!(page.contains("href=\"sms:85258\""));
     browser.screenshot("22-help-now");
+}
+
+/// Cancelling a meeting asks first, says who will be emailed, holds the
+/// email, and Undo stops it before anyone is told.
+#[test]
+fn a_facilitator_cancels_a_meeting_by_mistake_and_undoes_it() {
+    let Some(browser) = Driver::start(390, 844) else {
+        return;
+    };
+    let server = Server::start();
+    let at = |path: &str| format!("{}{path}", server.base);
+    browser.goto(&at("/login"));
+    browser.fill("#email", "facilitator@example.org");
+    browser.fill("#password", PASSWORD);
+    browser.click("button[type=submit].button");
+    browser.wait_for("Hello, Fran Facilitator");
+    browser.goto(&at("/cohorts/new"));
+    browser.click("input[value='secure-base']");
+    browser.fill("#title", "Monday nights");
+    let first = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    browser.set_value("#first_date", &first.format("%Y-%m-%d").to_string());
+    browser.set_value("#start_time", "18:30");
+    browser.fill("#time_zone", "UTC");
+    browser.click("form.form button[type=submit]");
+    browser.wait_for("Import from a spreadsheet");
+    browser.click("a[href$='/participants/new']");
+    browser.wait_for("Likes to be called");
+    browser.fill("#name", "Noor Ali");
+    browser.fill("#email", "noor@example.org");
+    browser.click("form.form button[type=submit]");
+    let page = browser.wait_for("Noor Ali is in the group.");
+    let start = page.find("/meetings/").expect("a meeting link");
+    let head = &page[..start];
+    let cohort_start = head.rfind("/cohorts/").unwrap();
+    let id_end = page[start + 10..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap();
+    let meeting_url = format!(
+        "{}{}",
+        &page[cohort_start..start],
+        &page[start..start + 10 + id_end]
+    );
+
+    browser.goto(&at(&meeting_url));
+    browser.wait_for("Change this meeting");
+    browser.click("a[href$='/cancel']");
+    let page = browser.wait_for("Cancel session 1?");
+    assert!(page.contains("1 parent gets an email"), "{page}");
+    browser.screenshot("21-cancel-asks-first");
+    browser.click("form[action$='/cancel'] button");
+    let page = browser.wait_for("The meeting is cancelled.");
+    assert!(page.contains("you can still undo it"));
+    assert!(browser.url().ends_with("#schedule"), "{}", browser.url());
+    assert!(
+        browser.in_viewport("#schedule .notice--here"),
+        "the status is on screen"
+    );
+    browser.screenshot("22-cancelled-with-undo");
+    browser.click("form[action$='/restore'] button");
+    let page = browser.wait_for("The meeting is on again.");
+    assert!(page.contains("nobody was told"), "{page}");
+    browser.screenshot("23-undone");
+
+    // Nothing went and nothing waits: the one cancel email is stopped.
+    use attune::db::schema::outbox_messages;
+    use diesel::prelude::*;
+    let mut conn = server.db.conn();
+    let rows: Vec<String> = outbox_messages::table
+        .filter(outbox_messages::kind.eq("meeting_cancelled"))
+        .select(outbox_messages::status)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(rows, vec!["cancelled".to_string()]);
 }

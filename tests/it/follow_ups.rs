@@ -204,6 +204,109 @@ async fn a_cancelled_meeting_cancels_what_was_queued_and_says_so() {
     assert_eq!(g.due(first.starts_at + Duration::hours(5)), 0, "no recap");
 }
 
+fn cancel_first(g: &Group, first: &Meeting) -> usize {
+    let mut conn = g.app.state.pool.get().unwrap();
+    attune::services::meetings::cancel(
+        &mut conn,
+        &g.app.state.mail,
+        &g.lead,
+        CohortId(g.cohort),
+        MeetingId(first.id),
+    )
+    .unwrap()
+}
+
+fn restore_first(g: &Group, first: &Meeting) -> attune::services::follow_ups::Restored {
+    let mut conn = g.app.state.pool.get().unwrap();
+    attune::services::meetings::restore(
+        &mut conn,
+        &g.app.state.mail,
+        &g.lead,
+        CohortId(g.cohort),
+        MeetingId(first.id),
+    )
+    .unwrap()
+}
+
+/// A cancel tapped by mistake: the emails wait, Undo stops them before
+/// anyone is told, and the reminders come back.
+#[actix_web::test]
+async fn a_cancel_waits_and_undo_tells_nobody() {
+    let g = group();
+    let first = g.meetings()[0].clone();
+    g.due(first.starts_at - Duration::hours(23));
+    assert_eq!(cancel_first(&g, &first), 2);
+    let held = g.rows("meeting_cancelled");
+    let soonest = attune::db::now()
+        + Duration::minutes(attune::services::follow_ups::CANCEL_HOLD_MINUTES)
+        - Duration::seconds(5);
+    assert!(
+        held.iter().all(|m| m.next_attempt_at >= soonest),
+        "the cancel emails wait before they go"
+    );
+    let r = restore_first(&g, &first);
+    assert_eq!(
+        r,
+        attune::services::follow_ups::Restored {
+            stopped: 2,
+            told: 0
+        }
+    );
+    assert!(g
+        .rows("meeting_cancelled")
+        .iter()
+        .all(|m| m.status.as_str() == "cancelled"));
+    assert!(
+        g.rows("meeting_restored").is_empty(),
+        "nobody had been told"
+    );
+    assert!(g
+        .rows("reminder")
+        .iter()
+        .all(|m| m.status.as_str() == "queued"));
+    assert_eq!(
+        g.meetings()[0].status,
+        attune::db::status::MeetingStatus::Scheduled
+    );
+    // Cancelling again is a new cancellation, with its own emails.
+    assert_eq!(cancel_first(&g, &first), 2);
+    assert_eq!(g.rows("meeting_cancelled").len(), 4);
+}
+
+/// Restored after the parents were told: they hear it is on after all.
+#[actix_web::test]
+async fn a_meeting_restored_after_the_emails_went_says_it_is_on() {
+    use attune::db::schema::outbox_messages;
+    let g = group();
+    let first = g.meetings()[0].clone();
+    cancel_first(&g, &first);
+    {
+        let mut conn = g.app.state.pool.get().unwrap();
+        diesel::update(
+            outbox_messages::table.filter(outbox_messages::kind.eq("meeting_cancelled")),
+        )
+        .set(outbox_messages::status.eq("sent"))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let r = restore_first(&g, &first);
+    assert_eq!(
+        r,
+        attune::services::follow_ups::Restored {
+            stopped: 0,
+            told: 2
+        }
+    );
+    let told = g.rows("meeting_restored");
+    assert_eq!(told.len(), 2);
+    assert!(
+        told[0].subject.contains("on after all"),
+        "{}",
+        told[0].subject
+    );
+    assert!(told[0].text_body.contains("we will meet as planned"));
+}
+
 #[actix_web::test]
 async fn recap_carries_the_note_and_the_nudge_skips_who_already_wrote() {
     let g = group();

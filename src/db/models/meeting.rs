@@ -27,6 +27,8 @@ pub struct Meeting {
     pub fidelity_note: Option<String>,
     /// A personal note the facilitators add to this meeting's recap email.
     pub recap_note: Option<String>,
+    /// When it was cancelled, while it is.
+    pub cancelled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -116,17 +118,27 @@ impl Meeting {
                 meetings::starts_at.eq(starts_at),
                 meetings::schedule_note.eq(note),
                 meetings::status.eq(MeetingStatus::Scheduled.as_str()),
+                meetings::cancelled_at.eq(None::<NaiveDateTime>),
                 meetings::updated_at.eq(crate::db::now()),
             ))
             .execute(conn)?;
         Ok(())
     }
 
-    pub fn set_status(conn: &mut DbConn, id: i64, status: MeetingStatus) -> Result<(), AppError> {
+    /// Cancels or restores a meeting; `cancelled_at` records when it was
+    /// cancelled (none once it is on again).
+    pub fn set_status(
+        conn: &mut DbConn,
+        id: i64,
+        status: MeetingStatus,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        let cancelled_at = (status == MeetingStatus::Cancelled).then_some(at);
         diesel::update(meetings::table.find(id))
             .set((
                 meetings::status.eq(status.as_str()),
-                meetings::updated_at.eq(crate::db::now()),
+                meetings::cancelled_at.eq(cancelled_at),
+                meetings::updated_at.eq(at),
             ))
             .execute(conn)?;
         Ok(())

@@ -12,14 +12,23 @@ use crate::error::AppError;
 
 /// Kinds that are follow-ups: a paused cohort holds them back, and a parent
 /// who unsubscribed gets none of them.
-pub const FOLLOW_UP_KINDS: [&str; 6] = [
+pub const FOLLOW_UP_KINDS: [&str; 7] = [
     "welcome",
     "reminder",
     "recap",
     "nudge",
     "meeting_moved",
     "meeting_cancelled",
+    "meeting_restored",
 ];
+
+/// What became of the messages of one kind about a meeting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeldAndSent {
+    pub held: usize,
+    pub goes_at: Option<NaiveDateTime>,
+    pub sent: usize,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox_messages)]
@@ -298,6 +307,63 @@ impl OutboxMessage {
             outbox_messages::updated_at.eq(now),
         ))
         .execute(conn)?)
+    }
+
+    /// Puts back in the queue what a meeting's cancellation at `since`
+    /// stopped (its reminders, say), when the meeting is on again.
+    pub fn reopen_for_meeting(
+        conn: &mut DbConn,
+        meeting_id: i64,
+        kinds: &[&str],
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::meeting_id.eq(meeting_id))
+                .filter(outbox_messages::kind.eq_any(kinds))
+                .filter(outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()))
+                .filter(outbox_messages::updated_at.ge(since)),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Queued.as_str()),
+            outbox_messages::last_error.eq(None::<String>),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// A meeting's messages of `kind` made since `since`: how many wait
+    /// (queued or failed) and when the first goes, and how many went.
+    pub fn held_and_sent(
+        conn: &mut DbConn,
+        meeting_id: i64,
+        kind: &str,
+        since: NaiveDateTime,
+    ) -> Result<HeldAndSent, AppError> {
+        let rows: Vec<(String, NaiveDateTime)> = outbox_messages::table
+            .filter(outbox_messages::meeting_id.eq(meeting_id))
+            .filter(outbox_messages::kind.eq(kind))
+            .filter(outbox_messages::created_at.ge(since))
+            .select((outbox_messages::status, outbox_messages::next_attempt_at))
+            .load(conn)?;
+        let waiting = [OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()];
+        let gone = [OutboxStatus::Sent.as_str(), OutboxStatus::Sending.as_str()];
+        Ok(HeldAndSent {
+            held: rows
+                .iter()
+                .filter(|(s, _)| waiting.contains(&s.as_str()))
+                .count(),
+            goes_at: rows
+                .iter()
+                .filter(|(s, _)| waiting.contains(&s.as_str()))
+                .map(|(_, at)| *at)
+                .min(),
+            sent: rows
+                .iter()
+                .filter(|(s, _)| gone.contains(&s.as_str()))
+                .count(),
+        })
     }
 
     /// Blanks the text and HTML of emails sent before `before`: they hold
