@@ -351,7 +351,7 @@ fn open_reflection(
 ) -> Option<OpenReflection> {
     me.curriculum.sessions.iter().rev().find_map(|s| {
         let (opens, closes) = reflection_window(&me.cohort, meetings, s.number);
-        let open = opens.is_some_and(|o| o <= at) && !closes.is_some_and(|c| c <= at);
+        let open = opens.is_some_and(|o| o <= at) && closes.is_none_or(|c| c > at);
         open.then(|| OpenReflection {
             number: s.number,
             title: s.title.clone(),
