@@ -11,7 +11,8 @@ use crate::db::ids::{CohortId, EnrolmentId, MeetingId, UserId};
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
 use crate::db::models::{
-    meeting_segment, AttendanceStatus, CurriculumVersion, Enrolment, Meeting, OutboxMessage, User,
+    meeting_segment, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
+    OutboxMessage, User,
 };
 use crate::db::status::MeetingStatus;
 use crate::db::{now, write_tx, DbConn};
@@ -96,8 +97,8 @@ pub fn page(
     meeting_id: MeetingId,
 ) -> Result<MeetingPage, AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+    let (cohort, meeting) =
+        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let session = curriculum
         .session(meeting.session_number as u32)
@@ -172,6 +173,18 @@ fn cancel_state(
     }))
 }
 
+/// A meeting of a group this user may see; any other is "not found".
+fn visible_meeting(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+) -> Result<(Cohort, Meeting), AppError> {
+    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    Ok((cohort, meeting))
+}
+
 /// The session's agenda with clock times from the meeting's local start,
 /// each part ticked if the facilitator recorded it as delivered.
 fn timed_agenda(
@@ -243,8 +256,8 @@ pub fn record_attendance(
     marks: &[(i64, AttendanceStatus)],
 ) -> Result<usize, AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+    let (cohort, meeting) =
+        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
     if meeting.status == MeetingStatus::Cancelled {
         return Err(AppError::validation(
             "This meeting is cancelled, so there is no attendance to take.",
@@ -304,8 +317,8 @@ pub fn record_fidelity(
     note: &str,
 ) -> Result<(), AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+    let (cohort, meeting) =
+        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let segments = curriculum
         .session(meeting.session_number as u32)
@@ -353,8 +366,8 @@ pub fn reschedule(
     time: &str,
 ) -> Result<(), AppError> {
     let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+    let (cohort, meeting) =
+        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
     let (local_date, local_time) = date_and_time(date, time)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let (utc, note) = schedule::local_to_utc(tz, local_date.and_time(local_time));
@@ -385,8 +398,7 @@ pub fn cancel(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<usize, AppError> {
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    let (cohort, meeting) = visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
         return Ok(0);
     }
@@ -424,8 +436,7 @@ pub fn cancel_check(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<CancelCheck, AppError> {
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    let (cohort, meeting) = visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
         return Err(AppError::Conflict(
             "This meeting is already cancelled.".into(),
@@ -462,8 +473,7 @@ pub fn restore(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<crate::services::follow_ups::Restored, AppError> {
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    let (cohort, meeting) = visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status != MeetingStatus::Cancelled {
         return Err(AppError::Conflict("This meeting is not cancelled.".into()));
     }

@@ -293,6 +293,42 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
+impl Driver {
+    /// Signs the test facilitator in and waits for `expect` on the page
+    /// they land on.
+    pub fn sign_in(&self, server: &Server, expect: &str) {
+        self.goto(&format!("{}/login", server.base));
+        self.fill("#email", "facilitator@example.org");
+        self.fill("#password", PASSWORD);
+        self.click("button[type=submit].button");
+        self.wait_for(expect);
+    }
+
+    /// Starts a group in UTC whose first meeting is `days` from today
+    /// (negative: already meeting) at `time`.
+    pub fn start_group(&self, server: &Server, course: &str, title: &str, days: i64, time: &str) {
+        self.goto(&format!("{}/cohorts/new", server.base));
+        self.click(&format!("input[value='{course}']"));
+        self.fill("#title", title);
+        let first = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+        self.set_value("#first_date", &first.format("%Y-%m-%d").to_string());
+        self.set_value("#start_time", time);
+        self.fill("#time_zone", "UTC");
+        self.click("form.form button[type=submit]");
+        self.wait_for("Import from a spreadsheet");
+    }
+
+    /// Adds a parent by hand from the group page; returns the page after.
+    pub fn add_parent(&self, name: &str, email: &str) -> String {
+        self.click("a[href$='/participants/new']");
+        self.wait_for("Likes to be called");
+        self.fill("#name", name);
+        self.fill("#email", email);
+        self.click("form.form button[type=submit]");
+        self.wait_for(&format!("{name} is in the group."))
+    }
+}
+
 /// A running `attune serve` on its own database and port.
 pub struct Server {
     child: Child,
@@ -478,26 +514,15 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     let at = |path: &str| format!("{}{path}", server.base);
 
     // The facilitator sets up a group that has been meeting for a while.
-    browser.goto(&at("/login"));
-    browser.fill("#email", "facilitator@example.org");
-    browser.fill("#password", PASSWORD);
-    browser.click("button[type=submit].button");
-    browser.wait_for("Hello, Fran Facilitator");
-    browser.goto(&at("/cohorts/new"));
-    browser.click("input[value='repair-and-reconnect']");
-    browser.fill("#title", "Thursday evenings");
-    let first = chrono::Utc::now().date_naive() - chrono::Duration::days(20);
-    browser.set_value("#first_date", &first.format("%Y-%m-%d").to_string());
-    browser.set_value("#start_time", "00:05");
-    browser.fill("#time_zone", "UTC");
-    browser.click("form.form button[type=submit]");
-    browser.wait_for("Import from a spreadsheet");
-    browser.click("a[href$='/participants/new']");
-    browser.wait_for("Likes to be called");
-    browser.fill("#name", "Leila Haddad");
-    browser.fill("#email", "leila@example.org");
-    browser.click("form.form button[type=submit]");
-    browser.wait_for("Leila Haddad is in the group.");
+    browser.sign_in(&server, "Hello, Fran Facilitator");
+    browser.start_group(
+        &server,
+        "repair-and-reconnect",
+        "Thursday evenings",
+        -20,
+        "00:05",
+    );
+    browser.add_parent("Leila Haddad", "leila@example.org");
     browser.click("form[action$='/link'] button");
     // The link page (the group page also speaks of personal links).
     let page = browser.wait_for("/p/");
@@ -550,11 +575,7 @@ fn an_administrator_fills_in_the_support_list_and_help_now_shows_it() {
     };
     let server = Server::start_admin();
     let at = |path: &str| format!("{}{path}", server.base);
-    browser.goto(&at("/login"));
-    browser.fill("#email", "facilitator@example.org");
-    browser.fill("#password", PASSWORD);
-    browser.click("button[type=submit].button");
-    browser.wait_for("Parents have no local support list yet");
+    browser.sign_in(&server, "Parents have no local support list yet");
     browser.screenshot("20-dashboard-asks-for-a-support-list");
     browser.click("main a[href='/admin/support']");
     browser.wait_for("Add a service");
@@ -595,26 +616,9 @@ fn a_facilitator_cancels_a_meeting_by_mistake_and_undoes_it() {
     };
     let server = Server::start();
     let at = |path: &str| format!("{}{path}", server.base);
-    browser.goto(&at("/login"));
-    browser.fill("#email", "facilitator@example.org");
-    browser.fill("#password", PASSWORD);
-    browser.click("button[type=submit].button");
-    browser.wait_for("Hello, Fran Facilitator");
-    browser.goto(&at("/cohorts/new"));
-    browser.click("input[value='secure-base']");
-    browser.fill("#title", "Monday nights");
-    let first = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
-    browser.set_value("#first_date", &first.format("%Y-%m-%d").to_string());
-    browser.set_value("#start_time", "18:30");
-    browser.fill("#time_zone", "UTC");
-    browser.click("form.form button[type=submit]");
-    browser.wait_for("Import from a spreadsheet");
-    browser.click("a[href$='/participants/new']");
-    browser.wait_for("Likes to be called");
-    browser.fill("#name", "Noor Ali");
-    browser.fill("#email", "noor@example.org");
-    browser.click("form.form button[type=submit]");
-    let page = browser.wait_for("Noor Ali is in the group.");
+    browser.sign_in(&server, "Hello, Fran Facilitator");
+    browser.start_group(&server, "secure-base", "Monday nights", 7, "18:30");
+    let page = browser.add_parent("Noor Ali", "noor@example.org");
     let start = page.find("/meetings/").expect("a meeting link");
     let head = &page[..start];
     let cohort_start = head.rfind("/cohorts/").unwrap();

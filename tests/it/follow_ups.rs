@@ -204,9 +204,20 @@ async fn a_cancelled_meeting_cancels_what_was_queued_and_says_so() {
     assert_eq!(g.due(first.starts_at + Duration::hours(5)), 0, "no recap");
 }
 
-fn cancel_first(g: &Group, first: &Meeting) -> usize {
+/// Runs a meetings service as the group's lead on its first meeting.
+fn as_lead<T>(
+    g: &Group,
+    first: &Meeting,
+    f: impl FnOnce(
+        &mut attune::db::DbConn,
+        &attune::mail::Composer,
+        &User,
+        CohortId,
+        MeetingId,
+    ) -> Result<T, attune::error::AppError>,
+) -> T {
     let mut conn = g.app.state.pool.get().unwrap();
-    attune::services::meetings::cancel(
+    f(
         &mut conn,
         &g.app.state.mail,
         &g.lead,
@@ -216,16 +227,12 @@ fn cancel_first(g: &Group, first: &Meeting) -> usize {
     .unwrap()
 }
 
+fn cancel_first(g: &Group, first: &Meeting) -> usize {
+    as_lead(g, first, attune::services::meetings::cancel)
+}
+
 fn restore_first(g: &Group, first: &Meeting) -> attune::services::follow_ups::Restored {
-    let mut conn = g.app.state.pool.get().unwrap();
-    attune::services::meetings::restore(
-        &mut conn,
-        &g.app.state.mail,
-        &g.lead,
-        CohortId(g.cohort),
-        MeetingId(first.id),
-    )
-    .unwrap()
+    as_lead(g, first, attune::services::meetings::restore)
 }
 
 /// A cancel tapped by mistake: the emails wait, Undo stops them before
