@@ -31,8 +31,9 @@ pub struct Notice {
 
 /// The sections of a page an action can send the browser back to (the
 /// fragment of the redirect). Each shows its notice itself with
-/// `{{> partials/notice text=here.<id>}}`; `tests/it/flows.rs` checks that
-/// every template these are used for has that line.
+/// `{{> partials/notice text=@root.here.<id>}}` (dashes as
+/// underscores); `shape::every_section_shows_its_own_notice` checks that
+/// the template with the section's id has that line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Section {
     Reflection,
@@ -40,7 +41,8 @@ pub enum Section {
     Fidelity,
     Roster,
     Recap,
-    Sent,
+    /// The emails page's list of what went and what waits.
+    Outbox,
     Schedule,
 }
 
@@ -51,7 +53,7 @@ impl Section {
         Section::Fidelity,
         Section::Roster,
         Section::Recap,
-        Section::Sent,
+        Section::Outbox,
         Section::Schedule,
     ];
 
@@ -63,7 +65,7 @@ impl Section {
             Section::Fidelity => "fidelity",
             Section::Roster => "roster",
             Section::Recap => "recap",
-            Section::Sent => "sent",
+            Section::Outbox => "sent-and-waiting",
             Section::Schedule => "schedule",
         }
     }
@@ -183,7 +185,8 @@ impl Templates {
                         .as_ref()
                         .filter(|n| n.section == Some(s))
                         .map(|n| n.text.clone());
-                    (s.id().to_string(), serde_json::json!(text))
+                    // `here.sent_and_waiting`: template paths take no dashes.
+                    (s.id().replace('-', "_"), serde_json::json!(text))
                 })
                 .collect();
             map.insert("here".into(), serde_json::Value::Object(here));

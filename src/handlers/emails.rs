@@ -272,7 +272,7 @@ pub async fn resend_message(
         Ok(r) => Ok(back_to_section(
             &current.session,
             &emails_url(cohort_id.0),
-            Section::Sent,
+            Section::Outbox,
             &resent_message(&r),
         )),
         Err(AppError::Conflict(message)) => {

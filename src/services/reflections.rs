@@ -109,26 +109,7 @@ pub fn session_page(
         .as_ref()
         .and_then(|r| serde_json::from_str(&r.answers).ok())
         .unwrap_or_default();
-    let typed_answers = typed.map(|(f, _)| f.answers(session.reflection_prompts.len()));
-    let prompts = session
-        .reflection_prompts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let answer = typed_answers
-                .as_ref()
-                .and_then(|a| a.get(i).cloned())
-                .or_else(|| saved_answers.get(i).cloned())
-                .unwrap_or_default();
-            PromptAnswer {
-                index: i,
-                prompt: p.clone(),
-                answer_html: markdown::typed_text_html(&answer),
-                answer,
-                error: typed.and_then(|(_, e)| e.0.get(&format!("answer_{i}")).cloned()),
-            }
-        })
-        .collect();
+    let prompts = prompt_answers(&session.reflection_prompts, &saved_answers, typed);
     let open = opens.is_some_and(|o| o <= at);
     let closed = closes.is_some_and(|c| c <= at);
     let change_until = (open && !closed)
@@ -169,6 +150,34 @@ pub fn session_page(
             .map(|s| s.number),
         next: me.curriculum.session(number + 1).map(|s| s.number),
     })
+}
+
+/// Each prompt with the answer to show: what was just typed (after a
+/// mistake, with its error) or else what was saved.
+fn prompt_answers(
+    prompts: &[String],
+    saved_answers: &[String],
+    typed: Option<(&ReflectionForm, &FieldErrors)>,
+) -> Vec<PromptAnswer> {
+    let typed_answers = typed.map(|(f, _)| f.answers(prompts.len()));
+    prompts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let answer = typed_answers
+                .as_ref()
+                .and_then(|a| a.get(i).cloned())
+                .or_else(|| saved_answers.get(i).cloned())
+                .unwrap_or_default();
+            PromptAnswer {
+                index: i,
+                prompt: p.clone(),
+                answer_html: markdown::typed_text_html(&answer),
+                answer,
+                error: typed.and_then(|(_, e)| e.0.get(&format!("answer_{i}")).cloned()),
+            }
+        })
+        .collect()
 }
 
 /// "Sent Sun 6 Dec 2026, 13:02. You can change it until ..." or "Draft

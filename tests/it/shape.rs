@@ -354,3 +354,44 @@ fn lookups_do_not_use_first() {
         found.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------
+// Notices that belong to a section
+
+/// A notice for a section (`back_to_section`) is shown by the section
+/// itself: the page that has `id="<id>"` has the notice partial for it, so
+/// no confirmation is lost on a page that forgot it.
+#[test]
+fn every_section_shows_its_own_notice() {
+    let mut pages = Vec::new();
+    let mut stack = vec![crate::common::repo_path("templates/pages")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                pages.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    for section in attune::render::Section::ALL {
+        let id = section.id();
+        let with_id: Vec<_> = pages
+            .iter()
+            .filter(|(_, t)| t.contains(&format!("<section id=\"{id}\"")))
+            .collect();
+        assert!(!with_id.is_empty(), "no page has a section {id}");
+        let partial = format!(
+            "{{{{> partials/notice text=@root.here.{}}}}}",
+            id.replace('-', "_")
+        );
+        for (path, text) in with_id {
+            assert!(
+                text.contains(&partial),
+                "{} has section {id} but not {partial}",
+                path.display()
+            );
+        }
+    }
+}
