@@ -215,12 +215,9 @@ pub async fn cancel_meeting(
         .await?;
     let message = match told {
         0 => "The meeting is cancelled. Nobody is emailed.".to_string(),
-        1 => format!(
-            "The meeting is cancelled. The email to 1 parent waits {} minutes: you can still undo it.",
-            crate::services::follow_ups::CANCEL_HOLD_MINUTES
-        ),
         n => format!(
-            "The meeting is cancelled. The email to {n} parents waits {} minutes: you can still undo it.",
+            "The meeting is cancelled. The email to {} waits {} minutes: you can still undo it.",
+            parents(n),
             crate::services::follow_ups::CANCEL_HOLD_MINUTES
         ),
     };
@@ -230,6 +227,15 @@ pub async fn cancel_meeting(
         Section::Schedule,
         &message,
     ))
+}
+
+/// "1 parent", "4 parents".
+fn parents(n: usize) -> String {
+    if n == 1 {
+        "1 parent".to_string()
+    } else {
+        format!("{n} parents")
+    }
 }
 
 /// Undo a cancel, or bring a cancelled meeting back later.
@@ -249,12 +255,8 @@ pub async fn restore_meeting(
     let message = match result {
         Ok(r) if r.told > 0 => format!(
             "The meeting is on again. {} {} told it is on after all.",
-            r.told,
-            if r.told == 1 {
-                "parent is"
-            } else {
-                "parents are"
-            }
+            parents(r.told),
+            if r.told == 1 { "is" } else { "are" }
         ),
         Ok(r) if r.stopped > 0 => {
             "The meeting is on again. The cancel email was stopped: nobody was told.".to_string()

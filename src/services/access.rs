@@ -3,8 +3,8 @@
 //! services, so they can all use it without importing each other.
 
 use crate::curriculum::Curriculum;
-use crate::db::ids::{CohortId, UserId};
-use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Participant, User};
+use crate::db::ids::{CohortId, EnrolmentId, MeetingId, UserId};
+use crate::db::models::{Cohort, CurriculumVersion, Enrolment, Meeting, Participant, User};
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -23,6 +23,32 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
         crate::services::audit_denied(conn, user, "cohort", Some(cohort_id))?;
         Err(not_found())
     }
+}
+
+/// A meeting of a group `user` may see; a meeting of any other group is
+/// "not found", like the group.
+pub fn find_visible_meeting(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+) -> Result<(Cohort, Meeting), AppError> {
+    let cohort = find_visible(conn, user, cohort_id.0)?;
+    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
+    Ok((cohort, meeting))
+}
+
+/// A parent's place in a group `user` may see; one in any other group is
+/// "not found", like the group.
+pub fn find_visible_enrolment(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: CohortId,
+    enrolment_id: EnrolmentId,
+) -> Result<(Cohort, Enrolment), AppError> {
+    let cohort = find_visible(conn, user, cohort_id.0)?;
+    let enrolment = Enrolment::find_in_cohort(conn, cohort_id, enrolment_id)?;
+    Ok((cohort, enrolment))
 }
 
 /// A cohort by id, for links that carry their own authority (an invite or

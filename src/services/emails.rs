@@ -606,9 +606,8 @@ pub fn set_recap_note(
     meeting_id: MeetingId,
     note: &str,
 ) -> Result<(), AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     let mut errors = FieldErrors::default();
     let note = forms::optional_text(&mut errors, "recap_note", note, RECAP_NOTE_MAX);
     if let (false, Some(n)) = (errors.is_empty(), note.as_deref()) {

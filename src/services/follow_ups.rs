@@ -691,8 +691,7 @@ pub fn meeting_restored(
     let f = facts(conn, meeting.cohort_id)?;
     let mut told = 0;
     for r in recipients(conn, meeting.cohort_id)? {
-        let mut ctx = base_ctx(&f, &r);
-        ctx.insert("meeting".into(), json!(meeting_facts(&f, meeting)));
+        let ctx = restored_ctx(&f, &r, meeting);
         let key = format!(
             "meeting_restored:{}:{}:{}",
             r.enrolment_id,
@@ -700,11 +699,18 @@ pub fn meeting_restored(
             at.and_utc().timestamp_micros()
         );
         let env = envelope("meeting_restored", key, &f, &r, Some(meeting.id), at);
-        if composer.queue(conn, &env, Value::Object(ctx))? {
+        if composer.queue(conn, &env, ctx)? {
             told += 1;
         }
     }
     Ok(Restored { stopped, told })
+}
+
+/// "Our meeting is on after all": the meeting, as planned.
+fn restored_ctx(f: &CohortFacts, r: &Recipient, meeting: &Meeting) -> Value {
+    let mut ctx = base_ctx(f, r);
+    ctx.insert("meeting".into(), json!(meeting_facts(f, meeting)));
+    Value::Object(ctx)
 }
 
 /// "Session N has moved": the new time and place, and when it was.
@@ -834,11 +840,7 @@ pub fn preview(
             moved_ctx(&f, &r, m, m.starts_at, placeholder)
         }
         (Some(m), _) if env_kind == "meeting_cancelled" => cancelled_ctx(&f, &r, m, &meetings, now),
-        (Some(m), _) if env_kind == "meeting_restored" => {
-            let mut ctx = base_ctx(&f, &r);
-            ctx.insert("meeting".into(), json!(meeting_facts(&f, m)));
-            Value::Object(ctx)
-        }
+        (Some(m), _) if env_kind == "meeting_restored" => restored_ctx(&f, &r, m),
         (Some(m), Some(which)) => {
             follow_up_ctx(conn, composer, &f, &r, which, m, &meetings, now, true)?
         }

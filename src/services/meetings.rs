@@ -11,8 +11,7 @@ use crate::db::ids::{CohortId, EnrolmentId, MeetingId, UserId};
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
 use crate::db::models::{
-    meeting_segment, AttendanceStatus, Cohort, CurriculumVersion, Enrolment, Meeting,
-    OutboxMessage, User,
+    meeting_segment, AttendanceStatus, CurriculumVersion, Enrolment, Meeting, OutboxMessage, User,
 };
 use crate::db::status::MeetingStatus;
 use crate::db::{now, write_tx, DbConn};
@@ -96,9 +95,8 @@ pub fn page(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<MeetingPage, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let (cohort, meeting) =
-        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let session = curriculum
         .session(meeting.session_number as u32)
@@ -110,7 +108,7 @@ pub fn page(
         .map(|(_, i, d)| (i, d))
         .collect();
     let agenda = timed_agenda(session, start, &ticks);
-    let roll = roll(conn, CohortId(cohort.id), MeetingId(meeting.id))?;
+    let roll = roll(conn, &meeting)?;
     let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
     let cancellation = cancel_state(conn, &meeting, tz)?;
     Ok(MeetingPage {
@@ -173,18 +171,6 @@ fn cancel_state(
     }))
 }
 
-/// A meeting of a group this user may see; any other is "not found".
-fn visible_meeting(
-    conn: &mut DbConn,
-    user: &User,
-    cohort_id: CohortId,
-    meeting_id: MeetingId,
-) -> Result<(Cohort, Meeting), AppError> {
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id.0)?;
-    let meeting = Meeting::find_in_cohort(conn, cohort_id, meeting_id)?;
-    Ok((cohort, meeting))
-}
-
 /// The session's agenda with clock times from the meeting's local start,
 /// each part ticked if the facilitator recorded it as delivered.
 fn timed_agenda(
@@ -215,17 +201,12 @@ fn timed_agenda(
 }
 
 /// The group's parents with the mark each has at this meeting, if any.
-fn roll(
-    conn: &mut DbConn,
-    cohort_id: CohortId,
-    meeting_id: MeetingId,
-) -> Result<Vec<RollLine>, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting_id)?
+fn roll(conn: &mut DbConn, meeting: &Meeting) -> Result<Vec<RollLine>, AppError> {
+    let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting.id)?
         .into_iter()
         .map(|a| (a.enrolment_id, a.status))
         .collect();
-    Ok(Enrolment::active_names(conn, cohort_id)?
+    Ok(Enrolment::active_names(conn, meeting.cohort_id)?
         .into_iter()
         .map(|e| {
             let status = marks.get(&e.enrolment_id).copied();
@@ -255,9 +236,8 @@ pub fn record_attendance(
     meeting_id: MeetingId,
     marks: &[(i64, AttendanceStatus)],
 ) -> Result<usize, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let (cohort, meeting) =
-        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
         return Err(AppError::validation(
             "This meeting is cancelled, so there is no attendance to take.",
@@ -316,9 +296,8 @@ pub fn record_fidelity(
     delivered: &[usize],
     note: &str,
 ) -> Result<(), AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let (cohort, meeting) =
-        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let segments = curriculum
         .session(meeting.session_number as u32)
@@ -365,9 +344,8 @@ pub fn reschedule(
     date: &str,
     time: &str,
 ) -> Result<(), AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
     let (cohort, meeting) =
-        visible_meeting(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     let (local_date, local_time) = date_and_time(date, time)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let (utc, note) = schedule::local_to_utc(tz, local_date.and_time(local_time));
@@ -398,7 +376,8 @@ pub fn cancel(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<usize, AppError> {
-    let (cohort, meeting) = visible_meeting(conn, user, cohort_id, meeting_id)?;
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
         return Ok(0);
     }
@@ -436,7 +415,8 @@ pub fn cancel_check(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<CancelCheck, AppError> {
-    let (cohort, meeting) = visible_meeting(conn, user, cohort_id, meeting_id)?;
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
         return Err(AppError::Conflict(
             "This meeting is already cancelled.".into(),
@@ -473,7 +453,8 @@ pub fn restore(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<crate::services::follow_ups::Restored, AppError> {
-    let (cohort, meeting) = visible_meeting(conn, user, cohort_id, meeting_id)?;
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status != MeetingStatus::Cancelled {
         return Err(AppError::Conflict("This meeting is not cancelled.".into()));
     }

@@ -39,10 +39,8 @@ pub fn new_link(
     enrolment_id: EnrolmentId,
     policy: LinkPolicy,
 ) -> Result<(String, String), AppError> {
-    let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let enrolment =
-        Enrolment::find_in_cohort(conn, CohortId(cohort.id), EnrolmentId(enrolment_id))?;
+    let (_, enrolment) =
+        crate::services::access::find_visible_enrolment(conn, user, cohort_id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
         let token = issue_link_for(conn, enrolment.id, LinkChannel::Hand, policy, None)?;
@@ -165,10 +163,8 @@ pub fn revoke_links(
     cohort_id: CohortId,
     enrolment_id: EnrolmentId,
 ) -> Result<String, AppError> {
-    let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let enrolment =
-        Enrolment::find_in_cohort(conn, CohortId(cohort.id), EnrolmentId(enrolment_id))?;
+    let (_, enrolment) =
+        crate::services::access::find_visible_enrolment(conn, user, cohort_id, enrolment_id)?;
     let name = Participant::find(conn, enrolment.participant_id)?.name;
     write_tx(conn, |conn| {
         AccessToken::revoke_for_enrolment(conn, LINK_PURPOSE, enrolment.id, now())?;

@@ -104,9 +104,8 @@ fn meeting_facts(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<MeetingFacts, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let meeting = Meeting::find_in_cohort(conn, CohortId(cohort.id), MeetingId(meeting_id))?;
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     Ok(MeetingFacts {
@@ -152,8 +151,7 @@ pub fn meeting_handout(
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let f = meeting_facts(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let h = Handout {
         curriculum: &f.curriculum,
         session: f.session()?,
@@ -177,8 +175,7 @@ pub fn meeting_plan(
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let f = meeting_facts(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let facilitators = follow_ups::facilitators(conn, f.cohort.id)?
         .into_iter()
         .map(|p| p.name)
@@ -265,8 +262,7 @@ pub fn meeting_sign_in(
     base_url: &str,
     paper: Paper,
 ) -> Result<Pdf, AppError> {
-    let (cohort_id, meeting_id) = (cohort_id.0, meeting_id.0);
-    let f = meeting_facts(conn, user, CohortId(cohort_id), MeetingId(meeting_id))?;
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let s = f.session()?;
     let names_on_roll: Vec<String> = roster(conn, f.cohort.id)?
         .into_iter()

@@ -182,10 +182,8 @@ pub fn set_active(
     enrolment_id: EnrolmentId,
     active: bool,
 ) -> Result<String, AppError> {
-    let (cohort_id, enrolment_id) = (cohort_id.0, enrolment_id.0);
-    let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let enrolment =
-        Enrolment::find_in_cohort(conn, CohortId(cohort.id), EnrolmentId(enrolment_id))?;
+    let (cohort, enrolment) =
+        crate::services::access::find_visible_enrolment(conn, user, cohort_id, enrolment_id)?;
     write_tx(conn, |conn| {
         Enrolment::set_status(
             conn,

@@ -564,6 +564,9 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     );
     assert!(page.contains("Sent "), "the section says when it was sent");
     browser.screenshot("14-parent-sent");
+    browser.goto(&at("/me/sessions/3"));
+    browser.wait_for("Your reflection is sent");
+    browser.screenshot("15-parent-session-top");
 }
 
 /// An administrator fills in the support list on a phone, after the
