@@ -116,6 +116,16 @@ impl Curriculum {
         self.sessions.iter().find(|s| s.number == number)
     }
 
+    /// A session's title, or nothing for a number the course lacks (a
+    /// meeting or reflection from a session since taken out).
+    pub fn session_title(&self, number: i32) -> String {
+        u32::try_from(number)
+            .ok()
+            .and_then(|n| self.session(n))
+            .map(|s| s.title.clone())
+            .unwrap_or_default()
+    }
+
     /// The first 12 characters of the content hash: enough to tell
     /// versions apart on screen.
     pub fn short_hash(&self) -> &str {

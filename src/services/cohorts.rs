@@ -509,10 +509,7 @@ fn meeting_lines(
             MeetingLine {
                 id: m.id,
                 session_number: m.session_number,
-                session_title: curriculum
-                    .session(m.session_number as u32)
-                    .map(|s| s.title.clone())
-                    .unwrap_or_default(),
+                session_title: curriculum.session_title(m.session_number),
                 when: schedule::format_local(tz, m.starts_at),
                 ends: end.format("%H:%M").to_string(),
                 cancelled: m.status == MeetingStatus::Cancelled,

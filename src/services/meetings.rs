@@ -430,10 +430,7 @@ pub fn cancel_check(
         cohort_title: cohort.title.clone(),
         meeting_id: meeting.id,
         session_number: meeting.session_number,
-        session_title: curriculum
-            .session(meeting.session_number as u32)
-            .map(|s| s.title.clone())
-            .unwrap_or_default(),
+        session_title: curriculum.session_title(meeting.session_number),
         when: schedule::format_local(tz, meeting.starts_at),
         is_past,
         to_tell: if is_past {

@@ -461,10 +461,7 @@ fn card(
         enrolment_id: r.enrolment_id,
         name,
         session_number: r.session_number,
-        session_title: curriculum
-            .session(r.session_number as u32)
-            .map(|s| s.title.clone())
-            .unwrap_or_default(),
+        session_title: curriculum.session_title(r.session_number),
         private,
         answers: answers
             .iter()
