@@ -279,8 +279,7 @@ pub fn record_attendance(
         if changed > 0 {
             Audit::by_user(user.id)
                 .did("attendance.record")
-                .on("meeting", meeting.id)
-                .in_cohort(cohort.id)
+                .on_meeting(&meeting)
                 .record(conn)?;
         }
         Ok(changed)
@@ -312,8 +311,7 @@ pub fn record_fidelity(
         Meeting::set_fidelity_note(conn, meeting.id, note.as_deref())?;
         Audit::by_user(user.id)
             .did("meeting.fidelity")
-            .on("meeting", meeting.id)
-            .in_cohort(cohort.id)
+            .on_meeting(&meeting)
             .record(conn)
     })
 }
@@ -363,8 +361,7 @@ pub fn reschedule(
         }
         Audit::by_user(user.id)
             .did("meeting.reschedule")
-            .on("meeting", meeting.id)
-            .in_cohort(cohort.id)
+            .on_meeting(&meeting)
             .record(conn)
     })
 }
@@ -376,7 +373,7 @@ pub fn cancel(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<usize, AppError> {
-    let (cohort, meeting) =
+    let (_, meeting) =
         crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status == MeetingStatus::Cancelled {
         return Ok(0);
@@ -387,8 +384,7 @@ pub fn cancel(
         let told = crate::services::follow_ups::meeting_cancelled(conn, mail, &meeting, at)?;
         Audit::by_user(user.id)
             .did("meeting.cancel")
-            .on("meeting", meeting.id)
-            .in_cohort(cohort.id)
+            .on_meeting(&meeting)
             .record(conn)?;
         Ok(told)
     })
@@ -450,7 +446,7 @@ pub fn restore(
     cohort_id: CohortId,
     meeting_id: MeetingId,
 ) -> Result<crate::services::follow_ups::Restored, AppError> {
-    let (cohort, meeting) =
+    let (_, meeting) =
         crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
     if meeting.status != MeetingStatus::Cancelled {
         return Err(AppError::Conflict("This meeting is not cancelled.".into()));
@@ -461,8 +457,7 @@ pub fn restore(
         Meeting::set_status(conn, meeting.id, MeetingStatus::Scheduled, at)?;
         Audit::by_user(user.id)
             .did("meeting.restore")
-            .on("meeting", meeting.id)
-            .in_cohort(cohort.id)
+            .on_meeting(&meeting)
             .record(conn)?;
         Ok(restored)
     })

@@ -120,6 +120,11 @@ impl<'a> Audit<'a> {
         self.on("enrolment", id)
     }
 
+    /// About a meeting, filed under its group.
+    pub fn on_meeting(self, meeting: &super::Meeting) -> Self {
+        self.on("meeting", meeting.id).in_cohort(meeting.cohort_id)
+    }
+
     pub fn in_cohort(mut self, id: i64) -> Self {
         self.cohort_id = Some(id);
         self
