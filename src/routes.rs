@@ -67,6 +67,8 @@ route_table! {
     get "/account/password" => auth::edit_password;
     post "/account/password" => auth::update_password;
     get "/dashboard" => dashboard::show_dashboard;
+    get "/resume" => auth::show_resume;
+    post "/resume/discard" => auth::discard_resume;
 
     // A cohort's facilitators (and admins)
     get "/cohorts/new" => cohorts::new_cohort;

@@ -10,6 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::auth::kept;
 use crate::crypto::new_token;
 use crate::error::AppError;
 
@@ -98,7 +99,13 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for CsrfForm
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if kept::claimed(req) {
+            // Nobody is signed in and the identity extractor (listed first)
+            // is keeping the body: its answer ends this request.
+            return Box::pin(std::future::pending());
+        }
         let session = req.get_session();
+        let path = req.path().to_string();
         let body = web::Bytes::from_request(req, payload);
         let too_big = req
             .headers()
@@ -125,6 +132,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for CsrfForm
                 .and_then(|f| f.csrf_token)
                 .unwrap_or_default();
             verify(&session, &given)?;
+            kept::forget_if_sent(&session, &path);
             let value = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
                 AppError::BadRequest(format!(
                     "Some of the form's fields were not what we expected ({e})."

@@ -2,6 +2,8 @@
 //! the extractors that say who is asking.
 
 pub mod csrf;
+pub mod kept;
+pub mod keys;
 pub mod participant;
 pub mod session_store;
 pub mod user;

@@ -1,14 +1,20 @@
 //! A parent who opened their personal link: `CurrentParticipant`.
 
-use std::future::{ready, Ready};
+use std::future::{ready, Future};
+use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::auth::csrf;
 use crate::auth::session_store::{PARTICIPANT_KEY, USER_KEY};
+use crate::auth::{csrf, kept};
 use crate::error::AppError;
+
+/// What a parent without a session is told (their own signed-out page
+/// adds the ways back in).
+pub const SIGNED_OUT: &str =
+    "To see your page, please open the personal link from your email or from your group's facilitator.";
 
 pub struct CurrentParticipant {
     pub enrolment_id: i64,
@@ -58,19 +64,25 @@ pub fn opened_at_top_level(req: &HttpRequest) -> bool {
 
 impl FromRequest for CurrentParticipant {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        ready(match session.get::<i64>(PARTICIPANT_KEY) {
-            Ok(Some(enrolment_id)) => Ok(CurrentParticipant {
+        if let Ok(Some(enrolment_id)) = session.get::<i64>(PARTICIPANT_KEY) {
+            return Box::pin(ready(Ok(CurrentParticipant {
                 enrolment_id,
                 session,
-            }),
-            _ => Err(AppError::Unauthorized(
-                "To see your page, please open the personal link from your email or from your group's facilitator.".into(),
-            )
-            .into()),
+            })));
+        }
+        // Words sent after the session ended are kept: the signed-out page
+        // shows them, and they are saved once the parent is back in.
+        let claimed = kept::claim_body(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(payload) = claimed {
+                kept::keep_from(req, payload).await;
+            }
+            Err(AppError::Unauthorized(SIGNED_OUT.into()).into())
         })
     }
 }

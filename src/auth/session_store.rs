@@ -140,10 +140,7 @@ const TOUCH_EVERY_SECS: i64 = 60;
 /// How long a session lives at most, however active.
 pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
 
-/// The state key that holds the signed-in user's id.
-pub const USER_KEY: &str = "user_id";
-/// The state key that holds a parent's enrolment, once they opened their link.
-pub const PARTICIPANT_KEY: &str = "enrolment_id";
+pub use crate::auth::keys::{PARTICIPANT_KEY, USER_KEY};
 
 type SessionState = HashMap<String, String>;
 

@@ -8,8 +8,8 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::auth::csrf;
 use crate::auth::session_store::USER_KEY;
+use crate::auth::{csrf, kept};
 use crate::db::models::User;
 use crate::error::AppError;
 use crate::render::{Notice, PageContext, Section, UserBadge};
@@ -144,7 +144,9 @@ impl FromRequest for CurrentUser {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_out = !matches!(req.get_session().get::<i64>(USER_KEY), Ok(Some(_)));
+        let claimed = signed_out.then(|| kept::claim_body(req, payload)).flatten();
         let req = req.clone();
         Box::pin(async move {
             let session = req.get_session();
@@ -152,20 +154,41 @@ impl FromRequest for CurrentUser {
                 Some(user) => Ok(CurrentUser { user, session }),
                 None => {
                     let next = if req.method() == actix_web::http::Method::GET {
-                        Some(
-                            req.uri()
-                                .path_and_query()
-                                .map(|p| p.to_string())
-                                .unwrap_or_default(),
-                        )
+                        req.uri().path_and_query().map(|p| p.to_string())
                     } else {
-                        None
+                        // A form sent after the session ended is kept and
+                        // offered again after sign-in; until then, back to
+                        // the page it came from.
+                        if let Some(payload) = claimed {
+                            kept::keep_from(req.clone(), payload).await;
+                        }
+                        referring_path(&req)
                     };
                     Err(AppError::SignInRequired(next).into())
                 }
             }
         })
     }
+}
+
+/// The path of the page a request came from, when it is one of ours.
+pub fn referring_path(req: &HttpRequest) -> Option<String> {
+    let referer = req.headers().get("referer")?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let host = req.connection_info().host().to_string();
+    let same = url.host_str().is_some_and(|h| match url.port() {
+        Some(p) => host == format!("{h}:{p}"),
+        None => host == h,
+    });
+    if !same {
+        return None;
+    }
+    let mut path = url.path().to_string();
+    if let Some(q) = url.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    same_site_path(&path)
 }
 
 /// Where to go after signing in when `next` is missing or not safe.

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::session_store::{PARTICIPANT_KEY, USER_KEY};
 use crate::auth::user::{safe_next, same_site_path};
-use crate::auth::{csrf, CsrfForm, CurrentUser, NoFields, PageContext, Viewer};
+use crate::auth::{csrf, flash, kept, CsrfForm, CurrentUser, NoFields, PageContext, Viewer};
 use crate::error::AppError;
 use crate::services;
 use crate::state::AppState;
@@ -46,6 +46,78 @@ fn login_page(
     )
 }
 
+/// Where a facilitator goes once signed in: to finish a form they sent
+/// after their session ended, or on to `next`.
+fn after_sign_in(session: &Session, next: Option<&str>) -> String {
+    match kept::peek(session) {
+        Some(k) if !k.is_parents() => "/resume".to_string(),
+        _ => safe_next(next),
+    }
+}
+
+/// What a kept form was for, in words, from where it was sent.
+fn kept_purpose(path: &str) -> &'static str {
+    let ends = |s: &str| path.ends_with(s);
+    if ends("/attendance") {
+        "the attendance you were saving"
+    } else if ends("/fidelity") {
+        "your notes on how the session went"
+    } else if ends("/reply") {
+        "your reply to a parent"
+    } else if ends("/recap-note") {
+        "your note for the recap email"
+    } else if ends("/participants") {
+        "the parent you were adding"
+    } else if path == "/cohorts" {
+        "the new group you were starting"
+    } else {
+        "the form you were sending"
+    }
+}
+
+/// The form a facilitator sent after their session ended, offered again
+/// with a fresh token: one press saves it, or they can let it go.
+pub async fn show_resume(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let Some(form) = kept::peek(&current.session).filter(|k| !k.is_parents()) else {
+        return Ok(see_other(crate::auth::user::AFTER_SIGN_IN));
+    };
+    let words: Vec<&str> = form
+        .fields
+        .iter()
+        .map(|(_, v)| v.as_str())
+        .filter(|v| v.chars().any(char::is_whitespace) && v.trim().len() > 3)
+        .collect();
+    let back = form.path.clone();
+    state.templates.view(
+        "pages/auth/resume",
+        &current.context()?,
+        json!({
+            "title": "Finish saving",
+            "purpose": kept_purpose(&form.path),
+            "action": form.path,
+            "fields": form.fields.iter().map(|(k, v)| json!({ "name": k, "value": v })).collect::<Vec<_>>(),
+            "words": words,
+            "back": back,
+        }),
+    )
+}
+
+/// Lets a kept form go.
+pub async fn discard_resume(
+    current: CurrentUser,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
+) -> HttpResponse {
+    kept::take(&current.session);
+    flash(
+        &current.session,
+        "Nothing was saved. What you sent is gone.",
+    );
+    see_other(crate::auth::user::AFTER_SIGN_IN)
+}
+
 pub async fn show_login(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -54,7 +126,9 @@ pub async fn show_login(
     if viewer.user.is_some() {
         return Ok(see_other(&safe_next(query.next.as_deref())));
     }
-    let notice = if query.signed_out.is_some() {
+    let notice = if kept::peek(&viewer.session).is_some_and(|k| !k.is_parents()) {
+        Some("You were signed out after a while without use, before that could be saved. We kept it: sign in and you can save it.")
+    } else if query.signed_out.is_some() {
         Some("You're signed out. See you next time.")
     } else if query.password_changed.is_some() {
         Some("Your password is changed. Please sign in with the new one.")
@@ -102,7 +176,7 @@ pub async fn create_session(
                 .insert(USER_KEY, user.id)
                 .map_err(|e| AppError::caused("session", e))?;
             csrf::rotate(&session)?;
-            Ok(see_other(&safe_next(form.next.as_deref())))
+            Ok(see_other(&after_sign_in(&session, form.next.as_deref())))
         }
         Err(
             e @ (AppError::Unauthorized(_) | AppError::TooManyRequests(_) | AppError::Forbidden(_)),
@@ -368,7 +442,7 @@ pub async fn use_sign_in_link(
                 .insert(USER_KEY, user.id)
                 .map_err(|e| AppError::caused("session", e))?;
             csrf::rotate(&session)?;
-            Ok(see_other(crate::auth::user::AFTER_SIGN_IN))
+            Ok(see_other(&after_sign_in(&session, None)))
         }
         Err(e) => link_problem(&state, &session, e),
     }

@@ -9,6 +9,10 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
+use actix_session::{Session, SessionExt};
+
+use crate::auth::keys::USER_KEY;
+use crate::auth::{csrf, kept};
 use crate::error::{title_for, AppError, ErrorPage};
 use crate::render::Templates;
 
@@ -99,10 +103,11 @@ pub fn render_error<B: MessageBody + 'static>(
         (page_json(status, title, &message), "application/json")
     } else {
         let templates = req.app_data::<web::Data<Templates>>().map(|t| t.get_ref());
-        (
-            page_html(templates, status, title, &message),
-            "text/html; charset=utf-8",
-        )
+        let html = match parents_page(&req, status) {
+            Some(session) => parent_page_html(templates, &session, title, &message),
+            None => signed_in_page_html(templates, &req, status, title, &message),
+        };
+        (html, "text/html; charset=utf-8")
     };
     let mut new_res: HttpResponse<BoxBody> = res.set_body(BoxBody::new(body));
     new_res
@@ -127,6 +132,16 @@ pub(crate) fn page_html(
     title: &str,
     message: &str,
 ) -> String {
+    error_html(templates, status, title, message, false)
+}
+
+fn error_html(
+    templates: Option<&Templates>,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    signed_in: bool,
+) -> String {
     templates
         .and_then(|t| {
             t.render(
@@ -135,6 +150,83 @@ pub(crate) fn page_html(
                     "title": title,
                     "status": status.as_u16(),
                     "message": message,
+                    "signed_in": signed_in,
+                    "user": null,
+                    "csrf": null,
+                    "flash": null,
+                }),
+            )
+            .ok()
+        })
+        .unwrap_or_else(|| fallback_html(title, message))
+}
+
+/// The error page, leading a signed-in facilitator back to their dashboard.
+fn signed_in_page_html(
+    templates: Option<&Templates>,
+    req: &HttpRequest,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> String {
+    let signed_in = matches!(req.get_session().get::<i64>(USER_KEY), Ok(Some(_)));
+    error_html(templates, status, title, message, signed_in)
+}
+
+/// A parent's own pages (under `/me`) that fail for someone not signed in,
+/// or any refusal on a parent's page: these get the parents' error page,
+/// with the ways back in and no status code in sight.
+fn parents_page(req: &HttpRequest, status: StatusCode) -> Option<Session> {
+    let path = req.path();
+    let parents = path == "/me" || path.starts_with("/me/");
+    (parents && status.is_client_error()).then(|| req.get_session())
+}
+
+/// What a parent typed and sent after their session ended, to show back.
+fn kept_words(session: &Session) -> Vec<serde_json::Value> {
+    let Some(form) = kept::peek(session).filter(|k| k.is_parents()) else {
+        return Vec::new();
+    };
+    let texts: Vec<&str> = form
+        .fields
+        .iter()
+        .filter(|(name, value)| name.starts_with("answer_") && !value.trim().is_empty())
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let many = texts.len() > 1;
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let label = if many {
+                format!("What you wrote ({})", i + 1)
+            } else {
+                "What you wrote".to_string()
+            };
+            json!({ "label": label, "text": text })
+        })
+        .collect()
+}
+
+const AFTER_IDLE: &str = "To keep your page private, we sign you out after two hours without use.";
+
+fn parent_page_html(
+    templates: Option<&Templates>,
+    session: &Session,
+    title: &str,
+    message: &str,
+) -> String {
+    let form_token = csrf::token(session).unwrap_or_default();
+    let kept = kept_words(session);
+    templates
+        .and_then(|t| {
+            t.render(
+                "errors/parent",
+                &json!({
+                    "title": if kept.is_empty() { title } else { "You were signed out" },
+                    "message": if kept.is_empty() { message } else { AFTER_IDLE },
+                    "kept": kept,
+                    "form_token": form_token,
                     "user": null,
                     "csrf": null,
                     "flash": null,

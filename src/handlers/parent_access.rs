@@ -234,6 +234,11 @@ pub async fn enter_code(
     match result {
         Ok(enrolment_id) => {
             CurrentParticipant::start(&session, enrolment_id)?;
+            if let Some(back) =
+                crate::handlers::participant::restore_kept(&state, &session, enrolment_id).await?
+            {
+                return Ok(back);
+            }
             flash(
                 &session,
                 "You're signed in. On a shared phone or computer, please sign out when you're done.",

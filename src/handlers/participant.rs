@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::auth::csrf::{LONG_FORM, SHORT_FORM};
 use crate::auth::participant::{self as parent_auth, CurrentParticipant};
 use crate::auth::user::take_notice;
-use crate::auth::{flash, CsrfForm, NoFields, PageContext, Viewer};
+use crate::auth::{flash, kept, CsrfForm, NoFields, PageContext, Viewer};
 use crate::error::{AppError, FieldErrors};
 use crate::render::Section;
 use crate::services::reflections::{self, ReflectionForm};
@@ -92,7 +92,7 @@ pub async fn open_link(
     // on the page, not an address to type.
     let (status, title, why) = match opened {
         participants::LinkOpen::Opened(enrolment) => {
-            return start_and_go(&session, enrolment.id, &query.to);
+            return start_and_go(&state, &session, enrolment.id, &query.to).await;
         }
         participants::LinkOpen::SwitchedOff => (
             StatusCode::GONE,
@@ -117,13 +117,18 @@ pub async fn open_link(
     )
 }
 
-/// Starts the parent's session and sends them on, off the link's address.
-fn start_and_go(
+/// Starts the parent's session and sends them on, off the link's address
+/// (or to the reflection they were writing when they were signed out).
+async fn start_and_go(
+    state: &AppState,
     session: &actix_session::Session,
     enrolment_id: i64,
     to: &str,
 ) -> Result<HttpResponse, AppError> {
     CurrentParticipant::start(session, enrolment_id)?;
+    if let Some(back) = restore_kept(state, session, enrolment_id).await? {
+        return Ok(back);
+    }
     // Off the address bar: the link is not kept in history or referrers.
     let to = match to.strip_prefix("sessions/") {
         Some(n) if !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
@@ -132,6 +137,80 @@ fn start_and_go(
         _ => "/me".to_string(),
     };
     Ok(see_other(&to))
+}
+
+/// The session number of a kept reflection (`/me/sessions/3/reflection`).
+fn kept_reflection_number(kept: &kept::KeptForm) -> Option<u32> {
+    kept.path
+        .strip_prefix("/me/sessions/")?
+        .strip_suffix("/reflection")?
+        .parse()
+        .ok()
+}
+
+/// Once a parent is back in: a reflection they sent after their session
+/// ended is saved as a draft (a sent one keeps its place, with these
+/// words), and they are taken to it. Words from someone else who used this
+/// browser are never saved as this parent's: the form names its writer.
+pub async fn restore_kept(
+    state: &AppState,
+    session: &actix_session::Session,
+    enrolment_id: i64,
+) -> Result<Option<HttpResponse>, AppError> {
+    let Some(kept) = kept::take(session).filter(kept::KeptForm::is_parents) else {
+        return Ok(None);
+    };
+    let writer = kept.field("writer").and_then(|w| w.parse::<i64>().ok());
+    let (Some(number), true) = (kept_reflection_number(&kept), writer == Some(enrolment_id)) else {
+        return Ok(None);
+    };
+    let mut form: ReflectionForm = serde_urlencoded::from_str(&kept.body())
+        .map_err(|_| AppError::BadRequest("The kept words could not be read.".into()))?;
+    // Anything but "send" saves a draft.
+    form.action = String::new();
+    let submitted = form.clone();
+    let saved = state
+        .db(move |conn| reflections::save(conn, enrolment_id, number, &submitted))
+        .await;
+    let me = CurrentParticipant {
+        enrolment_id,
+        session: session.clone(),
+    };
+    match saved {
+        Ok(state_now) => Ok(Some(back_to_section(
+            session,
+            &format!("/me/sessions/{number}"),
+            Section::Reflection,
+            if state_now == participants::ReflectionState::Sent {
+                "Welcome back. We kept what you wrote while you were signed out and saved it: your reflection is sent with these words."
+            } else {
+                "Welcome back. We kept what you wrote while you were signed out and saved it as a draft. Read it over, then press Send."
+            },
+        ))),
+        // It can no longer be saved (closed, too long): show the words in
+        // the form with the reason, rather than lose them.
+        Err(AppError::Invalid(errors)) => render_session(
+            state,
+            &me,
+            number,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((form, errors)),
+            None,
+        )
+        .await
+        .map(Some),
+        Err(AppError::Validation(message)) => render_session(
+            state,
+            &me,
+            number,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((form, FieldErrors::default())),
+            Some(message),
+        )
+        .await
+        .map(Some),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn show_home(
@@ -177,6 +256,7 @@ async fn render_session(
     problem: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = me.enrolment_id;
+    let has_errors = typed.as_ref().is_some_and(|(_, e)| !e.0.is_empty());
     let page = state
         .db(move |conn| {
             let page =
@@ -194,6 +274,8 @@ async fn render_session(
             "page": page,
             "help": help,
             "problem": problem,
+            "has_errors": has_errors,
+            "writer": me.enrolment_id,
             "form_token": me.form_token()?,
         }),
     )
@@ -220,6 +302,10 @@ pub async fn save_reflection(
     let result = state
         .db(move |conn| reflections::save(conn, id, number, &submitted))
         .await;
+    // The page's own script saving as the parent types: a bare answer.
+    if form.action == reflections::AUTOSAVE {
+        return result.map(|_| HttpResponse::NoContent().finish());
+    }
     match result {
         Ok(saved) => Ok(back_to_section(
             &me.session,

@@ -26,6 +26,8 @@ use crate::services::schedule;
 /// The most one answer may hold (about ten pages).
 pub const MAX_ANSWER_CHARS: usize = 20_000;
 pub const MAX_REPLY_CHARS: usize = 2_000;
+/// The form action the page's script sends as the parent types.
+pub const AUTOSAVE: &str = "autosave";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -222,6 +224,9 @@ pub fn save(
     let answers = form.answers(session.reflection_prompts.len());
     check_lengths(&answers)?;
     let send = form.action == "send";
+    // Saved by the page as the parent types: a draft only, never a change
+    // to what was sent, and not worth an audit line every few seconds.
+    let autosave = form.action == AUTOSAVE;
     let visibility = if form.only_me.is_some() {
         "only_me"
     } else {
@@ -234,6 +239,11 @@ pub fn save(
         let was_sent = existing
             .as_ref()
             .is_some_and(|r| r.status == ReflectionStatus::Submitted);
+        if autosave && was_sent {
+            return Err(AppError::Conflict(
+                "This reflection is already sent; press Save changes to change it.".into(),
+            ));
+        }
         // Once sent, a reflection stays sent: a later draft changes it.
         let status = if send || was_sent {
             ReflectionStatus::Submitted
@@ -255,6 +265,9 @@ pub fn save(
                 at,
             },
         )?;
+        if autosave {
+            return Ok(ReflectionState::of(Some(status)));
+        }
         Audit::by_participant(me.participant.id)
             .did(if status == ReflectionStatus::Submitted {
                 "reflection.send"

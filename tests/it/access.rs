@@ -163,6 +163,8 @@ fn matrix() -> Vec<Row> {
             &[("current", "wrong"), ("new", "x"), ("confirm", "x")],
         ),
         ("get", "/dashboard", SIGNED_IN, &[]),
+        ("get", "/resume", SIGNED_IN, &[]),
+        ("post", "/resume/discard", SIGNED_IN, &[]),
         ("get", "/cohorts/new", SIGNED_IN, &[]),
         ("post", "/cohorts", SIGNED_IN, &[("title", "")]),
         ("get", "/cohorts/{id}", COHORT, &[]),

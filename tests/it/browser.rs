@@ -318,6 +318,29 @@ impl Driver {
         self.wait_for("Import from a spreadsheet");
     }
 
+    /// The facilitator sets up a group that has been meeting for a while
+    /// (session 3's reflection open), adds Leila, makes her personal link
+    /// and signs out; returns the link's path.
+    pub fn parent_link(&self, server: &Server) -> String {
+        self.sign_in(server, "Hello, Fran Facilitator");
+        self.start_group(
+            server,
+            "repair-and-reconnect",
+            "Thursday evenings",
+            -20,
+            "00:05",
+        );
+        self.add_parent("Leila Haddad", "leila@example.org");
+        self.click("form[action$='/link'] button");
+        // The link page (the group page also speaks of personal links).
+        let page = self.wait_for("/p/");
+        let start = page.find("/p/").expect("a link");
+        let link = page[start..start + 3 + 64].to_string();
+        self.click("form[action='/logout'] button");
+        self.wait_for("signed out");
+        link
+    }
+
     /// Adds a parent by hand from the group page; returns the page after.
     pub fn add_parent(&self, name: &str, email: &str) -> String {
         self.click("a[href$='/participants/new']");
@@ -512,24 +535,7 @@ fn a_parent_opens_their_link_and_reflects_on_a_phone() {
     };
     let server = Server::start();
     let at = |path: &str| format!("{}{path}", server.base);
-
-    // The facilitator sets up a group that has been meeting for a while.
-    browser.sign_in(&server, "Hello, Fran Facilitator");
-    browser.start_group(
-        &server,
-        "repair-and-reconnect",
-        "Thursday evenings",
-        -20,
-        "00:05",
-    );
-    browser.add_parent("Leila Haddad", "leila@example.org");
-    browser.click("form[action$='/link'] button");
-    // The link page (the group page also speaks of personal links).
-    let page = browser.wait_for("/p/");
-    let start = page.find("/p/").expect("a link");
-    let link = page[start..start + 3 + 64].to_string();
-    browser.click("form[action='/logout'] button");
-    browser.wait_for("signed out");
+    let link = browser.parent_link(&server);
 
     // The parent.
     browser.goto(&at(&link));
@@ -664,4 +670,87 @@ fn a_facilitator_cancels_a_meeting_by_mistake_and_undoes_it() {
         .load(&mut conn)
         .unwrap();
     assert_eq!(rows, vec!["cancelled".to_string()]);
+}
+
+/// The reflection as Leila's database row: (answers JSON, status).
+fn reflection_row(server: &Server) -> Option<(String, String)> {
+    use attune::db::schema::reflections;
+    use diesel::prelude::*;
+    let mut conn = server.db.conn();
+    reflections::table
+        .select((reflections::answers, reflections::status))
+        .load::<(String, String)>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .next()
+}
+
+/// A parent writes, the page saves a draft as they type, a mistake is
+/// shown where they are looking, and when their session ends before Send
+/// the words come back and are saved once they are in again.
+#[test]
+fn a_parent_signed_out_while_writing_keeps_every_word() {
+    let Some(browser) = Driver::start(390, 844) else {
+        return;
+    };
+    let server = Server::start();
+    let at = |path: &str| format!("{}{path}", server.base);
+    let link = browser.parent_link(&server);
+    browser.goto(&at(&link));
+    browser.wait_for("Who sees what you write");
+    browser.click("form[action='/me/consent'] button");
+    browser.wait_for("Your sessions");
+    browser.goto(&at("/me/sessions/3#reflection"));
+    browser.wait_for("Your reflection");
+
+    // Typing is saved as a draft a moment later, with nothing pressed.
+    browser.fill("#answer_0", "We read two books at bedtime.");
+    browser.wait_for("Draft saved at");
+    let (answers, status) = reflection_row(&server).expect("a draft");
+    assert!(answers.contains("two books"), "{answers}");
+    assert_eq!(status, "draft");
+    browser.screenshot("16-parent-draft-autosaved");
+
+    // Too long: the summary is on screen and leads to the field.
+    browser.set_value("#answer_1", &"x".repeat(20_001));
+    browser.click("button[value='send']");
+    browser.wait_for("Nothing was saved yet");
+    assert!(
+        browser.in_viewport(".error-summary"),
+        "the mistake is where they are looking"
+    );
+    browser.screenshot("17-parent-too-long");
+    browser.set_value("#answer_1", "");
+
+    // Two idle hours later the session is gone; they finish and press Send.
+    {
+        use attune::db::schema::web_sessions;
+        use diesel::prelude::*;
+        let mut conn = server.db.conn();
+        diesel::delete(web_sessions::table)
+            .execute(&mut conn)
+            .unwrap();
+    }
+    browser.fill(
+        "#answer_0",
+        "We read two books at bedtime. Then she told me about her day.",
+    );
+    // Send before the autosave fires (its timer is 1.5 s).
+    browser.click("button[value='send']");
+    let page = browser.wait_for("Your words are safe");
+    assert!(page.contains("Then she told me about her day."));
+    assert!(page.contains("Email me a new link"));
+    assert!(!page.contains("Error 401"));
+    browser.screenshot("18-parent-signed-out-words-kept");
+
+    // Back in through the same link: the words are saved and in the form.
+    browser.goto(&at(&link));
+    let page = browser.wait_for("saved it as a draft");
+    assert!(browser.url().ends_with("/me/sessions/3#reflection"));
+    assert!(page.contains("Then she told me about her day."));
+    assert!(browser.in_viewport("#reflection .notice--here"));
+    let (answers, status) = reflection_row(&server).expect("saved");
+    assert!(answers.contains("about her day"), "{answers}");
+    assert_eq!(status, "draft");
+    browser.screenshot("19-parent-back-in-words-saved");
 }
