@@ -99,6 +99,7 @@ route_table! {
     post "/cohorts/{id}/invite" => links::renew_invite;
     post "/cohorts/{id}/invite/off" => links::turn_off_invite;
     post "/cohorts/{id}/calendar" => links::renew_calendar;
+    get "/cohorts/{id}/enrolments/{enrolment}" => roster::show_participant;
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::make_link;

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
@@ -94,19 +95,48 @@ pub async fn create_cohort(
     Ok(see_other(&format!("/cohorts/{}", cohort.id)))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct RosterQuery {
+    /// Finds parents on the roster by name, email or phone.
+    #[serde(default)]
+    q: String,
+}
+
 pub async fn show_cohort(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
+    query: web::Query<RosterQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let page = current
+    let mut page = current
         .db(&state, move |conn, user| cohorts::page(conn, user, id))
         .await?;
+    let total = page.roster.len();
+    let q = query
+        .into_inner()
+        .q
+        .trim()
+        .chars()
+        .take(100)
+        .collect::<String>();
+    page.roster = crate::services::roster::matching(page.roster, &q);
+    let found = page.roster.len();
     state.templates.view(
         "pages/cohorts/show",
         &current.context()?,
-        json!({ "title": page.title.clone(), "cohort": page }),
+        json!({
+            "title": page.title.clone(),
+            "cohort": page,
+            "search": {
+                "q": q,
+                "total": total,
+                "found": found,
+                "searching": !q.is_empty(),
+                "offered": total > 0,
+                "found_words": crate::render::count_words(found, "parent", "parents"),
+            },
+        }),
     )
 }
 

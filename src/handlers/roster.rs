@@ -161,3 +161,24 @@ pub async fn readmit_enrolment(
 ) -> Result<HttpResponse, AppError> {
     set_active(state, current, path.into_inner(), true).await
 }
+
+/// One parent's page in a group: their details and meetings, and the
+/// changes that need care (switching links off, withdrawing), each with
+/// what it will do.
+pub async fn show_participant(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(CohortId, EnrolmentId)>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, enrolment_id) = path.into_inner();
+    let record = current
+        .db(&state, move |conn, user| {
+            roster::parent_record(conn, user, cohort_id, enrolment_id)
+        })
+        .await?;
+    state.templates.view(
+        "pages/roster/parent",
+        &current.context()?,
+        json!({ "title": record.parent.name.clone(), "record": record }),
+    )
+}

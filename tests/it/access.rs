@@ -324,6 +324,7 @@ fn matrix() -> Vec<Row> {
             COHORT,
             &[("name", "Sam Parent")],
         ),
+        ("get", "/cohorts/{id}/enrolments/{enrolment}", COHORT, &[]),
         (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/withdraw",

@@ -331,6 +331,9 @@ impl Driver {
             "00:05",
         );
         self.add_parent("Leila Haddad", "leila@example.org");
+        // Her own page in the group holds the link (and the careful changes).
+        self.click("table.list td a[href*='/enrolments/']");
+        self.wait_for("Changes that need care");
         self.click("form[action$='/link'] button");
         // The link page (the group page also speaks of personal links).
         let page = self.wait_for("/p/");

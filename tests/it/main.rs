@@ -25,6 +25,7 @@ mod participants;
 mod pdf;
 mod privacy;
 mod roster;
+mod roster_page;
 mod security;
 mod shape;
 mod support;

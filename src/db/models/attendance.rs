@@ -74,4 +74,15 @@ impl Attendance {
             .select(Attendance::as_select())
             .load(conn)?)
     }
+
+    /// One parent's marks, at every meeting of their group.
+    pub fn for_enrolment(
+        conn: &mut DbConn,
+        enrolment_id: EnrolmentId,
+    ) -> Result<Vec<Attendance>, AppError> {
+        Ok(attendance::table
+            .filter(attendance::enrolment_id.eq(enrolment_id.0))
+            .select(Attendance::as_select())
+            .load(conn)?)
+    }
 }

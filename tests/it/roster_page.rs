@@ -1,0 +1,85 @@
+//! The roster a facilitator works from: finding a parent, and each
+//! parent's own page, where the changes that need care live.
+
+use actix_web::http::StatusCode;
+
+use crate::access::{enrol, make_cohort};
+use crate::common::{add_user, Browser, TestApp, PASSWORD};
+
+struct Group {
+    app: TestApp,
+    cohort: i64,
+    kim: i64,
+}
+
+fn group() -> Group {
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    let cohort = make_cohort(&app, &lead, "Tuesday group");
+    let kim = enrol(&app, &lead, cohort, "Kim Lee", "kim@example.org");
+    enrol(&app, &lead, cohort, "Amir Haddad", "amir@example.org");
+    Group { app, cohort, kim }
+}
+
+#[actix_web::test]
+async fn the_roster_finds_a_parent_by_name_or_email() {
+    let g = group();
+    let mut b = Browser::new(&g.app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let page = b.get(&format!("/cohorts/{}", g.cohort)).await;
+    assert!(page.body.contains("Find a parent"));
+    assert!(page.body.contains("Kim Lee") && page.body.contains("Amir Haddad"));
+
+    let page = b.get(&format!("/cohorts/{}?q=kim", g.cohort)).await;
+    assert!(page.body.contains("1 parent of 2 match"), "{}", page.body);
+    assert!(page.body.contains("Kim Lee"));
+    assert!(!page.body.contains("Amir Haddad"));
+
+    let page = b
+        .get(&format!("/cohorts/{}?q=AMIR%40example", g.cohort))
+        .await;
+    assert!(page.body.contains("Amir Haddad") && !page.body.contains("Kim Lee"));
+
+    let page = b.get(&format!("/cohorts/{}?q=nobody", g.cohort)).await;
+    assert!(page.body.contains("0 parents of 2 match"));
+    assert!(page.body.contains("Nobody on the roster matches that."));
+}
+
+#[actix_web::test]
+async fn withdrawing_and_switching_links_off_are_on_the_parents_own_page() {
+    let g = group();
+    let mut b = Browser::new(&g.app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    // The group page has no one-tap harm: no withdraw or switch-off buttons.
+    let page = b.get(&format!("/cohorts/{}", g.cohort)).await;
+    assert!(!page.body.contains("/withdraw\""), "{}", page.body);
+    assert!(!page.body.contains("/links/revoke\""));
+    let mine = format!("/cohorts/{}/enrolments/{}", g.cohort, g.kim);
+    assert!(page.body.contains(&format!("href=\"{mine}\"")));
+
+    let page = b.get(&mine).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Changes that need care"));
+    assert!(page.body.contains("stops getting the group's emails"));
+    assert!(page.body.contains(&format!("action=\"{mine}/withdraw\"")));
+    assert!(page
+        .body
+        .contains(&format!("action=\"{mine}/links/revoke\"")));
+    assert!(page.body.contains("kim@example.org"));
+    assert!(
+        page.body.contains("coming up") || page.body.contains("not taken"),
+        "the meetings, as they went for Kim"
+    );
+
+    let res = b.post(&format!("{mine}/withdraw"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let page = b.get(&mine).await;
+    assert!(page.body.contains("Kim Lee has left the group."));
+    assert!(page.body.contains(&format!("action=\"{mine}/readmit\"")));
+
+    // Someone else's parent is not found, like their group.
+    add_user(&g.app, "other@example.org", false);
+    let mut o = Browser::new(&g.app);
+    o.sign_in("other@example.org", PASSWORD).await;
+    assert_eq!(o.get(&mine).await.status, StatusCode::NOT_FOUND);
+}
