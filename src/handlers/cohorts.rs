@@ -120,7 +120,7 @@ pub async fn show_cohort(
         .chars()
         .take(100)
         .collect::<String>();
-    page.roster = crate::services::roster::matching(page.roster, &q);
+    page.roster = crate::services::parent_record::matching(page.roster, &q);
     let found = page.roster.len();
     state.templates.view(
         "pages/cohorts/show",

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{flash, CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, MeetingId};
+use crate::db::status::AttendanceStatus;
 use crate::error::AppError;
 use crate::render::Section;
 use crate::services::meetings;
@@ -82,8 +83,16 @@ pub async fn update_attendance(
     form: CsrfForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
+    let form = form.into_inner();
+    let mut roll = meetings::RollForm {
+        everyone_present: form
+            .get("everyone")
+            .is_some_and(|v| meetings::parse_status(v) == Some(AttendanceStatus::Present)),
+        early_ok: form.contains_key("early_ok"),
+        ..Default::default()
+    };
     let mut marks = Vec::new();
-    for (key, value) in form.into_inner() {
+    for (key, value) in form {
         let Some(id) = key.strip_prefix("mark_") else {
             continue;
         };
@@ -95,9 +104,11 @@ pub async fn update_attendance(
         })?;
         marks.push((id, status));
     }
+    roll.marks = marks;
+    let everyone = roll.everyone_present;
     let result = current
         .db(&state, move |conn, user| {
-            meetings::record_attendance(conn, user, ids.0, ids.1, &marks)
+            meetings::take_roll(conn, user, ids.0, ids.1, roll)
         })
         .await;
     match result {
@@ -105,7 +116,11 @@ pub async fn update_attendance(
             &current.session,
             &meeting_url(ids),
             Section::Attendance,
-            "Attendance saved.",
+            if everyone {
+                "Attendance saved: everyone is marked present, except anyone you marked otherwise. Change anyone who wasn't here and save again."
+            } else {
+                "Attendance saved."
+            },
         )),
         Err(e) => or_show_problem(&state, &current, ids, e).await,
     }

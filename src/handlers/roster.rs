@@ -173,7 +173,7 @@ pub async fn show_participant(
     let (cohort_id, enrolment_id) = path.into_inner();
     let record = current
         .db(&state, move |conn, user| {
-            roster::parent_record(conn, user, cohort_id, enrolment_id)
+            crate::services::parent_record::parent_record(conn, user, cohort_id, enrolment_id)
         })
         .await?;
     state.templates.view(

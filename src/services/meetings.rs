@@ -46,6 +46,8 @@ pub struct MeetingPage {
     pub fidelity_note: Option<String>,
     pub fidelity_recorded: bool,
     pub roll: Vec<RollLine>,
+    /// The meeting is still ahead: saving its roll needs a yes.
+    pub roll_early: bool,
     pub present: usize,
     /// The facilitators' personal note for this meeting's recap email.
     pub recap_note: Option<String>,
@@ -127,6 +129,7 @@ pub fn page(
         cancelled: meeting.status == MeetingStatus::Cancelled,
         is_makeup: meeting.is_makeup,
         is_past: meeting.starts_at <= now(),
+        roll_early: roll_is_early(&meeting),
         schedule_note: meeting.schedule_note.clone(),
         location: meeting.location.clone().or(cohort.location.clone()),
         objectives: session.objectives.clone(),
@@ -284,6 +287,53 @@ pub fn record_attendance(
         }
         Ok(changed)
     })
+}
+
+/// A roll is taken as people arrive: from this long before the start.
+pub const ROLL_OPENS_MINUTES_BEFORE: i64 = 60;
+
+/// What the roll form sent.
+#[derive(Debug, Default)]
+pub struct RollForm {
+    pub marks: Vec<(i64, AttendanceStatus)>,
+    /// "Mark everyone present": everyone not marked otherwise is present.
+    pub everyone_present: bool,
+    /// The facilitator said yes, save marks for a meeting still ahead.
+    pub early_ok: bool,
+}
+
+/// Whether a meeting is still too far ahead for its roll.
+pub fn roll_is_early(meeting: &Meeting) -> bool {
+    meeting.starts_at - Duration::minutes(ROLL_OPENS_MINUTES_BEFORE) > now()
+}
+
+/// Saves the roll form: refuses marks for a meeting that has not happened
+/// unless the facilitator said so, and fills "everyone present".
+pub fn take_roll(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+    form: RollForm,
+) -> Result<usize, AppError> {
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
+    if roll_is_early(&meeting) && !form.early_ok {
+        let tz = schedule::parse_time_zone(&cohort.time_zone)?;
+        return Err(AppError::validation(format!(
+            "This meeting hasn't happened yet: it is on {}. Nothing was saved. To save marks now anyway, tick \"This meeting has happened\" and save again.",
+            schedule::format_local(tz, meeting.starts_at)
+        )));
+    }
+    let mut marks = form.marks;
+    if form.everyone_present {
+        for e in Enrolment::active_names(conn, cohort.id)? {
+            if !marks.iter().any(|(id, _)| *id == e.enrolment_id) {
+                marks.push((e.enrolment_id, AttendanceStatus::Present));
+            }
+        }
+    }
+    record_attendance(conn, user, cohort_id, meeting_id, &marks)
 }
 
 /// Ticks the agenda segments delivered and keeps a note of changes.

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod invites;
 pub mod meetings;
 pub mod parent_access;
+pub mod parent_record;
 pub mod participants;
 pub mod print;
 pub mod privacy;

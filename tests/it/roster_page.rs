@@ -83,3 +83,84 @@ async fn withdrawing_and_switching_links_off_are_on_the_parents_own_page() {
     o.sign_in("other@example.org", PASSWORD).await;
     assert_eq!(o.get(&mine).await.status, StatusCode::NOT_FOUND);
 }
+
+fn first_meeting(app: &TestApp, cohort: i64) -> i64 {
+    let mut conn = app.state.pool.get().unwrap();
+    attune::db::models::Meeting::for_cohort(&mut conn, cohort.into()).unwrap()[0].id
+}
+
+fn marks(app: &TestApp) -> Vec<(i64, String)> {
+    use attune::db::schema::attendance;
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    attendance::table
+        .order(attendance::enrolment_id)
+        .select((attendance::enrolment_id, attendance::status))
+        .load(&mut *conn)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_roll_for_a_meeting_still_ahead_needs_a_yes() {
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    let cohort = crate::access::cohort_from(&app, &lead, "secure-base", 7);
+    let kim = enrol(&app, &lead, cohort, "Kim Lee", "kim@example.org");
+    let path = format!("/cohorts/{cohort}/meetings/{}", first_meeting(&app, cohort));
+    let mut b = Browser::new(&app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let page = b.get(&path).await;
+    assert!(page.body.contains("This meeting hasn't happened yet"));
+    assert!(page.body.contains("name=\"early_ok\""));
+    let mark = format!("mark_{kim}");
+    let res = b
+        .post(&format!("{path}/attendance"), &[(&mark, "present")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Nothing was saved"), "{}", res.body);
+    assert!(marks(&app).is_empty());
+    let res = b
+        .post(
+            &format!("{path}/attendance"),
+            &[(&mark, "present"), ("early_ok", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(marks(&app).len(), 1);
+}
+
+#[actix_web::test]
+async fn everyone_present_keeps_the_marks_given_otherwise() {
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    let cohort = crate::access::cohort_from(&app, &lead, "secure-base", -20);
+    let kim = enrol(&app, &lead, cohort, "Kim Lee", "kim@example.org");
+    let amir = enrol(&app, &lead, cohort, "Amir Haddad", "amir@example.org");
+    let noor = enrol(&app, &lead, cohort, "Noor Ali", "noor@example.org");
+    let path = format!("/cohorts/{cohort}/meetings/{}", first_meeting(&app, cohort));
+    let mut b = Browser::new(&app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let page = b.get(&path).await;
+    assert!(!page.body.contains("hasn't happened yet"));
+    assert!(page.body.contains("Mark everyone present"));
+    let res = b
+        .post(
+            &format!("{path}/attendance"),
+            &[
+                (&format!("mark_{amir}"), "excused"),
+                ("everyone", "present"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        marks(&app),
+        vec![
+            (kim, "present".to_string()),
+            (amir, "excused".to_string()),
+            (noor, "present".to_string())
+        ]
+    );
+    let page = b.get(&path).await;
+    assert!(page.body.contains("everyone is marked present"));
+}
