@@ -44,10 +44,13 @@ pub enum Section {
     /// The emails page's list of what went and what waits.
     Outbox,
     Schedule,
+    /// On a list of reflections: just above the one to read next, after a
+    /// reply to the one before.
+    NextReflection,
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Reflection,
         Section::Attendance,
         Section::Fidelity,
@@ -55,6 +58,7 @@ impl Section {
         Section::Recap,
         Section::Outbox,
         Section::Schedule,
+        Section::NextReflection,
     ];
 
     /// The element id on the page, and the fragment of the address.
@@ -67,6 +71,7 @@ impl Section {
             Section::Recap => "recap",
             Section::Outbox => "sent-and-waiting",
             Section::Schedule => "schedule",
+            Section::NextReflection => "next-reflection",
         }
     }
 

@@ -1,9 +1,10 @@
 //! Facilitators reading reflections, making parents' links, replying.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::auth::csrf::SHORT_FORM;
+use crate::auth::user::same_site_path;
 use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, EnrolmentId, MeetingId, ReflectionId};
 use crate::error::AppError;
@@ -13,28 +14,50 @@ use crate::services::{meetings, participants};
 use crate::state::AppState;
 use crate::web::http::back_to_section;
 
+/// After a reply: the reflection just answered (`?after=12`), so the page
+/// can open at the next one.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AfterReply {
+    #[serde(default)]
+    after: Option<i64>,
+}
+
 async fn reading(
     state: &AppState,
     current: &CurrentUser,
     cohort_id: i64,
     filter: ReadFilter,
+    (after, back): (Option<i64>, String),
 ) -> Result<HttpResponse, AppError> {
     let page = current
         .db(state, move |conn, user| {
             reflections::read(conn, user, cohort_id, filter)
         })
         .await?;
+    let answered = after.and_then(|id| page.reflections.iter().position(|r| r.reflection_id == id));
+    let next_id = answered
+        .and_then(|i| page.reflections.get(i + 1))
+        .map(|r| r.reflection_id);
     state.templates.view(
         "pages/reflections/list",
         &current.context()?,
-        json!({ "title": page.heading.clone(), "page": page }),
+        json!({
+            "title": page.heading.clone(),
+            "page": page,
+            "next_id": next_id,
+            "after_last": answered.is_some() && next_id.is_none(),
+            // Where each reply form comes back to.
+            "back": back,
+        }),
     )
 }
 
 pub async fn list_for_meeting(
     state: web::Data<AppState>,
     current: CurrentUser,
+    req: HttpRequest,
     path: web::Path<(CohortId, MeetingId)>,
+    query: web::Query<AfterReply>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, meeting_id) = path.into_inner();
     let page = current
@@ -47,6 +70,7 @@ pub async fn list_for_meeting(
         &current,
         cohort_id.0,
         ReadFilter::Session(page.session_number as u32),
+        (query.after, req.path().to_string()),
     )
     .await
 }
@@ -54,7 +78,9 @@ pub async fn list_for_meeting(
 pub async fn list_for_parent(
     state: web::Data<AppState>,
     current: CurrentUser,
+    req: HttpRequest,
     path: web::Path<(i64, i64)>,
+    query: web::Query<AfterReply>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
     reading(
@@ -62,6 +88,7 @@ pub async fn list_for_parent(
         &current,
         cohort_id,
         ReadFilter::Parent(enrolment_id),
+        (query.after, req.path().to_string()),
     )
     .await
 }
@@ -70,6 +97,9 @@ pub async fn list_for_parent(
 pub struct ReplyForm {
     #[serde(default)]
     reply: String,
+    /// The list of reflections the reply was written on.
+    #[serde(default)]
+    back: String,
 }
 
 pub async fn create_reply(
@@ -79,18 +109,32 @@ pub async fn create_reply(
     form: CsrfForm<ReplyForm>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, reflection_id) = path.into_inner();
-    let text = form.into_inner().reply;
+    let ReplyForm { reply: text, back } = form.into_inner();
     current
         .db(&state, move |conn, user| {
             reflections::reply(conn, user, cohort_id, reflection_id, &text)
         })
         .await?;
-    Ok(back_to_section(
-        &current.session,
-        &format!("/cohorts/{cohort_id}"),
-        Section::Roster,
-        "Your reply is saved; the parent sees it with their reflection.",
-    ))
+    // Back to the list it was written on, at the next reflection: only a
+    // list of this group's reflections, never an address from elsewhere.
+    let list = same_site_path(&back).filter(|p| {
+        p.starts_with(&format!("/cohorts/{cohort_id}/")) && p.ends_with("/reflections")
+    });
+    let message = "Your reply is saved; the parent sees it with their reflection.";
+    Ok(match list {
+        Some(list) => back_to_section(
+            &current.session,
+            &format!("{list}?after={}", reflection_id.0),
+            Section::NextReflection,
+            message,
+        ),
+        None => back_to_section(
+            &current.session,
+            &format!("/cohorts/{cohort_id}"),
+            Section::Roster,
+            message,
+        ),
+    })
 }
 
 pub async fn make_link(

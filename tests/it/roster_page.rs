@@ -164,3 +164,74 @@ async fn everyone_present_keeps_the_marks_given_otherwise() {
     let page = b.get(&path).await;
     assert!(page.body.contains("everyone is marked present"));
 }
+
+#[actix_web::test]
+async fn after_a_reply_the_list_opens_at_the_next_reflection() {
+    use attune::services::reflections::{save, ReflectionForm};
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    let cohort = crate::access::cohort_from(&app, &lead, "secure-base", -20);
+    let kim = enrol(&app, &lead, cohort, "Kim Lee", "kim@example.org");
+    let amir = enrol(&app, &lead, cohort, "Amir Haddad", "amir@example.org");
+    for (who, words) in [(kim, "Kim's evening"), (amir, "Amir's morning")] {
+        let mut conn = app.state.pool.get().unwrap();
+        attune::services::participants::give_consent(&mut conn, who).unwrap();
+        let form = ReflectionForm {
+            answer_0: words.into(),
+            action: "send".into(),
+            ..Default::default()
+        };
+        save(&mut conn, who, 3, &form).unwrap();
+    }
+    let meeting = {
+        let mut conn = app.state.pool.get().unwrap();
+        attune::db::models::Meeting::for_cohort(&mut conn, cohort.into()).unwrap()[2].id
+    };
+    let list = format!("/cohorts/{cohort}/meetings/{meeting}/reflections");
+    let mut b = Browser::new(&app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let page = b.get(&list).await;
+    let first = page.body.find("/reflections/").unwrap();
+    let id: String = page.body[first + 13..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(page
+        .body
+        .contains(&format!("name=\"back\" value=\"{list}\"")));
+    let res = b
+        .post(
+            &format!("/cohorts/{cohort}/reflections/{id}/reply"),
+            &[("reply", "Thank you."), ("back", &list)],
+        )
+        .await;
+    assert_eq!(
+        res.header("location"),
+        format!("{list}?after={id}#next-reflection")
+    );
+    let page = b.get(&format!("{list}?after={id}")).await;
+    let next = page
+        .body
+        .find("id=\"next-reflection\"")
+        .expect("the next one");
+    assert!(page.body[next..].contains("Your reply is saved"));
+    // The section sits above the second card, not the first.
+    let cards: Vec<usize> = page
+        .body
+        .match_indices("class=\"card reflection-card\"")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(cards[0] < next && next < cards[1], "{cards:?} {next}");
+
+    // Replying to the last one says so; a stranger's address is ignored.
+    let res = b
+        .post(
+            &format!("/cohorts/{cohort}/reflections/{id}/reply"),
+            &[
+                ("reply", "Thanks again."),
+                ("back", "//evil.example/reflections"),
+            ],
+        )
+        .await;
+    assert_eq!(res.header("location"), format!("/cohorts/{cohort}#roster"));
+}
