@@ -103,6 +103,8 @@ route_table! {
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::make_link;
+    get "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::show_link;
+    post "/cohorts/{id}/enrolments/{enrolment}/link/email" => reflections::email_link;
     post "/cohorts/{id}/enrolments/{enrolment}/links/revoke" => reflections::revoke_links;
     get "/cohorts/{id}/enrolments/{enrolment}/reflections" => reflections::list_for_parent;
     get "/cohorts/{id}/meetings/{meeting}/reflections" => reflections::list_for_meeting;

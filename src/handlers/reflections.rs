@@ -12,7 +12,7 @@ use crate::render::Section;
 use crate::services::reflections::{self, ReadFilter};
 use crate::services::{meetings, participants};
 use crate::state::AppState;
-use crate::web::http::back_to_section;
+use crate::web::http::{back_to_section, see_other};
 
 /// After a reply: the reflection just answered (`?after=12`), so the page
 /// can open at the next one.
@@ -137,6 +137,27 @@ pub async fn create_reply(
     })
 }
 
+/// How long a made link can be shown again (a reload, a second look) in
+/// the browser that made it. It is kept in that browser's session only.
+const LINK_SHOWN_MINUTES: i64 = 10;
+const SHOWN_LINK_KEY: &str = "shown_link";
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct ShownLink {
+    enrolment_id: i64,
+    token: String,
+    until: i64,
+}
+
+fn link_path(cohort_id: CohortId, enrolment_id: EnrolmentId) -> String {
+    format!(
+        "/cohorts/{}/enrolments/{}/link",
+        cohort_id.0, enrolment_id.0
+    )
+}
+
+/// Makes a personal link and shows it on its own page (a GET, so a reload
+/// shows it again rather than making another).
 pub async fn make_link(
     state: web::Data<AppState>,
     current: CurrentUser,
@@ -145,11 +166,47 @@ pub async fn make_link(
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
     let policy = state.mail.links;
-    let (token, name) = current
+    let (token, _) = current
         .db(&state, move |conn, user| {
             participants::new_link(conn, user, cohort_id, enrolment_id, policy)
         })
         .await?;
+    let shown = ShownLink {
+        enrolment_id: enrolment_id.0,
+        token,
+        until: chrono::Utc::now().timestamp() + LINK_SHOWN_MINUTES * 60,
+    };
+    current
+        .session
+        .insert(SHOWN_LINK_KEY, &shown)
+        .map_err(|e| AppError::caused("session", e))?;
+    Ok(see_other(&link_path(cohort_id, enrolment_id)))
+}
+
+/// The personal-link page: the link just made (for a few minutes), to
+/// copy, scan or email, and the ways to get another.
+pub async fn show_link(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(CohortId, EnrolmentId)>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, enrolment_id) = path.into_inner();
+    let record = current
+        .db(&state, move |conn, user| {
+            crate::services::parent_record::parent_record(conn, user, cohort_id, enrolment_id)
+        })
+        .await?;
+    let shown = current
+        .session
+        .get::<ShownLink>(SHOWN_LINK_KEY)
+        .ok()
+        .flatten()
+        .filter(|s| s.enrolment_id == enrolment_id.0 && s.until > chrono::Utc::now().timestamp());
+    let url = shown.map(|s| format!("{}/p/{}", state.config.base_url, s.token));
+    let name = record.parent.name.clone();
+    let qr = url
+        .as_deref()
+        .and_then(|u| crate::pdf::qr_svg(u, &format!("QR code of {name}'s personal link")));
     state.templates.view(
         "pages/reflections/link",
         &current.context()?,
@@ -157,9 +214,40 @@ pub async fn make_link(
             "title": format!("{name}'s personal link"),
             "name": name,
             "cohort_id": cohort_id,
-            "url": format!("{}/p/{token}", state.config.base_url),
+            "enrolment_id": enrolment_id,
+            "email": record.parent.email,
+            "url": url,
+            "qr": qr,
+            "minutes": LINK_SHOWN_MINUTES,
         }),
     )
+}
+
+/// Emails the parent a fresh link to their page.
+pub async fn email_link(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(CohortId, EnrolmentId)>,
+    _form: CsrfForm<NoFields, SHORT_FORM>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort_id, enrolment_id) = path.into_inner();
+    let composer = state.mail.clone();
+    let (name, email) = current
+        .db(&state, move |conn, user| {
+            crate::services::parent_access::facilitator_emails_link(
+                conn,
+                &composer,
+                user,
+                cohort_id,
+                enrolment_id,
+            )
+        })
+        .await?;
+    crate::auth::flash(
+        &current.session,
+        &format!("A new link to {name}'s page is on its way to {email}."),
+    );
+    Ok(see_other(&link_path(cohort_id, enrolment_id)))
 }
 
 pub async fn revoke_links(

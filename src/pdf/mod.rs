@@ -304,6 +304,24 @@ pub struct QrRuns {
     pub runs: Vec<(usize, usize, usize)>,
 }
 
+/// `data`'s QR code as an SVG image for a web page (`role="img"` with
+/// `label`), or `None` if it is too long for one.
+pub fn qr_svg(data: &str, label: &str) -> Option<String> {
+    let qr = qr_runs(data)?;
+    let esc = label
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;");
+    let mut path = String::new();
+    for (row, col, len) in &qr.runs {
+        path.push_str(&format!("M{col} {row}h{len}v1h-{len}z"));
+    }
+    Some(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {s} {s}\" width=\"220\" height=\"220\" role=\"img\" aria-label=\"{esc}\" shape-rendering=\"crispEdges\"><rect width=\"{s}\" height=\"{s}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
+        s = qr.side
+    ))
+}
+
 /// The dark runs of `data`'s QR code, or `None` (and a warning) if it is
 /// too long for one.
 pub fn qr_runs(data: &str) -> Option<QrRuns> {

@@ -192,25 +192,7 @@ pub fn send_link(
         throttle(conn, &[(&address_key, PER_ADDRESS), (&ip_key, PER_IP)], at)?;
         let found = active_enrolments(conn, &email)?;
         for (enrolment, parent) in &found {
-            let token = parents::issue_link_for(
-                conn,
-                enrolment.id,
-                parents::LinkChannel::Email,
-                composer.links,
-                None,
-            )?;
-            let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
-            ctx.insert(
-                "link_url".into(),
-                json!(composer.url(&format!("/p/{token}"))),
-            );
-            let key = format!(
-                "new_link:{}:{}",
-                enrolment.id,
-                hex::encode(random_bytes::<8>()?)
-            );
-            let env = envelope("new_link", key, enrolment, &email, parent, reply_to, at);
-            composer.queue(conn, &env, Value::Object(ctx))?;
+            queue_new_link(conn, composer, enrolment, parent, &email, at)?;
             audit(conn, "participant.link_emailed", Some(enrolment), ip)?;
         }
         if found.is_empty() {
@@ -222,6 +204,69 @@ pub fn send_link(
         audit(conn, "participant.link_throttled", None, ip)?;
     }
     result
+}
+
+/// Queues the "new link" email for one parent in one group, with a fresh
+/// emailed link.
+fn queue_new_link(
+    conn: &mut DbConn,
+    composer: &Composer,
+    enrolment: &Enrolment,
+    parent: &Participant,
+    email: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let token = parents::issue_link_for(
+        conn,
+        enrolment.id,
+        parents::LinkChannel::Email,
+        composer.links,
+        None,
+    )?;
+    let (mut ctx, reply_to) = email_context(conn, enrolment, parent)?;
+    ctx.insert(
+        "link_url".into(),
+        json!(composer.url(&format!("/p/{token}"))),
+    );
+    let key = format!(
+        "new_link:{}:{}",
+        enrolment.id,
+        hex::encode(random_bytes::<8>()?)
+    );
+    let env = envelope("new_link", key, enrolment, email, parent, reply_to, at);
+    composer.queue(conn, &env, Value::Object(ctx))?;
+    Ok(())
+}
+
+/// A facilitator emails a parent of their group a fresh link to their page
+/// (one email, to that parent only). Returns the parent's name and address.
+pub fn facilitator_emails_link(
+    conn: &mut DbConn,
+    composer: &Composer,
+    user: &crate::db::models::User,
+    cohort_id: crate::db::ids::CohortId,
+    enrolment_id: crate::db::ids::EnrolmentId,
+) -> Result<(String, String), AppError> {
+    let (_, enrolment) =
+        crate::services::access::find_visible_enrolment(conn, user, cohort_id, enrolment_id)?;
+    let parent = Participant::find(conn, enrolment.participant_id)?;
+    let email = parent.email.clone().ok_or_else(|| {
+        AppError::validation(format!(
+            "{} has no email address on the roster. Print the link or copy it into a message instead.",
+            parent.name
+        ))
+    })?;
+    let at = now();
+    write_tx(conn, |conn| {
+        queue_new_link(conn, composer, &enrolment, &parent, &email, at)?;
+        Audit::by_user(user.id)
+            .did("participant.link_emailed")
+            .on_enrolment(enrolment.id)
+            .in_cohort(enrolment.cohort_id)
+            .at(at)
+            .record(conn)
+    })?;
+    Ok((parent.name, email))
 }
 
 /// A random six-digit code, every value equally likely.

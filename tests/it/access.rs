@@ -290,6 +290,18 @@ fn matrix() -> Vec<Row> {
             &[],
         ),
         (
+            "get",
+            "/cohorts/{id}/enrolments/{enrolment}/link",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/link/email",
+            COHORT,
+            &[],
+        ),
+        (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/links/revoke",
             COHORT,

@@ -334,9 +334,11 @@ impl Driver {
         // Her own page in the group holds the link (and the careful changes).
         self.click("table.list td a[href*='/enrolments/']");
         self.wait_for("Changes that need care");
+        self.screenshot("09-a-parents-page");
         self.click("form[action$='/link'] button");
         // The link page (the group page also speaks of personal links).
         let page = self.wait_for("/p/");
+        self.screenshot("10-personal-link");
         let start = page.find("/p/").expect("a link");
         let link = page[start..start + 3 + 64].to_string();
         self.click("form[action='/logout'] button");

@@ -45,12 +45,14 @@ async fn facilitator(app: &TestApp) -> Browser<'_> {
 async fn link_for(f: &Family, enrolment: i64) -> String {
     let mut b = facilitator(&f.app).await;
     b.get(&format!("/cohorts/{}", f.cohort)).await;
-    let page = b
+    let made = b
         .post(
             &format!("/cohorts/{}/enrolments/{enrolment}/link", f.cohort),
             &[],
         )
         .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let page = b.get(made.header("location")).await;
     assert_eq!(page.status, StatusCode::OK);
     let start = page.body.find("/p/").unwrap();
     page.body[start..start + 3 + 64].to_string()

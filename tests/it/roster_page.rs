@@ -235,3 +235,54 @@ async fn after_a_reply_the_list_opens_at_the_next_reflection() {
         .await;
     assert_eq!(res.header("location"), format!("/cohorts/{cohort}#roster"));
 }
+
+#[actix_web::test]
+async fn the_personal_link_page_can_be_reloaded_scanned_and_emailed() {
+    use attune::db::schema::outbox_messages;
+    use diesel::prelude::*;
+    let g = group();
+    let mut b = Browser::new(&g.app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let mine = format!("/cohorts/{}/enrolments/{}", g.cohort, g.kim);
+    b.get(&mine).await;
+    let made = b.post(&format!("{mine}/link"), &[]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    assert_eq!(made.header("location"), format!("{mine}/link"));
+    let page = b.get(&format!("{mine}/link")).await;
+    let start = page.body.find("/p/").expect("the link");
+    let link = page.body[start..start + 67].to_string();
+    assert!(page.body.contains("<svg"), "a QR code");
+    assert!(page.body.contains("Copy the link"));
+    // A reload shows the same link; it makes no other.
+    let again = b.get(&format!("{mine}/link")).await;
+    assert!(again.body.contains(&link));
+    // Another browser of the same facilitator is not shown it.
+    let mut other = Browser::new(&g.app);
+    other.sign_in("lead@example.org", PASSWORD).await;
+    let elsewhere = other.get(&format!("{mine}/link")).await;
+    assert!(!elsewhere.body.contains("/p/"), "{}", elsewhere.body);
+    assert!(elsewhere.body.contains("Make a new link"));
+
+    let before = {
+        let mut conn = g.app.state.pool.get().unwrap();
+        outbox_messages::table
+            .filter(outbox_messages::kind.eq("new_link"))
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+    };
+    let res = b.post(&format!("{mine}/link/email"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let rows: Vec<String> = {
+        let mut conn = g.app.state.pool.get().unwrap();
+        outbox_messages::table
+            .filter(outbox_messages::kind.eq("new_link"))
+            .select(outbox_messages::to_address)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    assert_eq!(rows.len() as i64, before + 1);
+    assert_eq!(rows.last().unwrap(), "kim@example.org");
+    let page = b.get(&format!("{mine}/link")).await;
+    assert!(page.body.contains("is on its way to kim@example.org"));
+}
