@@ -21,6 +21,7 @@ pub async fn show_dashboard(
             "is_admin": current.user.is_admin,
             "cohorts": dashboard.cohorts,
             "upcoming": dashboard.upcoming,
+            "today": dashboard.today,
             "support_listed": support_listed,
         }),
     )

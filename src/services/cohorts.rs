@@ -47,7 +47,13 @@ pub struct UpcomingMeeting {
 pub struct Dashboard {
     pub cohorts: Vec<CohortSummary>,
     pub upcoming: Vec<UpcomingMeeting>,
+    /// Meetings today (in each group's own time zone) that have not long
+    /// ended: the roll, the plan and the sign-in sheet, one tap away.
+    pub today: Vec<UpcomingMeeting>,
 }
+
+/// A meeting started this long ago still shows on today's card.
+const TODAY_AFTER_START_HOURS: i64 = 6;
 
 /// The cohorts `user` may see: those they facilitate, or all for admins.
 pub fn visible_cohorts(conn: &mut DbConn, user: &User) -> Result<Vec<Cohort>, AppError> {
@@ -67,15 +73,49 @@ const UPCOMING_DAYS: i64 = 14;
 /// The dashboard from its rows, as of `at`.
 pub fn summarise(mut rows: DashboardRows, at: chrono::NaiveDateTime) -> Dashboard {
     let mut upcoming = Vec::new();
+    let mut today = Vec::new();
     let cohorts = std::mem::take(&mut rows.cohorts);
+    for c in &cohorts {
+        todays_meetings(c, &rows, at, &mut today);
+    }
     let summaries = cohorts
         .into_iter()
         .map(|c| summary(c, &rows, at, &mut upcoming))
         .collect();
     upcoming.sort_by_key(|m| m.starts_at);
+    today.sort_by_key(|m| m.starts_at);
     Dashboard {
         cohorts: summaries,
         upcoming,
+        today,
+    }
+}
+
+/// A group's meetings on today's date in its own time zone, not cancelled
+/// and not long over.
+fn todays_meetings(
+    c: &Cohort,
+    rows: &DashboardRows,
+    at: chrono::NaiveDateTime,
+    today: &mut Vec<UpcomingMeeting>,
+) {
+    let Ok(tz) = schedule::parse_time_zone(&c.time_zone) else {
+        return;
+    };
+    let local_today = schedule::to_local(tz, at).date();
+    let since = at - chrono::Duration::hours(TODAY_AFTER_START_HOURS);
+    for m in rows.meetings.get(&c.id).into_iter().flatten() {
+        let on_today = schedule::to_local(tz, m.starts_at).date() == local_today;
+        if m.status != MeetingStatus::Cancelled && on_today && m.starts_at >= since {
+            today.push(UpcomingMeeting {
+                cohort_id: c.id,
+                meeting_id: m.id,
+                cohort_title: c.title.clone(),
+                session_number: m.session_number,
+                when: schedule::format_local(tz, m.starts_at),
+                starts_at: m.starts_at,
+            });
+        }
     }
 }
 

@@ -286,3 +286,47 @@ async fn the_personal_link_page_can_be_reloaded_scanned_and_emailed() {
     let page = b.get(&format!("{mine}/link")).await;
     assert!(page.body.contains("is on its way to kim@example.org"));
 }
+
+#[actix_web::test]
+async fn the_dashboard_has_a_today_card_that_goes_straight_to_tonight() {
+    use attune::services::cohorts::{self, CohortForm};
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    // A meeting an hour from now, or an hour ago if that would be tomorrow.
+    let now = chrono::Utc::now().naive_utc();
+    let soon = now + chrono::Duration::hours(1);
+    let at = if soon.date() == now.date() {
+        soon
+    } else {
+        now - chrono::Duration::hours(1)
+    };
+    let form = CohortForm {
+        curriculum: "secure-base".into(),
+        title: "Tonight's group".into(),
+        time_zone: "UTC".into(),
+        first_date: at.format("%Y-%m-%d").to_string(),
+        start_time: at.format("%H:%M").to_string(),
+        ..Default::default()
+    };
+    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
+    let cohort = {
+        let mut conn = app.state.pool.get().unwrap();
+        cohorts::create(&mut conn, &lead, &plan).unwrap().id
+    };
+    // A group that met last week has nothing today.
+    crate::access::cohort_from(&app, &lead, "secure-base", -6);
+    let meeting = first_meeting(&app, cohort);
+    let mut b = Browser::new(&app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let page = b.get("/dashboard").await;
+    let today = page
+        .body
+        .find("id=\"today-heading\"")
+        .expect("a today card");
+    let card = &page.body[today..];
+    let base = format!("/cohorts/{cohort}/meetings/{meeting}");
+    assert!(card.contains(&format!("href=\"{base}#attendance\"")));
+    assert!(card.contains(&format!("href=\"{base}#plan\"")));
+    assert!(card.contains(&format!("href=\"{base}/sign-in.pdf\"")));
+    assert_eq!(page.body.matches("class=\"card today__card\"").count(), 1);
+}
