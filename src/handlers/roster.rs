@@ -16,7 +16,7 @@ use crate::web::http::back_to_section;
 async fn form_page(
     state: &AppState,
     current: &CurrentUser,
-    cohort_id: i64,
+    (cohort_id, walk_in): (i64, Option<i64>),
     status: StatusCode,
     form: &ParticipantForm,
     errors: &FieldErrors,
@@ -32,7 +32,8 @@ async fn form_page(
         "pages/roster/new",
         &current.context()?,
         json!({
-            "title": "Add a parent",
+            "title": if walk_in.is_some() { "Add someone who came tonight" } else { "Add a parent" },
+            "walk_in": walk_in,
             "cohort_id": cohort.id,
             "cohort_title": cohort.title,
             "form": form,
@@ -42,15 +43,23 @@ async fn form_page(
     )
 }
 
+/// `?walk_in=<meeting>`: adding someone from the roll, who came tonight.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct WalkIn {
+    #[serde(default)]
+    walk_in: Option<i64>,
+}
+
 pub async fn new_participant(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
+    query: web::Query<WalkIn>,
 ) -> Result<HttpResponse, AppError> {
     form_page(
         &state,
         &current,
-        path.into_inner(),
+        (path.into_inner(), query.walk_in),
         StatusCode::OK,
         &ParticipantForm::default(),
         &FieldErrors::default(),
@@ -63,9 +72,11 @@ pub async fn create_participant(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<i64>,
+    query: web::Query<WalkIn>,
     form: CsrfForm<ParticipantForm>,
 ) -> Result<HttpResponse, AppError> {
     let cohort_id = path.into_inner();
+    let walk_in = query.walk_in;
     let form = form.into_inner();
     let input = match roster::check(&form) {
         Ok(i) => i,
@@ -73,7 +84,7 @@ pub async fn create_participant(
             return form_page(
                 &state,
                 &current,
-                cohort_id,
+                (cohort_id, walk_in),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form,
                 &errors,
@@ -83,6 +94,9 @@ pub async fn create_participant(
         }
         Err(e) => return Err(e),
     };
+    if let Some(meeting) = walk_in {
+        return add_walk_in(&state, &current, (cohort_id, meeting), input).await;
+    }
     let name = input.name.clone();
     let mail = state.mail.clone();
     let result = current
@@ -107,7 +121,7 @@ pub async fn create_participant(
             form_page(
                 &state,
                 &current,
-                cohort_id,
+                (cohort_id, walk_in),
                 StatusCode::CONFLICT,
                 &form,
                 &FieldErrors::default(),
@@ -181,4 +195,26 @@ pub async fn show_participant(
         &current.context()?,
         json!({ "title": record.parent.name.clone(), "record": record }),
     )
+}
+
+/// Adds someone from tonight's roll and marks them present there.
+async fn add_walk_in(
+    state: &AppState,
+    current: &CurrentUser,
+    (cohort_id, meeting_id): (i64, i64),
+    input: roster::ParticipantInput,
+) -> Result<HttpResponse, AppError> {
+    let mail = state.mail.clone();
+    let ids = (CohortId(cohort_id), crate::db::ids::MeetingId(meeting_id));
+    let message = current
+        .db(state, move |conn, user| {
+            crate::services::meetings::add_walk_in(conn, &mail, user, ids, &input)
+        })
+        .await?;
+    Ok(back_to_section(
+        &current.session,
+        &format!("/cohorts/{cohort_id}/meetings/{meeting_id}"),
+        Section::Attendance,
+        &message,
+    ))
 }

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::curriculum::markdown;
-use crate::db::ids::{CohortId, EnrolmentId, MeetingId, UserId};
+use crate::db::ids::{CohortId, EnrolmentId, MeetingId, ParticipantId, UserId};
 use crate::db::models::attendance::Attendance;
 use crate::db::models::Audit;
 use crate::db::models::{
@@ -334,6 +334,62 @@ pub fn take_roll(
         }
     }
     record_attendance(conn, user, cohort_id, meeting_id, &marks)
+}
+
+/// Someone new came tonight: adds them to the group (as by hand, welcome
+/// email and all) and marks them present at this meeting. Someone already
+/// in the group is just marked present. Returns what happened, in words.
+pub fn add_walk_in(
+    conn: &mut DbConn,
+    mail: &crate::mail::Composer,
+    user: &User,
+    (cohort_id, meeting_id): (CohortId, MeetingId),
+    input: &crate::services::roster::ParticipantInput,
+) -> Result<String, AppError> {
+    use crate::services::roster::{self, Added};
+    let (cohort, meeting) =
+        crate::services::access::find_visible_meeting(conn, user, cohort_id, meeting_id)?;
+    if meeting.status == MeetingStatus::Cancelled {
+        return Err(AppError::validation(
+            "This meeting is cancelled, so nobody can be marked present at it.",
+        ));
+    }
+    let name = input.name.clone();
+    let (enrolment_id, message) = match roster::add(conn, mail, user, cohort.id, input, "walk-in") {
+        Ok((enrolment, Added::New)) => (
+            enrolment.id,
+            format!("{name} is in the group and marked present. They get the welcome email."),
+        ),
+        Ok((enrolment, Added::Readmitted)) => (
+            enrolment.id,
+            format!("{name} had left the group, is back in, and is marked present."),
+        ),
+        Err(AppError::Conflict(why)) => {
+            let already = match input.email.as_deref() {
+                Some(email) => match crate::db::models::Participant::find_by_email(conn, email)? {
+                    Some(p) => Enrolment::find_for(conn, cohort_id, ParticipantId(p.id))?,
+                    None => None,
+                },
+                None => None,
+            };
+            let Some(e) = already else {
+                return Err(AppError::Conflict(why));
+            };
+            (
+                e.id,
+                format!("{name} was already in the group; they are marked present."),
+            )
+        }
+        Err(e) => return Err(e),
+    };
+    record_attendance(
+        conn,
+        user,
+        cohort_id,
+        meeting_id,
+        &[(enrolment_id, AttendanceStatus::Present)],
+    )?;
+    Ok(message)
 }
 
 /// Ticks the agenda segments delivered and keeps a note of changes.

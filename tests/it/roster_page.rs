@@ -330,3 +330,54 @@ async fn the_dashboard_has_a_today_card_that_goes_straight_to_tonight() {
     assert!(card.contains(&format!("href=\"{base}/sign-in.pdf\"")));
     assert_eq!(page.body.matches("class=\"card today__card\"").count(), 1);
 }
+
+#[actix_web::test]
+async fn someone_new_at_the_door_is_added_from_the_roll_and_marked_present() {
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    let cohort = crate::access::cohort_from(&app, &lead, "secure-base", -20);
+    let kim = enrol(&app, &lead, cohort, "Kim Lee", "kim@example.org");
+    let meeting = first_meeting(&app, cohort);
+    let path = format!("/cohorts/{cohort}/meetings/{meeting}");
+    let mut b = Browser::new(&app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let page = b.get(&path).await;
+    let add = format!("/cohorts/{cohort}/participants/new?walk_in={meeting}");
+    assert!(page
+        .body
+        .contains(&format!("href=\"{}\"", add.replace('&', "&amp;"))));
+    let form = b.get(&add).await;
+    assert!(form.body.contains("Add someone who came tonight"));
+    // A mistake keeps the walk-in on the form.
+    let bad = b
+        .post(
+            &format!("/cohorts/{cohort}/participants?walk_in={meeting}"),
+            &[("name", ""), ("email", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad
+        .body
+        .contains(&format!("participants?walk_in={meeting}")));
+    let res = b
+        .post(
+            &format!("/cohorts/{cohort}/participants?walk_in={meeting}"),
+            &[("name", "Sam Door"), ("email", "sam@example.org")],
+        )
+        .await;
+    assert_eq!(res.header("location"), format!("{path}#attendance"));
+    let page = b.get(&path).await;
+    assert!(page
+        .body
+        .contains("Sam Door is in the group and marked present"));
+    let sam = marks(&app);
+    assert_eq!(sam.len(), 1);
+    assert_eq!(sam[0].1, "present");
+    // Someone already in the group is just marked present.
+    b.post(
+        &format!("/cohorts/{cohort}/participants?walk_in={meeting}"),
+        &[("name", "Kim Lee"), ("email", "kim@example.org")],
+    )
+    .await;
+    assert!(marks(&app).contains(&(kim, "present".to_string())));
+}
