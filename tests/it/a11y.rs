@@ -376,6 +376,73 @@ fn sideways_scroll(browser: &Driver) -> Option<String> {
     found.as_str().map(str::to_string)
 }
 
+/// What axe does not measure, on every page: fields at least 44 px tall
+/// and wide enough to type in; their borders and the focus ring 3:1 or
+/// more against what is behind them (WCAG 1.4.11); headings inside a
+/// titled section below the section's own; and a scale's end words
+/// labels of their radios. One line per problem.
+const PAGE_RULES: &str = r#"
+const rgb = s => { const m = s.match(/[\d.]+/g).map(Number); return { c: m.slice(0, 3), a: m.length > 3 ? m[3] : 1 }; };
+const lum = c => { const l = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+const ratio = (x, y) => { const [a, b] = [lum(x), lum(y)].sort((p, q) => q - p); return (a + 0.05) / (b + 0.05); };
+const behind = e => { for (let n = e.parentElement; n; n = n.parentElement) {
+  const b = rgb(getComputedStyle(n).backgroundColor); if (b.a > 0) return b.c; } return [255, 255, 255]; };
+const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.name ? '[name=' + e.name + ']' : '')
+  + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+const out = [];
+const fields = [...document.querySelectorAll('input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, textarea')].filter(shown);
+for (const f of fields) {
+  const r = f.getBoundingClientRect();
+  if (r.height < 43.5 || r.width < 64) out.push(name(f) + ' is ' + Math.round(r.width) + 'x' + Math.round(r.height) + ' px (at least 64x44)');
+}
+for (const f of [...fields, ...document.querySelectorAll('.segmented')].filter(shown)) {
+  const st = getComputedStyle(f);
+  if (parseFloat(st.borderTopWidth) > 0) {
+    const k = ratio(rgb(st.borderTopColor).c, behind(f));
+    if (k < 3) out.push(name(f) + ' border ' + st.borderTopColor + ' is ' + k.toFixed(2) + ':1 against its background (3:1 needed)');
+  }
+}
+for (const f of [...fields, ...document.querySelectorAll('main a[href], .site-header a[href]')].filter(shown).slice(0, 400)) {
+  f.focus({ preventScroll: true });
+  if (document.activeElement === f && f.matches(':focus-visible')) {
+    const st = getComputedStyle(f);
+    if (st.outlineStyle === 'none' || parseFloat(st.outlineWidth) < 2) out.push(name(f) + ' shows no focus ring');
+    else { const k = ratio(rgb(st.outlineColor).c, behind(f));
+      if (k < 3) out.push(name(f) + ' focus ring ' + st.outlineColor + ' is ' + k.toFixed(2) + ':1 against its background (3:1 needed)'); }
+  }
+  f.blur();
+}
+for (const sec of document.querySelectorAll('[aria-labelledby]')) {
+  const h = document.getElementById(sec.getAttribute('aria-labelledby'));
+  if (!h || !/^H[1-6]$/.test(h.tagName)) continue;
+  for (const inner of sec.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (inner !== h && inner.tagName <= h.tagName)
+      out.push(inner.tagName.toLowerCase() + ' "' + inner.textContent.trim().slice(0, 40) + '" is not below the heading of its section, ' + h.tagName.toLowerCase() + ' "' + h.textContent.trim().slice(0, 40) + '"');
+  }
+}
+for (const set of document.querySelectorAll('fieldset.likert')) {
+  const radios = set.querySelectorAll('input[type=radio]');
+  const says = e => [...e.labels].map(l => l.textContent).join(' ');
+  if (!set.querySelector('legend')) out.push('a scale has no legend');
+  if (!radios.length || !/not like me/.test(says(radios[0])) || !/very like me/.test(says(radios[radios.length - 1])))
+    out.push('the words of the scale "' + (set.querySelector('legend') || set).textContent.trim().slice(0, 40) + '" are not labels of its end radios');
+}
+window.scrollTo(0, 0);
+return out;
+"#;
+
+fn page_rule_problems(browser: &Driver) -> Vec<String> {
+    let found = browser.execute(PAGE_RULES, json!([]));
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Makes the browser the person `who` (a fresh set of cookies each time).
 fn become_who(browser: &Driver, w: &World, who: Who) {
     browser.cmd("DELETE", "/cookie", None);
@@ -512,6 +579,9 @@ fn base64_encode(bytes: &[u8]) -> String {
 const EMAIL_RULES_OFF: &[&str] = &["landmark-one-main", "region"];
 
 fn check_page(browser: &Driver, axe: &str, name: &str, problems: &mut Vec<String>) {
+    for p in page_rule_problems(browser) {
+        problems.push(format!("{name}: {p}"));
+    }
     let off = if SANDBOXED.iter().any(|p| name.contains(p)) {
         EMAIL_RULES_OFF
     } else {
