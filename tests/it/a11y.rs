@@ -45,6 +45,8 @@ enum Who {
     Admin,
     /// Group A's parent, through their personal link.
     Parent,
+    /// A parent of a group that starts next week (its first check-in open).
+    NewParent,
 }
 
 /// The person a route's page is for.
@@ -149,6 +151,16 @@ fn pages(w: &World) -> Vec<Page> {
             "the closing check-in",
             "/me/checkin/end".to_string(),
         ),
+        (
+            Who::NewParent,
+            "a parent's page before the first meeting",
+            "/me".to_string(),
+        ),
+        (
+            Who::NewParent,
+            "the opening check-in, open",
+            "/me/checkin/start".to_string(),
+        ),
     ];
     pages.extend(extra.into_iter().map(|(who, name, path)| Page {
         who,
@@ -208,11 +220,13 @@ impl Serve {
 }
 
 /// The access matrix's fixture served for real, plus what it lacks: a
-/// sign-in link and a parent whose links are switched off.
+/// sign-in link, a parent whose links are switched off, and a parent of a
+/// group that has not met yet.
 struct World {
     fixture: Fixture,
     serve: Serve,
     sign_in_link: String,
+    new_parent_link: String,
 }
 
 impl World {
@@ -221,11 +235,13 @@ impl World {
         give_the_lead_a_full_name(&fixture);
         let sign_in_link = sign_in_link(&fixture);
         switch_off_links_of_b(&fixture);
+        let new_parent_link = parent_of_a_group_starting_next_week(&fixture);
         let serve = Serve::on(&fixture);
         World {
             fixture,
             serve,
             sign_in_link,
+            new_parent_link,
         }
     }
 
@@ -274,6 +290,21 @@ fn sign_in_link(f: &Fixture) -> String {
         .chars()
         .take_while(|c| !c.is_whitespace())
         .collect()
+}
+
+/// The personal link of a parent in the lead's group that first meets in
+/// a week.
+fn parent_of_a_group_starting_next_week(f: &Fixture) -> String {
+    let lead = {
+        let mut conn = f.app.state.pool.get().unwrap();
+        attune::db::models::User::find_by_email(&mut conn, "lead@example.org")
+            .unwrap()
+            .unwrap()
+    };
+    let cohort = crate::access::cohort_from(&f.app, &lead, "secure-base", 7);
+    let enrolment = crate::access::enrol(&f.app, &lead, cohort, "Sam Start", "sam@example.org");
+    let mut conn = f.app.state.pool.get().unwrap();
+    attune::services::participants::issue_link(&mut conn, enrolment).unwrap()
 }
 
 /// Group B's parent's links, switched off by their facilitator.
@@ -460,8 +491,13 @@ fn become_who(browser: &Driver, w: &World, who: Who) {
             browser.click("button[type=submit].button");
             browser.wait_for("Sign out");
         }
-        Who::Parent => {
-            browser.goto(&w.at(&format!("/p/{}", w.fixture.parent_link_a)));
+        Who::Parent | Who::NewParent => {
+            let link = if who == Who::Parent {
+                &w.fixture.parent_link_a
+            } else {
+                &w.new_parent_link
+            };
+            browser.goto(&w.at(&format!("/p/{link}")));
             browser.wait_for("Sign out");
         }
     }
@@ -489,7 +525,7 @@ fn check(whos: &[Who], screenshots: &[(&str, &str)]) {
     let mut problems = Vec::new();
     for &who in whos {
         become_who(&browser, &world, who);
-        if who == Who::Parent {
+        if matches!(who, Who::Parent | Who::NewParent) {
             // First the consent page their link opens on, then past it.
             check_page(
                 &browser,
@@ -623,7 +659,7 @@ fn every_get_route_is_checked_or_named_as_not_a_page() {
 #[test]
 fn pages_for_visitors_and_parents_pass_axe_and_reflow_at_320px() {
     check(
-        &[Who::Anonymous, Who::Parent],
+        &[Who::Anonymous, Who::Parent, Who::NewParent],
         &[
             ("/me", "parent-home"),
             ("/me/sessions/{number}", "parent-session"),
