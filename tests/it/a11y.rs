@@ -663,6 +663,7 @@ fn pages_for_visitors_and_parents_pass_axe_and_reflow_at_320px() {
         &[
             ("/me", "parent-home"),
             ("/me/sessions/{number}", "parent-session"),
+            ("the opening check-in, open", "parent-checkin"),
         ],
     );
 }
