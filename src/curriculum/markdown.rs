@@ -1,7 +1,7 @@
 //! The curriculum's Markdown: safe HTML for pages, plain text for the
 //! readability measure, and links with their lines for the checker.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
@@ -12,6 +12,42 @@ fn options() -> Options {
 pub fn to_safe_html(markdown: &str) -> String {
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
+    ammonia::clean(&html)
+}
+
+/// `to_safe_html` for a text shown inside a section whose own heading is
+/// `<h{section_level}>`: the text's headings move down so its top level
+/// is the one below the section's (its `##` under an `<h2>` becomes an
+/// `<h3>`), never past `<h6>`, so the page's outline stays true.
+pub fn to_safe_html_in_section(markdown: &str, section_level: usize) -> String {
+    let parser = || Parser::new_ext(markdown, options());
+    let top = parser()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(level as usize),
+            _ => None,
+        })
+        .min();
+    let shift = top.map_or(0, |top| (section_level + 1).saturating_sub(top));
+    let moved = |level: HeadingLevel| {
+        HeadingLevel::try_from((level as usize + shift).min(6)).unwrap_or(HeadingLevel::H6)
+    };
+    let events = parser().map(|e| match e {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: moved(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(moved(level))),
+        other => other,
+    });
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
     ammonia::clean(&html)
 }
 
@@ -106,6 +142,27 @@ pub fn link_targets(markdown: &str) -> Vec<(String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_in_a_section_start_below_its_heading() {
+        let notes = "## Before\n\ntext\n\n### Detail\n\n#### Deeper\n\n##### Deepest";
+        let html = to_safe_html_in_section(notes, 2);
+        for (want, text) in [
+            ("h3", "Before"),
+            ("h4", "Detail"),
+            ("h5", "Deeper"),
+            ("h6", "Deepest"),
+        ] {
+            assert!(html.contains(&format!("<{want}>{text}</{want}>")), "{html}");
+        }
+        // Already below the section: left as written. Past h6: h6.
+        assert!(to_safe_html_in_section("### Fine", 2).contains("<h3>Fine</h3>"));
+        assert!(to_safe_html_in_section("# Top\n\n###### Six", 4).contains("<h6>Six</h6>"));
+        assert!(to_safe_html_in_section("# Top\n\n###### Six", 4).contains("<h5>Top</h5>"));
+        // With no headings it is `to_safe_html`.
+        assert_eq!(to_safe_html_in_section("*hi*", 2), to_safe_html("*hi*"));
+        assert!(!to_safe_html_in_section("<script>x</script>", 2).contains("<script"));
+    }
 
     #[test]
     fn html_is_sanitised() {

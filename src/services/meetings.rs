@@ -135,7 +135,8 @@ pub fn page(
         objectives: session.objectives.clone(),
         materials: session.materials.clone(),
         agenda,
-        notes_html: markdown::to_safe_html(&session.facilitator_notes),
+        // Shown under the page's <h2>Facilitator notes</h2>.
+        notes_html: markdown::to_safe_html_in_section(&session.facilitator_notes, 2),
         discussion_prompts: session.discussion_prompts.clone(),
         reflection_prompts: session.reflection_prompts.clone(),
         home_practice_title: session.home_practice.title.clone(),

@@ -29,7 +29,7 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -145,7 +145,8 @@ impl Driver {
         serde_json::from_slice(&raw[header_end..]).map_err(|e| e.to_string())
     }
 
-    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    /// One WebDriver command on this session; panics on a WebDriver error.
+    pub fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let res = self
             .request(method, &format!("/session/{}{path}", self.session), body)
             .unwrap();
@@ -236,6 +237,16 @@ impl Driver {
         self.cmd(
             "POST",
             "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Runs `script` in the page and returns what it hands to its last
+    /// argument, the callback (for promises, such as axe-core's).
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
             Some(json!({ "script": script, "args": args })),
         )
     }

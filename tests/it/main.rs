@@ -3,6 +3,7 @@
 //! when `TEST_DATABASE_URL` is a postgres:// URL (see `.ci/run`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod a11y;
 mod access;
 mod admin;
 mod auth;
