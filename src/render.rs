@@ -47,10 +47,12 @@ pub enum Section {
     /// On a list of reflections: just above the one to read next, after a
     /// reply to the one before.
     NextReflection,
+    /// A meeting page's one-off message to the group.
+    Message,
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Reflection,
         Section::Attendance,
         Section::Fidelity,
@@ -59,6 +61,7 @@ impl Section {
         Section::Outbox,
         Section::Schedule,
         Section::NextReflection,
+        Section::Message,
     ];
 
     /// The element id on the page, and the fragment of the address.
@@ -72,6 +75,7 @@ impl Section {
             Section::Outbox => "sent-and-waiting",
             Section::Schedule => "schedule",
             Section::NextReflection => "next-reflection",
+            Section::Message => "message",
         }
     }
 

@@ -4,8 +4,9 @@
 use actix_web::web;
 
 use crate::handlers::{
-    admin, assets, auth, cohorts, dashboard, emails, health, links, meetings, parent_access,
-    participant, print, public, reflections, roster, roster_import, support, unsubscribe,
+    admin, assets, auth, cohorts, dashboard, emails, group_message, health, links, meetings,
+    parent_access, participant, print, public, reflections, roster, roster_import, support,
+    unsubscribe,
 };
 
 macro_rules! route_table {
@@ -85,6 +86,8 @@ route_table! {
     get "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::confirm_cancel;
     post "/cohorts/{id}/meetings/{meeting}/cancel" => meetings::cancel_meeting;
     post "/cohorts/{id}/meetings/{meeting}/restore" => meetings::restore_meeting;
+    post "/cohorts/{id}/meetings/{meeting}/message" => group_message::create_message;
+    post "/cohorts/{id}/meetings/{meeting}/message/undo" => group_message::undo_message;
     get "/cohorts/{id}/meetings/{meeting}/handout.pdf" => print::meeting_handout;
     get "/cohorts/{id}/meetings/{meeting}/plan.pdf" => print::meeting_plan;
     get "/cohorts/{id}/meetings/{meeting}/sign-in.pdf" => print::meeting_sign_in;

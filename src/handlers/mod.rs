@@ -8,6 +8,7 @@ pub mod cohorts;
 pub mod dashboard;
 pub mod emails;
 pub mod errors;
+pub mod group_message;
 pub mod health;
 pub mod links;
 pub mod meetings;

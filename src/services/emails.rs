@@ -44,6 +44,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "meeting_moved" => "Meeting moved",
         "meeting_cancelled" => "Meeting cancelled",
         "meeting_restored" => "Meeting on after all",
+        "group_message" => "Message to the group",
         "new_link" => "New personal link",
         "signin_code" => "Sign-in code",
         "already_in" => "Already in the group",

@@ -643,6 +643,72 @@ pub fn meeting_cancelled(
     Ok(n)
 }
 
+/// The longest one-off message to a group.
+pub const GROUP_MESSAGE_MAX: usize = 1500;
+
+/// A one-off message from the facilitators about a meeting ("we're in
+/// room 4 tonight"): what each parent gets, for the first of them (the
+/// check before sending), and how many will get it.
+pub fn group_message_preview(
+    conn: &mut DbConn,
+    composer: &Composer,
+    meeting: &Meeting,
+    message: &str,
+    at: NaiveDateTime,
+) -> Result<(Option<RenderedEmail>, usize), AppError> {
+    let f = facts(conn, meeting.cohort_id)?;
+    let all = recipients(conn, meeting.cohort_id)?;
+    let Some(first) = all.first() else {
+        return Ok((None, 0));
+    };
+    let env = envelope(
+        "group_message",
+        String::new(),
+        &f,
+        first,
+        Some(meeting.id),
+        at,
+    );
+    let ctx = message_ctx(&f, first, meeting, message);
+    Ok((Some(composer.render(&env, ctx)?), all.len()))
+}
+
+/// Queues a one-off message to every parent who gets the group's emails,
+/// held [`CANCEL_HOLD_MINUTES`] so it can be undone; in the caller's
+/// transaction. Returns how many were queued.
+pub fn group_message(
+    conn: &mut DbConn,
+    composer: &Composer,
+    meeting: &Meeting,
+    message: &str,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let f = facts(conn, meeting.cohort_id)?;
+    let send_at = at + Duration::minutes(CANCEL_HOLD_MINUTES);
+    let mut n = 0;
+    for r in recipients(conn, meeting.cohort_id)? {
+        let ctx = message_ctx(&f, &r, meeting, message);
+        let key = format!(
+            "group_message:{}:{}:{}",
+            r.enrolment_id,
+            meeting.id,
+            at.and_utc().timestamp_micros()
+        );
+        let env = envelope("group_message", key, &f, &r, Some(meeting.id), send_at);
+        if composer.queue(conn, &env, ctx)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn message_ctx(f: &CohortFacts, r: &Recipient, meeting: &Meeting, message: &str) -> Value {
+    let mut ctx = base_ctx(f, r);
+    ctx.insert("meeting".into(), json!(meeting_facts(f, meeting)));
+    ctx.insert("message".into(), json!(message));
+    Value::Object(ctx)
+}
+
 /// How long a "meeting cancelled" email waits before it goes: the time a
 /// facilitator has to undo a cancel.
 pub const CANCEL_HOLD_MINUTES: i64 = 5;

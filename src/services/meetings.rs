@@ -58,6 +58,8 @@ pub struct MeetingPage {
     pub follow_ups_paused: bool,
     /// While cancelled: what became of the "cancelled" emails.
     pub cancellation: Option<CancelState>,
+    /// One-off messages to the group about this meeting, lately.
+    pub message: Option<crate::services::group_message::MessageState>,
 }
 
 /// A cancelled meeting's emails: held ones can still be stopped by Undo.
@@ -113,6 +115,7 @@ pub fn page(
     let roll = roll(conn, &meeting)?;
     let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
     let cancellation = cancel_state(conn, &meeting, tz)?;
+    let message = crate::services::group_message::state(conn, &meeting, tz)?;
     Ok(MeetingPage {
         cohort_id: cohort.id,
         cohort_title: cohort.title.clone(),
@@ -152,6 +155,7 @@ pub fn page(
         recap_due_past: recap_at <= now(),
         follow_ups_paused: cohort.follow_ups_paused,
         cancellation,
+        message,
     })
 }
 

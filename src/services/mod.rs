@@ -13,6 +13,7 @@ pub mod demo_scale;
 pub mod emails;
 pub mod follow_ups;
 pub mod forms;
+pub mod group_message;
 pub mod invites;
 pub mod meetings;
 pub mod parent_access;

@@ -251,6 +251,18 @@ fn matrix() -> Vec<Row> {
             COHORT,
             &[],
         ),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/message",
+            COHORT,
+            &[("message", "Room 4 tonight"), ("step", "check")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/message/undo",
+            COHORT,
+            &[],
+        ),
         ("get", "/cohorts/{id}/participants/new", COHORT, &[]),
         ("get", "/cohorts/{id}/import", COHORT, &[]),
         ("get", "/cohorts/{id}/checkins", COHORT, &[]),

@@ -15,6 +15,7 @@ mod curricula;
 mod db;
 mod emails;
 mod follow_ups;
+mod group_message;
 mod kept;
 mod layers;
 mod links;
