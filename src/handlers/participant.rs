@@ -90,19 +90,25 @@ pub async fn open_link(
         .await?;
     // A parent whose link ended or never worked: the way to a new one is
     // on the page, not an address to type.
-    let (status, title, why) = match opened {
+    let (status, title, why, facilitators) = match opened {
         participants::LinkOpen::Opened(enrolment) => {
             return start_and_go(&state, &session, enrolment.id, &query.to).await;
         }
-        participants::LinkOpen::SwitchedOff => (
+        participants::LinkOpen::SwitchedOff(names) => (
             StatusCode::GONE,
             "This link has been switched off",
             "switched_off",
+            names,
         ),
-        participants::LinkOpen::Expired => (StatusCode::GONE, "This link has ended", "expired"),
-        participants::LinkOpen::Unknown => {
-            (StatusCode::UNAUTHORIZED, "This link didn't work", "unknown")
+        participants::LinkOpen::Expired(names) => {
+            (StatusCode::GONE, "This link has ended", "expired", names)
         }
+        participants::LinkOpen::Unknown => (
+            StatusCode::UNAUTHORIZED,
+            "This link didn't work",
+            "unknown",
+            None,
+        ),
     };
     state.templates.view_with_status(
         status,
@@ -112,6 +118,7 @@ pub async fn open_link(
             "title": title,
             "switched_off": why == "switched_off",
             "expired": why == "expired",
+            "facilitators": facilitators,
             "form_token": crate::auth::csrf::token(&session)?,
         }),
     )

@@ -182,11 +182,35 @@ pub fn revoke_links(
 /// What opening a personal link found.
 pub enum LinkOpen {
     Opened(Enrolment),
-    /// A facilitator switched the parent's links off.
-    SwitchedOff,
+    /// A facilitator switched the parent's links off. With the names of
+    /// the group's facilitators, so the parent knows whom to ask.
+    SwitchedOff(Option<String>),
     /// Its time ran out, or newer emailed links replaced it.
-    Expired,
+    Expired(Option<String>),
     Unknown,
+}
+
+/// "Fran Facilitator and Sam Lead": who runs the group a link was for.
+fn facilitators_of(
+    conn: &mut DbConn,
+    enrolment_id: Option<i64>,
+) -> Result<Option<String>, AppError> {
+    let Some(enrolment) = enrolment_id
+        .map(|id| Enrolment::find(conn, id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let names: Vec<String> = crate::db::views::follow_ups::facilitators(conn, enrolment.cohort_id)?
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    Ok(match names.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
+    })
 }
 
 /// The enrolment a personal link opens (audited), or why it opens nothing.
@@ -206,8 +230,10 @@ pub fn open_link(conn: &mut DbConn, token: &str) -> Result<LinkOpen, AppError> {
             )?;
             LinkOpen::Opened(enrolment)
         }
-        Lookup::Retired(t) if t.revoked_at.is_some() => LinkOpen::SwitchedOff,
-        Lookup::Retired(_) => LinkOpen::Expired,
+        Lookup::Retired(t) if t.revoked_at.is_some() => {
+            LinkOpen::SwitchedOff(facilitators_of(conn, t.enrolment_id)?)
+        }
+        Lookup::Retired(t) => LinkOpen::Expired(facilitators_of(conn, t.enrolment_id)?),
         Lookup::Unknown => LinkOpen::Unknown,
     })
 }

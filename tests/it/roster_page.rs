@@ -381,3 +381,29 @@ async fn someone_new_at_the_door_is_added_from_the_roll_and_marked_present() {
     .await;
     assert!(marks(&app).contains(&(kim, "present".to_string())));
 }
+
+#[actix_web::test]
+async fn a_switched_off_link_tells_the_parent_whom_to_ask() {
+    let g = group();
+    let mut b = Browser::new(&g.app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    let mine = format!("/cohorts/{}/enrolments/{}", g.cohort, g.kim);
+    b.get(&mine).await;
+    b.post(&format!("{mine}/link"), &[]).await;
+    let page = b.get(&format!("{mine}/link")).await;
+    let start = page.body.find("/p/").unwrap();
+    let link = page.body[start..start + 67].to_string();
+    b.post(&format!("{mine}/links/revoke"), &[]).await;
+    let mut parent = Browser::new(&g.app);
+    let res = parent.get(&link).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(res.body.contains("This link has been switched off"));
+    assert!(
+        res.body
+            .contains("Or ask your group's facilitator (lead) for a new link"),
+        "{}",
+        res.body
+    );
+    assert!(res.body.contains("Email me a new link"));
+    assert!(!res.body.contains("Error 410"));
+}
