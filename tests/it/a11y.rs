@@ -192,7 +192,9 @@ impl Serve {
         };
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_attune"))
+        // `ATTUNE_BIN`: another build to walk (an older one, for screenshots).
+        let bin = std::env::var("ATTUNE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_attune").into());
+        let child = Command::new(bin)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", url)
             .env("CURRICULA_DIR", repo_path("curricula"))
@@ -552,6 +554,7 @@ fn check(whos: &[Who], screenshots: &[(&str, &str)]) {
                 if let Some((_, shot)) = screenshots.iter().find(|(p, _)| *p == page.name) {
                     browser.screenshot(&format!("a11y-{shot}-{width}"));
                 }
+                tour_shot(&browser, who, page, width);
             }
         }
     }
@@ -561,6 +564,24 @@ fn check(whos: &[Who], screenshots: &[(&str, &str)]) {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// With `TOUR_SHOTS=<prefix>`, a 390 px screenshot of every page walked
+/// (`<prefix>-<who>-<page>.png`), to set one build's pages beside
+/// another's (with `ATTUNE_BIN`, an older binary's).
+fn tour_shot(browser: &Driver, who: Who, page: &Page, width: u32) {
+    let Ok(prefix) = std::env::var("TOUR_SHOTS") else {
+        return;
+    };
+    if width != 390 {
+        return;
+    }
+    let slug: String = page
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    browser.screenshot(&format!("{prefix}-{who:?}-{}", slug.trim_matches('-')));
 }
 
 /// Pages served under a sandboxing Content-Security-Policy, where the
