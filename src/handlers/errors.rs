@@ -223,7 +223,7 @@ fn parent_page_html(
             t.render(
                 "errors/parent",
                 &json!({
-                    "title": if kept.is_empty() { title } else { "You were signed out" },
+                    "title": if !kept.is_empty() { "You were signed out" } else if title == title_for(StatusCode::UNAUTHORIZED) { "Open your page" } else { title },
                     "message": if kept.is_empty() { message } else { AFTER_IDLE },
                     "kept": kept,
                     "form_token": form_token,

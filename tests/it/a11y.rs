@@ -193,7 +193,8 @@ impl Serve {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         // `ATTUNE_BIN`: another build to walk (an older one, for screenshots).
-        let bin = std::env::var("ATTUNE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_attune").into());
+        let bin =
+            std::env::var("ATTUNE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_attune").into());
         let child = Command::new(bin)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", url)
