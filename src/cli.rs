@@ -307,7 +307,7 @@ fn handout(
         slug,
         session,
         HelpNow::without_list(services::support::default_emergency_number()),
-        paper,
+        Some(paper),
     )
     .map_err(|e| {
         let known: Vec<String> = loaded
