@@ -585,6 +585,8 @@ pub struct CohortPage {
     pub invite_since: Option<String>,
     pub calendar_since: Option<String>,
     pub waitlisted: usize,
+    /// The group's country prints on US Letter (else A4).
+    pub letter_paper: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -676,6 +678,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
             tz,
             rows.meetings.first(),
         ),
+        letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
         time_zone: cohort.time_zone,
         location: cohort.location,
         online_url: cohort.online_url,

@@ -164,6 +164,8 @@ pub struct GuidePage {
     pub guide_html: String,
     /// The organization's support list, which the guide points to.
     pub support: crate::services::support::SupportList,
+    /// The group's country prints on US Letter (else A4).
+    pub letter_paper: bool,
 }
 
 pub fn guide_page(
@@ -189,6 +191,7 @@ pub fn guide_page(
         version: c.version.clone(),
         guide_html: markdown::to_safe_html(&body),
         support: crate::services::support::list(conn)?,
+        letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
     })
 }
 

@@ -56,6 +56,8 @@ pub struct MeetingPage {
     pub follow_ups_paused: bool,
     /// While cancelled: what became of the "cancelled" emails.
     pub cancellation: Option<CancelState>,
+    /// The group's country prints on US Letter (else A4).
+    pub letter_paper: bool,
 }
 
 /// A cancelled meeting's emails: held ones can still be stopped by Undo.
@@ -147,6 +149,7 @@ pub fn page(
             .then(|| schedule::format_local(tz, recap_at)),
         recap_due_past: recap_at <= now(),
         follow_ups_paused: cohort.follow_ups_paused,
+        letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
         cancellation,
     })
 }

@@ -420,6 +420,12 @@ pub fn paper_for(zone: &str) -> Paper {
     }
 }
 
+/// Whether a group in `zone` prints on US Letter (the pages' paper
+/// choice starts there).
+pub fn prints_on_letter(zone: &str) -> bool {
+    paper_for(zone) == Paper::Letter
+}
+
 /// The IANA zones of the United States and Canada under "America/".
 fn is_us_or_canada(name: &str) -> bool {
     const NESTED: [&str; 3] = [
