@@ -283,7 +283,7 @@ pub fn form_choices(
         .map(|c| CourseChoice {
             slug: c.slug.clone(),
             title: c.title.clone(),
-            sessions: count(c.sessions.len(), "session", "sessions"),
+            sessions: crate::services::forms::count(c.sessions.len(), "session", "sessions"),
             minutes: c.session_minutes,
             selected: c.slug == form.curriculum,
         })
@@ -317,15 +317,6 @@ pub fn form_choices(
         languages,
         skips,
         fortnightly: form.cadence.trim() == "14",
-    }
-}
-
-/// "1 session", "6 sessions".
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 
@@ -561,8 +552,10 @@ pub struct CohortPage {
     pub follow_ups_paused: bool,
     pub curriculum_title: String,
     pub curriculum_slug: String,
-    pub version: String,
-    pub short_hash: String,
+    /// Which version of the course the group runs, in words ("version
+    /// 1.1.0 of 3 Nov 2026"): the course's number and the day this exact
+    /// text was first used, never its content hash.
+    pub version_label: String,
     pub time_zone: String,
     pub schedule: String,
     pub location: Option<String>,
@@ -632,12 +625,18 @@ pub struct FacilitatorLine {
     pub role: String,
 }
 
-/// enrolment id, status, name, preferred name, email, phone
+/// "version 1.1.0 of 3 Nov 2026": a course's version as facilitators
+/// read it, dated by when this exact text was first stored.
+pub fn version_label(version: &str, stored: chrono::NaiveDateTime) -> String {
+    format!("version {version} of {}", stored.format("%-d %b %Y"))
+}
+
 /// Everything the cohort page shows (the rows: `db::views::cohort_page`).
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
     use crate::db::models::CurriculumVersion;
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
+    let stored = CurriculumVersion::imported_at(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let rows = views::cohort_page::cohort_page(
         conn,
@@ -670,8 +669,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
         title: cohort.title,
         curriculum_title: curriculum.title.clone(),
         curriculum_slug: curriculum.slug.clone(),
-        version: curriculum.version.clone(),
-        short_hash: curriculum.short_hash().to_string(),
+        version_label: version_label(&curriculum.version, stored),
         schedule: describe_schedule(
             &cohort.meeting_time,
             cohort.cadence_days,

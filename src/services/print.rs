@@ -483,8 +483,9 @@ pub fn certificates(
         .collect();
     if certs.is_empty() {
         return Err(AppError::Validation(format!(
-            "No parent in this group has come to {minimum} meetings yet, so there are no \
-             certificates to print. Take attendance on each meeting's page, or choose a lower number."
+            "No parent in this group has come to {} yet, so there are no \
+             certificates to print. Take attendance on each meeting's page, or choose a lower number.",
+            crate::services::forms::count(minimum as usize, "meeting", "meetings")
         )));
     }
     Pdf::new(

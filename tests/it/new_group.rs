@@ -242,3 +242,36 @@ async fn a_missing_course_is_named_on_its_fieldset_and_in_the_summary() {
     assert!(!page.contains("(s)"));
     assert!(cohorts(&app).is_empty());
 }
+
+/// The group's page and guide say which version of the course it runs in
+/// words, never a content hash; counts read "1 place", not "1 places".
+#[actix_web::test]
+async fn the_group_page_names_its_version_in_words() {
+    let app = TestApp::new();
+    let mut b = lead(&app).await;
+    let res = b.post("/cohorts", &fields(&[("capacity", "1")])).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let cohort = &cohorts(&app)[0];
+    let course = app.state.library.get("secure-base").unwrap().clone();
+    let today = attune::db::now().format("%-d %b %Y").to_string();
+    for path in [
+        format!("/cohorts/{}", cohort.id),
+        format!("/cohorts/{}/guide", cohort.id),
+    ] {
+        let page = b.get(&path).await.body;
+        assert!(!page.contains(course.short_hash()), "{path}: {page}");
+        assert!(!page.contains(&course.content_hash), "{path}");
+        assert!(!page.contains("(s)"), "{path}");
+    }
+    let page = b.get(&format!("/cohorts/{}", cohort.id)).await.body;
+    assert!(
+        page.contains(&format!("version {} of {today}", course.version)),
+        "{page}"
+    );
+    assert!(page.contains("0 of 1 place<"), "{page}");
+    for path in ["/curricula", "/curricula/secure-base", "/"] {
+        let page = b.get(path).await.body;
+        assert!(!page.contains(course.short_hash()), "{path}");
+        assert!(!page.contains("1 sessions"), "{path}");
+    }
+}
