@@ -627,8 +627,16 @@ pub struct FacilitatorLine {
 
 /// "version 1.1.0 of 3 Nov 2026": a course's version as facilitators
 /// read it, dated by when this exact text was first stored.
-pub fn version_label(version: &str, stored: chrono::NaiveDateTime) -> String {
-    format!("version {version} of {}", stored.format("%-d %b %Y"))
+pub fn version_label(
+    conn: &mut DbConn,
+    version_id: i64,
+    version: &str,
+) -> Result<String, AppError> {
+    let stored = crate::db::models::CurriculumVersion::imported_at(conn, version_id)?;
+    Ok(format!(
+        "version {version} of {}",
+        stored.format("%-d %b %Y")
+    ))
 }
 
 /// Everything the cohort page shows (the rows: `db::views::cohort_page`).
@@ -636,7 +644,6 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
     use crate::db::models::CurriculumVersion;
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
-    let stored = CurriculumVersion::imported_at(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
     let rows = views::cohort_page::cohort_page(
         conn,
@@ -669,7 +676,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
         title: cohort.title,
         curriculum_title: curriculum.title.clone(),
         curriculum_slug: curriculum.slug.clone(),
-        version_label: version_label(&curriculum.version, stored),
+        version_label: version_label(conn, cohort.curriculum_version_id, &curriculum.version)?,
         schedule: describe_schedule(
             &cohort.meeting_time,
             cohort.cadence_days,
