@@ -307,7 +307,7 @@ fn handout(
         slug,
         session,
         HelpNow::without_list(services::support::default_emergency_number()),
-        paper,
+        Some(paper),
     )
     .map_err(|e| {
         let known: Vec<String> = loaded
@@ -521,8 +521,11 @@ fn outbox_run(config: Config, once: bool) -> Result<(), Failure> {
             .block_on(worker.drain())
             .map_err(|e| Failure::Work(e.to_string()))?;
         println!(
-            "Sent {}; {} will be tried again later; {} could not be sent (see the Emails page). {} follow-up(s) came due.",
-            report.sent, report.retrying, report.dead, report.planned
+            "Sent {}; {} will be tried again later; {} could not be sent (see the Emails page). {} came due.",
+            report.sent,
+            report.retrying,
+            report.dead,
+            services::forms::count(report.planned as usize, "follow-up", "follow-ups")
         );
         return Ok(());
     }
@@ -553,16 +556,16 @@ fn migrate(config: Config, revert_all: bool) -> Result<(), Failure> {
         let reverted =
             db::revert_all_migrations(&mut conn).map_err(|e| Failure::Work(e.to_string()))?;
         println!(
-            "Reverted {} migration(s) on {}; its tables and data are gone.",
-            reverted.len(),
+            "Reverted {} on {}; its tables and data are gone.",
+            services::forms::count(reverted.len(), "migration", "migrations"),
             target.describe()
         );
     } else if applied.is_empty() {
         println!("{} is already up to date.", target.describe());
     } else {
         println!(
-            "Applied {} migration(s) to {}: {}",
-            applied.len(),
+            "Applied {} to {}: {}",
+            services::forms::count(applied.len(), "migration", "migrations"),
             target.describe(),
             applied.join(", ")
         );
@@ -792,9 +795,9 @@ fn run_curriculum(command: CurriculumCommand) -> ExitCode {
         } else {
             let worst = c.worst_handout_grade();
             println!(
-                "ok  {}: {} sessions of {} min, version {} ({}), handouts at grade {:.1} or lower",
+                "ok  {}: {} of {} min, version {} ({}), handouts at grade {:.1} or lower",
                 c.slug,
-                c.sessions.len(),
+                services::forms::count(c.sessions.len(), "session", "sessions"),
                 c.session_minutes,
                 c.version,
                 c.short_hash(),
@@ -806,8 +809,8 @@ fn run_curriculum(command: CurriculumCommand) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         println!(
-            "{} problem(s) in {}",
-            loaded.problems.len(),
+            "{} in {}",
+            services::forms::count(loaded.problems.len(), "problem", "problems"),
             source.describe()
         );
         ExitCode::FAILURE

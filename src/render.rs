@@ -110,6 +110,15 @@ impl PageContext {
     }
 }
 
+// `{{plural n "session" "sessions"}}`: "1 session", "6 sessions".
+handlebars::handlebars_helper!(
+    plural: |n: i64, one: str, many: str| if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+);
+
 pub struct Templates {
     hb: Handlebars<'static>,
     /// Email templates, kept in their own registries.
@@ -124,6 +133,7 @@ impl Templates {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.set_dev_mode(false);
+        hb.register_helper("plural", Box::new(plural));
         for (path, source) in embedded_templates("", override_dir)? {
             // Emails have their own registries (src/mail/templates.rs).
             if path.starts_with("emails/") {

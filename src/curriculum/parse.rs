@@ -251,8 +251,9 @@ fn read_session_fields(
             ctx.report_line(
                 *line,
                 format!(
-                    "`reflection_prompts` has {} prompt(s); a session needs 2 to 4",
-                    list.len()
+                    "`reflection_prompts` has {} {}; a session needs 2 to 4",
+                    list.len(),
+                    if list.len() == 1 { "prompt" } else { "prompts" }
                 ),
             );
         }

@@ -152,7 +152,7 @@ fn prompts_are_counted() {
         "reflection_prompts = [\"When did you pause?\", \"What did you notice?\"]",
         "reflection_prompts = [\"Only one?\"]",
     ));
-    assert_problem(&problems, 6, "has 1 prompt(s); a session needs 2 to 4");
+    assert_problem(&problems, 6, "has 1 prompt; a session needs 2 to 4");
 }
 
 #[test]

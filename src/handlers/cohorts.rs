@@ -13,6 +13,28 @@ use crate::services::cohorts::{self, CohortForm};
 use crate::state::AppState;
 use crate::web::http::see_other;
 
+/// The form's fields in the order the page shows them, for the summary
+/// of mistakes at the top (each links to its field).
+const FIELD_ORDER: &[&str] = &[
+    "curriculum",
+    "title",
+    "first_date",
+    "start_time",
+    "time_zone",
+    "time_zone_city",
+    "cadence",
+    "skip_1",
+    "skip_2",
+    "skip_3",
+    "skip_4",
+    "skip_5",
+    "skip_6",
+    "location",
+    "online_url",
+    "capacity",
+    "language",
+];
+
 fn new_cohort_page(
     state: &AppState,
     current: &CurrentUser,
@@ -20,21 +42,20 @@ fn new_cohort_page(
     form: &CohortForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let curricula: Vec<_> = state
-        .library
-        .all()
-        .into_iter()
-        .map(|c| {
-            json!({
-                "slug": c.slug,
-                "title": c.title,
-                "sessions": c.sessions.len(),
-                "minutes": c.session_minutes,
-                "selected": c.slug == form.curriculum,
-            })
+    let choices = cohorts::form_choices(&state.library, form, errors);
+    let summary: Vec<_> = FIELD_ORDER
+        .iter()
+        .filter_map(|field| errors.0.get(*field).map(|message| (field, message)))
+        .map(|(field, message)| {
+            // The course radios are reached through their first choice.
+            let target = if *field == "curriculum" {
+                "course"
+            } else {
+                field
+            };
+            json!({ "target": target, "message": message })
         })
         .collect();
-    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
     state.templates.view_with_status(
         status,
         "pages/cohorts/new",
@@ -44,9 +65,8 @@ fn new_cohort_page(
             "form": form,
             "errors": errors.0,
             "has_errors": !errors.is_empty(),
-            "curricula": curricula,
-            "zones": zones,
-            "fortnightly": form.cadence.trim() == "14",
+            "summary": summary,
+            "choices": choices,
         }),
     )
 }
@@ -54,13 +74,18 @@ fn new_cohort_page(
 pub async fn new_cohort(
     state: web::Data<AppState>,
     current: CurrentUser,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let form = CohortForm {
-        start_time: "18:30".into(),
-        language: "en".into(),
-        cadence: "7".into(),
-        ..Default::default()
-    };
+    let language = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(200).collect::<String>());
+    let form = current
+        .db(&state, move |conn, user| {
+            cohorts::blank_form(conn, user, language.as_deref())
+        })
+        .await?;
     new_cohort_page(
         &state,
         &current,

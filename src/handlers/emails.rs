@@ -18,7 +18,8 @@ use crate::web::http::back_to_section;
 use crate::web::http::see_other;
 
 /// The folder emails are written to when there is no mail server, in
-/// full, so a facilitator can find it on their computer.
+/// full, for the administrators who run attune (a facilitator is told
+/// only that emails are kept on the computer attune runs on).
 fn mail_dir(state: &AppState) -> String {
     std::path::absolute(&state.config.mail_dir)
         .unwrap_or_else(|_| state.config.mail_dir.clone())
@@ -57,7 +58,7 @@ async fn emails_page(
             "errors": errors.0,
             "problem": problem,
             "smtp": state.config.smtp.is_some(),
-            "mail_dir": mail_dir(state),
+            "mail_dir": current.is_admin().then(|| mail_dir(state)),
             "limits": {
                 "reminder": emails::REMINDER_HOURS,
                 "recap": emails::RECAP_HOURS,

@@ -246,11 +246,7 @@ pub async fn cancel_meeting(
 
 /// "1 parent", "4 parents".
 fn parents(n: usize) -> String {
-    if n == 1 {
-        "1 parent".to_string()
-    } else {
-        format!("{n} parents")
-    }
+    crate::services::forms::count(n, "parent", "parents")
 }
 
 /// Undo a cancel, or bring a cancelled meeting back later.

@@ -32,14 +32,15 @@ pub struct PacketForm {
     paper: Option<String>,
 }
 
-/// The file as a download. Never cached: handouts for named parents carry
+/// The file, opened in the browser to read or print (`inline`), with the
+/// name it is saved under. Never cached: handouts for named parents carry
 /// their personal links, and every printout is about a real group.
 fn download(pdf: Pdf) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"{}\"", pdf.filename),
+            format!("inline; filename=\"{}\"", pdf.filename),
         ))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
@@ -81,7 +82,8 @@ pub async fn my_handout(
     Ok(download(pdf))
 }
 
-type MeetingPdf = fn(&mut DbConn, &User, CohortId, MeetingId, &str, Paper) -> Result<Pdf, AppError>;
+type MeetingPdf =
+    fn(&mut DbConn, &User, CohortId, MeetingId, &str, Option<Paper>) -> Result<Pdf, AppError>;
 
 /// The three meeting printouts: same checks, same answer.
 async fn meeting_pdf(

@@ -749,8 +749,15 @@ fn certificate_blocks(c: &Certificate) -> Vec<Block> {
         ),
         centred(
             vec![Span::regular(format!(
-                "with {}, coming to {} of {} sessions.",
-                c.group, c.attended, c.sessions
+                "with {}, coming to {} of {} {}.",
+                c.group,
+                c.attended,
+                c.sessions,
+                if c.sessions == 1 {
+                    "session"
+                } else {
+                    "sessions"
+                }
             ))],
             13.0,
             Tone::Ink,

@@ -193,15 +193,171 @@ fn summary(
 pub struct CohortForm {
     pub curriculum: String,
     pub title: String,
+    /// Chosen from the list (an IANA name), or typed (a city).
     pub time_zone: String,
+    /// A city typed when the zone is not in the list; wins over the list.
+    pub time_zone_city: String,
     pub first_date: String,
     pub start_time: String,
     pub cadence: String,
-    pub skip_dates: String,
+    /// Dates to skip, one per date field.
+    pub skip_1: String,
+    pub skip_2: String,
+    pub skip_3: String,
+    pub skip_4: String,
+    pub skip_5: String,
+    pub skip_6: String,
     pub location: String,
     pub online_url: String,
     pub capacity: String,
     pub language: String,
+}
+
+/// How many dates to skip the form offers.
+pub const SKIP_FIELDS: usize = 6;
+
+impl CohortForm {
+    /// The skip-date fields by name, in order.
+    pub fn skips(&self) -> [(&'static str, &str); SKIP_FIELDS] {
+        [
+            ("skip_1", &self.skip_1),
+            ("skip_2", &self.skip_2),
+            ("skip_3", &self.skip_3),
+            ("skip_4", &self.skip_4),
+            ("skip_5", &self.skip_5),
+            ("skip_6", &self.skip_6),
+        ]
+    }
+}
+
+/// The languages a group can meet in, by code, in their own words.
+pub const LANGUAGES: &[(&str, &str)] = &[
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("pt", "Português"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pl", "Polski"),
+    ("vi", "Tiếng Việt"),
+    ("zh", "中文"),
+    ("ar", "العربية"),
+];
+
+/// A language's name for a code ("es" -> "Español"); the code itself
+/// when it is not one of ours.
+pub fn language_name(code: &str) -> &str {
+    LANGUAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, name)| name)
+}
+
+/// The empty form, with the facilitator's likely time zone chosen: the
+/// zone of their latest group, else one their browser's language
+/// suggests.
+pub fn blank_form(
+    conn: &mut DbConn,
+    user: &User,
+    accept_language: Option<&str>,
+) -> Result<CohortForm, AppError> {
+    let latest = Cohort::for_facilitator(conn, user.id)?
+        .into_iter()
+        .max_by_key(|c| (c.created_at, c.id));
+    Ok(CohortForm {
+        time_zone: crate::services::zones::likely(
+            latest.as_ref().map(|c| c.time_zone.as_str()),
+            accept_language,
+        )
+        .to_string(),
+        start_time: "18:30".into(),
+        language: "en".into(),
+        cadence: "7".into(),
+        ..Default::default()
+    })
+}
+
+/// What the new-group form offers, with the typed form's choices marked.
+#[derive(Debug, Serialize)]
+pub struct FormChoices {
+    pub curricula: Vec<CourseChoice>,
+    pub zones: Vec<crate::services::zones::RegionChoice>,
+    pub languages: Vec<LanguageChoice>,
+    pub skips: Vec<SkipField>,
+    pub fortnightly: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CourseChoice {
+    pub slug: String,
+    pub title: String,
+    pub sessions: String,
+    pub minutes: u32,
+    pub selected: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LanguageChoice {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkipField {
+    pub name: &'static str,
+    pub number: usize,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// The form's lists: courses, zones, languages and skip-date fields.
+pub fn form_choices(
+    library: &crate::curriculum::Library,
+    form: &CohortForm,
+    errors: &crate::error::FieldErrors,
+) -> FormChoices {
+    let curricula = library
+        .all()
+        .into_iter()
+        .map(|c| CourseChoice {
+            slug: c.slug.clone(),
+            title: c.title.clone(),
+            sessions: crate::services::forms::count(c.sessions.len(), "session", "sessions"),
+            minutes: c.session_minutes,
+            selected: c.slug == form.curriculum,
+        })
+        .collect();
+    let language = form.language.trim();
+    let mut languages: Vec<LanguageChoice> = LANGUAGES
+        .iter()
+        .map(|(code, name)| LanguageChoice {
+            code: code.to_string(),
+            name: name.to_string(),
+            selected: *code == language,
+        })
+        .collect();
+    if !languages.iter().any(|l| l.selected) {
+        languages[0].selected = true;
+    }
+    let skips = form
+        .skips()
+        .iter()
+        .enumerate()
+        .map(|(i, (name, value))| SkipField {
+            name,
+            number: i + 1,
+            value: value.trim().to_string(),
+            error: errors.0.get(*name).cloned(),
+        })
+        .collect();
+    FormChoices {
+        curricula,
+        zones: crate::services::zones::picker(form.time_zone.trim()),
+        languages,
+        skips,
+        fortnightly: form.cadence.trim() == "14",
+    }
 }
 
 /// A checked plan for a cohort.
@@ -246,13 +402,7 @@ pub fn check_form(
         e.add("curriculum", "Please choose a course.");
     }
     let title = forms::required_line(&mut e, "title", &form.title, 120, "a name for the group");
-    let tz = match schedule::parse_time_zone(&form.time_zone) {
-        Ok(tz) => Some(tz),
-        Err(err) => {
-            e.add("time_zone", err.to_string());
-            None
-        }
-    };
+    let tz = check_time_zone(&mut e, form);
     let first = forms::date(&mut e, "first_date", &form.first_date);
     let time = forms::time(&mut e, "start_time", &form.start_time);
     let cadence_days = match form.cadence.trim() {
@@ -263,36 +413,15 @@ pub fn check_form(
             7
         }
     };
-    let mut skip = Vec::new();
-    for word in form
-        .skip_dates
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        match forms::parse_date(word) {
-            Some(d) => skip.push(d),
-            None => e.add(
-                "skip_dates",
-                format!("'{word}' is not a date we can read. Please write dates like 2026-12-24, one per line."),
-            ),
-        }
-    }
-    if skip.len() > 60 {
-        e.add(
-            "skip_dates",
-            "That is a lot of dates to skip; please list at most 60.",
-        );
-    }
+    let skip = check_skips(&mut e, form, first, cadence_days);
     let location = forms::optional_line(&mut e, "location", &form.location, 300);
     let online_url = forms::optional_url(&mut e, "online_url", &form.online_url);
     let capacity = forms::optional_number(&mut e, "capacity", &form.capacity, 1, 500);
     let language = match form.language.trim() {
         "" => "en".to_string(),
-        l if l.len() <= 20 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            l.to_string()
-        }
+        l if LANGUAGES.iter().any(|(code, _)| *code == l) => l.to_string(),
         _ => {
-            e.add("language", "Please use a language code such as en or es.");
+            e.add("language", "Please choose a language from the list.");
             "en".into()
         }
     };
@@ -313,6 +442,88 @@ pub fn check_form(
         }),
         _ => Err(AppError::internal("checked form lacks a field")),
     }
+}
+
+/// The zone typed as a city (which wins) or chosen from the list; an
+/// unknown one is named with the nearest we know.
+fn check_time_zone(e: &mut crate::error::FieldErrors, form: &CohortForm) -> Option<chrono_tz::Tz> {
+    use crate::services::zones;
+    let (field, typed) = match form.time_zone_city.trim() {
+        "" => ("time_zone", form.time_zone.trim()),
+        city => ("time_zone_city", city),
+    };
+    if typed.is_empty() {
+        e.add(field, "Please choose the group's time zone.");
+        return None;
+    }
+    match zones::find(typed) {
+        Ok(tz) => Some(tz),
+        Err(missed) => {
+            e.add(field, missed.message(typed));
+            None
+        }
+    }
+}
+
+/// The dates to skip: each one a date the group would otherwise meet on
+/// (on or after the first meeting, on its weekday and rhythm).
+fn check_skips(
+    e: &mut crate::error::FieldErrors,
+    form: &CohortForm,
+    first: Option<chrono::NaiveDate>,
+    cadence_days: u32,
+) -> Vec<chrono::NaiveDate> {
+    let mut skip = Vec::new();
+    for (field, value) in form.skips() {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let Some(date) = crate::services::forms::parse_date(value) else {
+            let shown: String = value.chars().take(30).collect();
+            e.add(
+                field,
+                format!("\"{shown}\" is not a date we can read. Please pick it from the calendar, or write it like 2026-12-24."),
+            );
+            continue;
+        };
+        match first.map(|first| skip_problem(date, first, cadence_days)) {
+            Some(Some(problem)) => e.add(field, problem),
+            _ if !skip.contains(&date) => skip.push(date),
+            _ => {}
+        }
+    }
+    skip
+}
+
+/// Why skipping `date` would change nothing, if it would not.
+fn skip_problem(
+    date: chrono::NaiveDate,
+    first: chrono::NaiveDate,
+    cadence_days: u32,
+) -> Option<String> {
+    let day = |d: chrono::NaiveDate| d.format("%a %-d %b %Y").to_string();
+    if date < first {
+        return Some(format!(
+            "{} is before the first meeting ({}), so there is nothing to skip.",
+            day(date),
+            day(first)
+        ));
+    }
+    if (date - first).num_days() % i64::from(cadence_days) != 0 {
+        let rhythm = if cadence_days == 14 {
+            "every other"
+        } else {
+            "every"
+        };
+        return Some(format!(
+            "{} is not a meeting day: the group meets {rhythm} {}, from {}.",
+            day(date),
+            first.format("%A"),
+            day(first)
+        ));
+    }
+    None
 }
 
 /// Creates the cohort, pins its curriculum version, makes `user` its lead
@@ -381,8 +592,10 @@ pub struct CohortPage {
     pub follow_ups_paused: bool,
     pub curriculum_title: String,
     pub curriculum_slug: String,
-    pub version: String,
-    pub short_hash: String,
+    /// Which version of the course the group runs, in words ("version
+    /// 1.1.0 of 3 Nov 2026"): the course's number and the day this exact
+    /// text was first used, never its content hash.
+    pub version_label: String,
     pub time_zone: String,
     pub schedule: String,
     pub location: Option<String>,
@@ -405,6 +618,8 @@ pub struct CohortPage {
     pub invite_since: Option<String>,
     pub calendar_since: Option<String>,
     pub waitlisted: usize,
+    /// The group's country prints on US Letter (else A4).
+    pub letter_paper: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -450,7 +665,20 @@ pub struct FacilitatorLine {
     pub role: String,
 }
 
-/// enrolment id, status, name, preferred name, email, phone
+/// "version 1.1.0 of 3 Nov 2026": a course's version as facilitators
+/// read it, dated by when this exact text was first stored.
+pub fn version_label(
+    conn: &mut DbConn,
+    version_id: i64,
+    version: &str,
+) -> Result<String, AppError> {
+    let stored = crate::db::models::CurriculumVersion::imported_at(conn, version_id)?;
+    Ok(format!(
+        "version {version} of {}",
+        stored.format("%-d %b %Y")
+    ))
+}
+
 /// Everything the cohort page shows (the rows: `db::views::cohort_page`).
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
     use crate::db::models::CurriculumVersion;
@@ -488,14 +716,14 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
         title: cohort.title,
         curriculum_title: curriculum.title.clone(),
         curriculum_slug: curriculum.slug.clone(),
-        version: curriculum.version.clone(),
-        short_hash: curriculum.short_hash().to_string(),
+        version_label: version_label(conn, cohort.curriculum_version_id, &curriculum.version)?,
         schedule: describe_schedule(
             &cohort.meeting_time,
             cohort.cadence_days,
             tz,
             rows.meetings.first(),
         ),
+        letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
         time_zone: cohort.time_zone,
         location: cohort.location,
         online_url: cohort.online_url,

@@ -32,7 +32,6 @@ pub struct CurriculumCard {
     pub session_minutes: u32,
     pub hours: String,
     pub version: String,
-    pub short_hash: String,
     pub license: String,
     pub authors: String,
     pub sessions: Vec<SessionOutline>,
@@ -84,7 +83,6 @@ pub fn card(c: &Curriculum) -> CurriculumCard {
         session_minutes: c.session_minutes,
         hours: format_hours(total),
         version: c.version.clone(),
-        short_hash: c.short_hash().to_string(),
         license: c.license.clone(),
         authors: c.authors.join(", "),
         sessions: c
@@ -148,6 +146,7 @@ fn format_hours(minutes: u32) -> String {
         (1, 0) => "1 hour".into(),
         (h, 0) => format!("{h} hours"),
         (h, 30) => format!("{h}½ hours"),
+        (1, m) => format!("1 hour {m} minutes"),
         (h, m) => format!("{h} hours {m} minutes"),
     }
 }
@@ -164,6 +163,8 @@ pub struct GuidePage {
     pub guide_html: String,
     /// The organization's support list, which the guide points to.
     pub support: crate::services::support::SupportList,
+    /// The group's country prints on US Letter (else A4).
+    pub letter_paper: bool,
 }
 
 pub fn guide_page(
@@ -189,6 +190,7 @@ pub fn guide_page(
         version: c.version.clone(),
         guide_html: markdown::to_safe_html(&body),
         support: crate::services::support::list(conn)?,
+        letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
     })
 }
 

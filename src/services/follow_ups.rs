@@ -309,10 +309,17 @@ fn welcome_ctx(
             personal_link(conn, composer, r.enrolment_id, None, None)?
         }),
     );
-    if let Some(first) = meetings.iter().find(|m| m.starts_at > at) {
+    // Only the meetings still ahead of someone joining now: a parent who
+    // joins after three meetings is not promised them.
+    let (held, ahead): (Vec<&Meeting>, Vec<&Meeting>) =
+        meetings.into_iter().partition(|m| m.starts_at <= at);
+    if let Some(first) = ahead.first() {
         ctx.insert("first_meeting".into(), json!(meeting_facts(f, first)));
     }
-    ctx.insert("meeting_count".into(), json!(meetings.len()));
+    ctx.insert("meeting_count".into(), json!(ahead.len()));
+    ctx.insert("joined_late".into(), json!(!held.is_empty()));
+    let dates: Vec<String> = ahead.iter().map(|m| when(f.tz, m.starts_at)).collect();
+    ctx.insert("meeting_dates".into(), json!(dates));
     Ok(Value::Object(ctx))
 }
 

@@ -63,6 +63,15 @@ pub fn optional_text(
     Some(v.replace("\r\n", "\n"))
 }
 
+/// A number with its noun: "1 session", "6 sessions", "0 parents".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 pub fn date(errors: &mut FieldErrors, field: &str, value: &str) -> Option<NaiveDate> {
     let v = value.trim();
     if v.is_empty() {

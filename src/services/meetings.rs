@@ -60,6 +60,8 @@ pub struct MeetingPage {
     pub cancellation: Option<CancelState>,
     /// One-off messages to the group about this meeting, lately.
     pub message: Option<crate::services::group_message::MessageState>,
+    /// The group's country prints on US Letter (else A4).
+    pub letter_paper: bool,
 }
 
 /// A cancelled meeting's emails: held ones can still be stopped by Undo.
@@ -154,6 +156,7 @@ pub fn page(
             .then(|| schedule::format_local(tz, recap_at)),
         recap_due_past: recap_at <= now(),
         follow_ups_paused: cohort.follow_ups_paused,
+        letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
         cancellation,
         message,
     })

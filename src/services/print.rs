@@ -13,7 +13,7 @@ use crate::db::{now, write_tx, DbConn};
 use crate::error::AppError;
 use crate::pdf::documents::{self, Certificate, Handout, HelpNow, Plan, Recipient, SignIn};
 use crate::pdf::{self, Paper};
-use crate::services::{follow_ups, participants as parents, schedule, support};
+use crate::services::{follow_ups, participants as parents, schedule, support, zones};
 
 /// A finished file and the name to save it under.
 #[derive(Debug)]
@@ -45,17 +45,24 @@ impl Pdf {
     }
 }
 
-/// `?paper=letter` or `a4`; nothing means A4.
-pub fn paper(value: Option<&str>) -> Result<Paper, AppError> {
+/// `?paper=letter` or `a4`; nothing means the paper of the group's
+/// country (`paper_or_group`), or A4 for a course's blank handout.
+pub fn paper(value: Option<&str>) -> Result<Option<Paper>, AppError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(Paper::A4),
-        Some(v) => Paper::parse(v).ok_or_else(|| {
+        None => Ok(None),
+        Some(v) => Paper::parse(v).map(Some).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "We can print on A4 or US Letter paper, not \"{}\". Use paper=a4 or paper=letter.",
                 v.chars().take(20).collect::<String>()
             ))
         }),
     }
+}
+
+/// The paper asked for, else the one the group's country prints on (US
+/// Letter in the US and Canada, A4 in most places).
+pub fn paper_or_group(paper: Option<Paper>, cohort: &Cohort) -> Paper {
+    paper.unwrap_or_else(|| zones::paper_for(&cohort.time_zone))
 }
 
 fn session(c: &Curriculum, number: u32) -> Result<&Session, AppError> {
@@ -69,7 +76,7 @@ pub fn curriculum_handout(
     slug: &str,
     number: u32,
     help: HelpNow,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let c = library
         .get(slug)
@@ -85,7 +92,7 @@ pub fn curriculum_handout(
         help,
     };
     Pdf::new(
-        &documents::handout_document(&h, paper),
+        &documents::handout_document(&h, paper.unwrap_or_default()),
         &[&c.slug, &format!("session-{number}"), "handout"],
     )
 }
@@ -149,7 +156,7 @@ pub fn meeting_handout(
     cohort_id: CohortId,
     meeting_id: MeetingId,
     base_url: &str,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let h = Handout {
@@ -162,7 +169,7 @@ pub fn meeting_handout(
         help: support::help_now(conn, Some(base_url))?,
     };
     Pdf::new(
-        &documents::handout_document(&h, paper),
+        &documents::handout_document(&h, paper_or_group(paper, &f.cohort)),
         &names(&f.name("handout")),
     )
 }
@@ -173,7 +180,7 @@ pub fn meeting_plan(
     cohort_id: CohortId,
     meeting_id: MeetingId,
     base_url: &str,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let facilitators = follow_ups::facilitators(conn, f.cohort.id)?
@@ -191,7 +198,7 @@ pub fn meeting_plan(
         help: Some(support::help_now(conn, Some(base_url))?),
     };
     Pdf::new(
-        &documents::plan_document(&p, paper),
+        &documents::plan_document(&p, paper_or_group(paper, &f.cohort)),
         &names(&f.name("plan")),
     )
 }
@@ -204,7 +211,7 @@ pub fn facilitator_packet(
     user: &User,
     cohort_id: i64,
     base_url: &str,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
@@ -241,7 +248,7 @@ pub fn facilitator_packet(
         .collect();
     let help = support::help_now(conn, Some(base_url))?;
     Pdf::new(
-        &documents::facilitator_packet(&curriculum, &plans, &help, paper),
+        &documents::facilitator_packet(&curriculum, &plans, &help, paper_or_group(paper, &cohort)),
         &[&cohort.title, "facilitator-packet"],
     )
 }
@@ -260,7 +267,7 @@ pub fn meeting_sign_in(
     cohort_id: CohortId,
     meeting_id: MeetingId,
     base_url: &str,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
     let s = f.session()?;
@@ -282,7 +289,7 @@ pub fn meeting_sign_in(
         help: support::help_now(conn, Some(base_url))?,
     };
     Pdf::new(
-        &documents::sign_in_document(&sheet, paper),
+        &documents::sign_in_document(&sheet, paper_or_group(paper, &f.cohort)),
         &names(&f.name("sign-in")),
     )
 }
@@ -405,7 +412,7 @@ pub fn packet_for(
     printed: PrintedLinks,
     cohort_id: i64,
     only_session: Option<u32>,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     packet(
@@ -414,7 +421,7 @@ pub fn packet_for(
         Some(user.id),
         printed,
         only_session,
-        paper,
+        paper_or_group(paper, &cohort),
         &|_, _| {},
     )
 }
@@ -431,7 +438,7 @@ pub fn certificates(
     user: &User,
     cohort_id: i64,
     minimum: Option<u32>,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
@@ -476,12 +483,13 @@ pub fn certificates(
         .collect();
     if certs.is_empty() {
         return Err(AppError::Validation(format!(
-            "No parent in this group has come to {minimum} meetings yet, so there are no \
-             certificates to print. Take attendance on each meeting's page, or choose a lower number."
+            "No parent in this group has come to {} yet, so there are no \
+             certificates to print. Take attendance on each meeting's page, or choose a lower number.",
+            crate::services::forms::count(minimum as usize, "meeting", "meetings")
         )));
     }
     Pdf::new(
-        &documents::certificates_document(&certs, paper),
+        &documents::certificates_document(&certs, paper_or_group(paper, &cohort)),
         &[cohort.title.as_str(), "certificates"],
     )
 }
@@ -493,7 +501,7 @@ pub fn my_handout(
     enrolment_id: i64,
     number: u32,
     base_url: &str,
-    paper: Paper,
+    paper: Option<Paper>,
 ) -> Result<Pdf, AppError> {
     let me = crate::services::access::me(conn, enrolment_id)?;
     let s = session(&me.curriculum, number)?;
@@ -518,7 +526,7 @@ pub fn my_handout(
         help: support::help_now(conn, Some(base_url))?,
     };
     Pdf::new(
-        &documents::handout_document(&h, paper),
+        &documents::handout_document(&h, paper_or_group(paper, &me.cohort)),
         &[&format!("session-{number}"), &s.title, "handout"],
     )
 }

@@ -324,7 +324,7 @@ impl Driver {
         let first = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
         self.set_value("#first_date", &first.format("%Y-%m-%d").to_string());
         self.set_value("#start_time", time);
-        self.fill("#time_zone", "UTC");
+        self.set_value("#time_zone", "UTC");
         self.click("form.form button[type=submit]");
         self.wait_for("Import from a spreadsheet");
     }
@@ -480,7 +480,7 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     browser.fill("#title", "Wednesday mornings");
     browser.set_value("#first_date", "2026-10-21");
     browser.set_value("#start_time", "10:00");
-    browser.fill("#time_zone", "America/New_York");
+    browser.set_value("#time_zone", "America/New_York");
     browser.fill("#location", "Library meeting room");
     browser.screenshot("02-new-group");
     browser.click("form.form button[type=submit]");
@@ -769,4 +769,59 @@ fn a_parent_signed_out_while_writing_keeps_every_word() {
     assert!(answers.contains("about her day"), "{answers}");
     assert_eq!(status, "draft");
     browser.screenshot("19-parent-back-in-words-saved");
+}
+
+/// The new-group form on a phone: a time zone picked from a list, skip
+/// dates picked as dates, and a mistake shown beside its field and in a
+/// summary at the top that links to it.
+#[test]
+fn the_new_group_form_on_a_phone() {
+    let Some(browser) = Driver::start(390, 1800) else {
+        return;
+    };
+    let server = Server::start();
+    browser.sign_in(&server, "Hello, Fran Facilitator");
+    browser.goto(&format!("{}/cohorts/new", server.base));
+    browser.wait_for("Start a new group");
+    browser.screenshot("30-new-group-form");
+    assert_eq!(
+        browser.execute(
+            "return document.querySelector('#time_zone').tagName",
+            json!([])
+        ),
+        json!("SELECT")
+    );
+
+    // A typo in the typed city: the form comes back with the mistake at
+    // the top, linked to the field, and beside it.
+    browser.click("input[value='secure-base']");
+    browser.fill("#title", "Thursday parents");
+    browser.set_value("#first_date", "2026-10-08");
+    browser.set_value("#start_time", "19:00");
+    browser.set_value("#skip_1", "2026-10-22");
+    browser.fill("#time_zone_city", "Chicgo");
+    browser.click("form.form button[type=submit]");
+    let page = browser.wait_for("Please check these and try again");
+    assert!(
+        page.contains("Did you mean Chicago (America/Chicago)?"),
+        "{page}"
+    );
+    browser.screenshot("31-new-group-mistake");
+    browser.click(".error-summary a[href='#time_zone_city']");
+    assert!(browser.in_viewport("#time_zone_city"));
+    browser.execute(
+        "document.querySelector('#cadence').scrollIntoView()",
+        json!([]),
+    );
+    browser.screenshot("32-new-group-lower-half");
+
+    browser.fill("#time_zone_city", "chicago");
+    browser.click("form.form button[type=submit]");
+    let page = browser.wait_for("Import from a spreadsheet");
+    assert!(page.contains("Thu 8 Oct 2026, 19:00"), "{page}");
+    assert!(
+        !page.contains("Thu 22 Oct 2026"),
+        "the skipped date is skipped"
+    );
+    assert!(page.contains("Thu 29 Oct 2026, 19:00"), "{page}");
 }

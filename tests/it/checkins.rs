@@ -126,10 +126,10 @@ async fn the_report_shows_average_change_for_parents_with_both() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page
         .body
-        .contains("3 parent(s) did the start check-in and 2 the end one"));
+        .contains("3 parents did the start check-in and 2 the end one"));
     assert!(page
         .body
-        .contains("<strong>2</strong> parent(s) who did both"));
+        .contains("<strong>2</strong> parents who did both"));
     // Start average (2+3)/2 = 2.5, end 4.0, change +1.5, for every item.
     assert_eq!(
         page.body

@@ -177,7 +177,7 @@ fn the_checker_lists_every_planted_error_with_file_and_line() {
         (
             "typos/sessions/01-first.md",
             6,
-            "`reflection_prompts` has 1 prompt(s)",
+            "`reflection_prompts` has 1 prompt;",
         ),
         (
             "typos/sessions/01-first.md",
@@ -224,7 +224,7 @@ fn the_checker_lists_every_planted_error_with_file_and_line() {
         );
     }
     assert!(
-        stdout.contains(&format!("{} problem(s)", planted.len())),
+        stdout.contains(&format!("{} problems in", planted.len())),
         "no more and no fewer problems than planted:\n{stdout}"
     );
 }
@@ -340,7 +340,7 @@ fn the_checker_holds_courses_to_the_safety_rules() {
             "expected {file}:{line} {fragment:?} in:\n{stdout}"
         );
     }
-    assert!(stdout.contains("4 problem(s)"), "only those:\n{stdout}");
+    assert!(stdout.contains("4 problems in"), "only those:\n{stdout}");
 }
 
 #[test]

@@ -134,9 +134,19 @@ async fn the_page_says_how_email_is_set_up_and_never_shows_bodies() {
     assert_eq!(page.header("cache-control"), "no-store");
     // No SMTP in tests: emails go to the folder, and the page says so.
     assert!(page.body.contains("not connected to a mail server"));
-    assert!(page.body.contains(&html_escape(
-        &w.app.state.config.mail_dir.display().to_string()
-    )));
+    assert!(page.body.contains("on the computer attune runs on"));
+    // The server's folder is for whoever runs attune, not a facilitator.
+    let folder = w.app.state.config.mail_dir.display().to_string();
+    assert!(
+        !folder.is_empty() && !page.body.contains(&html_escape(&folder)),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("<code>/"),
+        "no server path: {}",
+        page.body
+    );
     assert!(page.body.contains("Pause emails"));
     assert!(page.body.contains("Follow-up emails go to 1 parent "));
     assert!(page.body.contains("1 parent in the group gets"));

@@ -578,3 +578,56 @@ async fn sent_bodies_are_blanked_after_the_keeping_time() {
         "a recent email keeps its body"
     );
 }
+
+/// A parent who joins after three meetings is welcomed to the four still
+/// ahead, with their dates, and not promised the ones already held.
+#[actix_web::test]
+async fn a_late_joiners_welcome_counts_only_the_meetings_ahead() {
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    // Weekly from 20 days ago: 3 meetings held, 4 to come (secure-base has 7).
+    let cohort = crate::access::cohort_from(&app, &lead, "secure-base", -20);
+    let meetings = {
+        let mut conn = app.state.pool.get().unwrap();
+        Meeting::for_cohort(&mut conn, cohort).unwrap()
+    };
+    let now = attune::db::now();
+    assert_eq!(meetings.iter().filter(|m| m.starts_at <= now).count(), 3);
+    let late = enrol(&app, &lead, cohort, "Lee Late", "lee@example.org");
+    let welcome = {
+        use attune::db::schema::outbox_messages;
+        let mut conn = app.state.pool.get().unwrap();
+        outbox_messages::table
+            .filter(outbox_messages::kind.eq("welcome"))
+            .filter(outbox_messages::enrolment_id.eq(late))
+            .select(OutboxMessage::as_select())
+            .load(&mut *conn)
+            .unwrap()
+            .remove(0)
+    };
+    let text = &welcome.text_body;
+    assert!(
+        text.contains("The group has already begun, and there are 4 meetings still to come:"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("7 times") && !text.contains("in all"),
+        "{text}"
+    );
+    let tz = chrono_tz::UTC;
+    for (i, m) in meetings.iter().enumerate() {
+        let line = format!(
+            "  - {}",
+            attune::services::follow_ups::when(tz, m.starts_at)
+        );
+        assert_eq!(text.contains(&line), i >= 3, "meeting {i}: {line}\n{text}");
+    }
+    let html = welcome.html_body.as_deref().unwrap_or_default();
+    assert!(
+        html.contains("there are 4 meetings still to come"),
+        "{html}"
+    );
+    // The first meeting named is the next one, not the first ever.
+    let next = attune::services::follow_ups::when(tz, meetings[3].starts_at);
+    assert!(text.contains(&format!("When: {next}")), "{text}");
+}

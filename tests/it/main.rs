@@ -21,6 +21,7 @@ mod layers;
 mod links;
 mod mail;
 mod meetings;
+mod new_group;
 mod overload;
 mod parent_access;
 mod participants;

@@ -138,9 +138,9 @@ async fn the_checklist_rolls_up_to_the_group() {
     let cohort = b.get(&format!("/cohorts/{}", w.cohort)).await;
     let percent = (segments - 1) * 100 / segments;
     assert!(
-        cohort
-            .body
-            .contains(&format!("{percent}% of agenda parts, over 1 meeting(s)")),
+        cohort.body.contains(&format!(
+            "{percent}% of agenda parts, over 1 meeting with a checklist"
+        )),
         "{}",
         cohort.body
     );

@@ -209,7 +209,8 @@ impl Got {
         self.header("content-type") == "application/pdf" && self.bytes.starts_with(b"%PDF-")
     }
 
-    /// A download: 200, a PDF, never cached, saved under a safe name.
+    /// A PDF to open and print: 200, a PDF shown in the browser
+    /// (`inline`), never cached, saved under a safe name.
     #[track_caller]
     fn assert_download(&self) -> String {
         assert_eq!(self.status, StatusCode::OK, "{}", self.text());
@@ -217,7 +218,7 @@ impl Got {
         assert_eq!(self.header("cache-control"), "no-store");
         let disposition = self.header("content-disposition");
         let name = disposition
-            .strip_prefix("attachment; filename=\"")
+            .strip_prefix("inline; filename=\"")
             .and_then(|r| r.strip_suffix('"'))
             .unwrap_or_else(|| panic!("Content-Disposition: {disposition}"));
         assert_safe_filename(name);
@@ -1133,7 +1134,7 @@ async fn the_print_buttons_on_the_pages_give_pdfs() {
     // The public session page, and a parent's own session page.
     let page = b.get("/curricula/secure-base/sessions/3").await;
     let link = "/curricula/secure-base/sessions/3/handout.pdf";
-    assert!(page.body.contains(&format!("href=\"{link}\"")));
+    assert!(page.body.contains(&format!("href=\"{link}?paper=a4\"")));
     assert!(page.body.contains(&format!("href=\"{link}?paper=letter\"")));
     let mut parent = parent_by_link(&app, &parent_link(&app, ana)).await;
     let page = parent.get("/me/sessions/1").await;
@@ -1445,4 +1446,67 @@ async fn every_printout_a_parent_is_handed_carries_the_help_now_box() {
     let doc = inspect(&guide.bytes);
     assert!(doc.has("Your organization's support list"));
     assert!(help_box_on_one_page(&doc, "999", &service));
+}
+
+/// A group in New York prints on US Letter unless asked otherwise, and its
+/// pages offer Letter first; a group in London prints on A4.
+#[actix_web::test]
+async fn the_paper_follows_the_groups_country() {
+    let app = TestApp::new();
+    let lead = add_user(&app, "lead@example.org", false);
+    let london = make_cohort(&app, &lead, "London group");
+    let new_york = {
+        let form = attune::services::cohorts::CohortForm {
+            curriculum: "secure-base".into(),
+            title: "New York group".into(),
+            time_zone: "America/New_York".into(),
+            first_date: "2026-09-01".into(),
+            start_time: "18:30".into(),
+            ..Default::default()
+        };
+        let plan = attune::services::cohorts::check_form(&form, &app.state.library).unwrap();
+        let mut conn = app.state.pool.get().unwrap();
+        attune::services::cohorts::create(&mut conn, &lead, &plan)
+            .unwrap()
+            .id
+    };
+    let mut b = signed_in(&app, "lead@example.org").await;
+    let letter = "<option value=\"letter\" selected>US Letter</option>";
+    let a4 = "<option value=\"a4\" selected>A4</option>";
+    for (cohort, size, chosen) in [(new_york, LETTER, letter), (london, A4, a4)] {
+        let meeting = {
+            let mut conn = app.state.pool.get().unwrap();
+            Meeting::for_cohort(&mut conn, cohort).unwrap()[0].id
+        };
+        let page = b.get(&format!("/cohorts/{cohort}")).await.body;
+        assert_eq!(page.matches(chosen).count(), 3, "{page}");
+        let page = b
+            .get(&format!("/cohorts/{cohort}/meetings/{meeting}"))
+            .await
+            .body;
+        assert!(page.contains(chosen), "{page}");
+        if !have_tools() {
+            continue;
+        }
+        for path in [
+            format!("/cohorts/{cohort}/meetings/{meeting}/plan.pdf"),
+            format!("/cohorts/{cohort}/meetings/{meeting}/sign-in.pdf"),
+            format!("/cohorts/{cohort}/facilitator-packet.pdf"),
+        ] {
+            let got = get(&b, &path).await;
+            got.assert_download();
+            assert_size(&inspect(&got.bytes), size);
+        }
+        // Asked for, the other paper still prints.
+        let other = if size == LETTER { "a4" } else { "letter" };
+        let got = get(
+            &b,
+            &format!("/cohorts/{cohort}/facilitator-packet.pdf?paper={other}"),
+        )
+        .await;
+        assert_size(
+            &inspect(&got.bytes),
+            if size == LETTER { A4 } else { LETTER },
+        );
+    }
 }

@@ -53,7 +53,9 @@ async fn a_course_page_has_each_timed_agenda() {
     for c in app.state.library.all() {
         let res = app.get(&format!("/curricula/{}", c.slug)).await;
         assert_eq!(res.status, StatusCode::OK);
-        assert!(res.body.contains(c.short_hash()));
+        // The version as people read it; the content hash is for the CLI.
+        assert!(res.body.contains(&format!("<dd>{}</dd>", c.version)));
+        assert!(!res.body.contains(c.short_hash()), "{}", c.slug);
         for s in &c.sessions {
             let mut offset = 0;
             for seg in &s.agenda {

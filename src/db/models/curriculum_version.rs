@@ -55,6 +55,17 @@ impl CurriculumVersion {
             .first(conn)?)
     }
 
+    /// When version `id` was first stored: the day its text was first used.
+    pub fn imported_at(conn: &mut DbConn, id: i64) -> Result<NaiveDateTime, AppError> {
+        curriculum_versions::table
+            .find(id)
+            .select(curriculum_versions::imported_at)
+            .load::<NaiveDateTime>(conn)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found("We can't find that version of the course."))
+    }
+
     pub fn find(conn: &mut DbConn, id: i64) -> Result<CurriculumVersion, AppError> {
         Ok(curriculum_versions::table
             .find(id)
