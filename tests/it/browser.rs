@@ -665,3 +665,33 @@ fn a_facilitator_cancels_a_meeting_by_mistake_and_undoes_it() {
         .unwrap();
     assert_eq!(rows, vec!["cancelled".to_string()]);
 }
+
+/// The import on a phone: every row shown as typed, a couple sharing an
+/// address kept as two parents, and the group's places asked about.
+#[test]
+fn a_facilitator_imports_a_spreadsheet_on_a_phone() {
+    let Some(browser) = Driver::start(390, 844) else {
+        return;
+    };
+    let server = Server::start();
+    browser.sign_in(&server, "Hello, Fran Facilitator");
+    browser.start_group(&server, "secure-base", "Tuesday mornings", 7, "10:00");
+    {
+        use attune::db::schema::cohorts;
+        use diesel::prelude::*;
+        let mut conn = server.db.conn();
+        diesel::update(cohorts::table)
+            .set(cohorts::capacity.eq(Some(3)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    browser.click("a[href$='/import']");
+    browser.wait_for("Or paste the rows here");
+    browser.fill(
+        "textarea",
+        "name,email\nSam Lee,sam@example.org\nAlex Lee,sam@example.org\n=HYPERLINK(\"http://x\"),bad@example.org\nRosa Diaz,rosa@example.org\nSam Lee,sam@example.org\nKim Park,kim@example.org\n",
+    );
+    browser.click("form.form button[type=submit]");
+    browser.wait_for("Check the import");
+    browser.screenshot("30-import-preview-390");
+}
