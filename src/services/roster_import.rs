@@ -94,6 +94,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
         ));
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let normal = one_newline(bytes);
+    let bytes = normal.as_slice();
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(AppError::validation("That file is empty."));
     }
@@ -157,6 +159,23 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
         rows,
         ignored_columns: ignored,
     })
+}
+
+/// The file with every line ending as `\n`. Browsers send a pasted box
+/// with `\r\n`, and old spreadsheets save with `\r`; the reader counts
+/// only `\n`, and a row must be named by its number in the spreadsheet.
+fn one_newline(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes.iter().peekable();
+    while let Some(&b) = rest.next() {
+        if b == b'\r' {
+            rest.next_if_eq(&&b'\n');
+            out.push(b'\n');
+        } else {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// The file's separator, from its first line: spreadsheets in many
@@ -427,14 +446,6 @@ fn parents(n: usize) -> String {
         "1 parent".to_string()
     } else {
         format!("{n} parents")
-    }
-}
-
-fn rows_word(n: usize) -> String {
-    if n == 1 {
-        "1 row".to_string()
-    } else {
-        format!("{n} rows")
     }
 }
 
@@ -899,14 +910,19 @@ impl Imported {
             .left_out
             .iter()
             .take(NAMED_LEFT_OUT)
-            .map(|r| format!("row {} ({}): {}", r.line, r.label, r.why))
+            .enumerate()
+            .map(|(i, r)| {
+                let row = if i == 0 { "Left out: row" } else { "Row" };
+                format!("{row} {} ({}): {}", r.line, r.label, r.why)
+            })
             .collect();
         if !named.is_empty() {
-            say(format!("Left out: {}", named.join(" And ")));
+            say(named.join(" "));
         }
-        let more = self.left_out.len().saturating_sub(NAMED_LEFT_OUT);
-        if more > 0 {
-            say(format!("And {} more.", rows_word(more)));
+        match self.left_out.len().saturating_sub(NAMED_LEFT_OUT) {
+            0 => {}
+            1 => say("And 1 more row.".into()),
+            n => say(format!("And {n} more rows.")),
         }
         m
     }
@@ -1091,6 +1107,78 @@ mod tests {
     }
 
     #[test]
+    fn shared_addresses_are_said_plainly() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            shared_line("sam@example.org", &names(&["Sam", "Alex"]), &[]),
+            "Sam and Alex share sam@example.org: they will be added as two parents."
+        );
+        assert_eq!(
+            shared_line("sam@example.org", &names(&["Jo"]), &names(&["Sam", "Alex"])),
+            "Jo shares sam@example.org with Sam and Alex, who are already in the group: Jo will be added as another parent."
+        );
+        assert_eq!(
+            shared_line("a@example.org", &names(&["A", "B", "C"]), &names(&["D"])),
+            "A, B and C share a@example.org with D, who is already in the group: they will be added as three more parents."
+        );
+    }
+
+    #[test]
+    fn the_places_question_counts_right() {
+        let q = places_question(
+            Places {
+                capacity: 4,
+                taken: 0,
+                joining: 5,
+            },
+            None,
+        );
+        assert_eq!(q.add_all, "Add all 5 (the group will have 5 for 4 places)");
+        assert_eq!(
+            q.fill,
+            "Add up to the 4 places and put the other 1 on the waiting list"
+        );
+        assert_eq!(q.fill_button, "Add 4 parents and put 1 on the waiting list");
+        let q = places_question(
+            Places {
+                capacity: 2,
+                taken: 2,
+                joining: 1,
+            },
+            None,
+        );
+        assert_eq!(
+            q.fill,
+            "Put all 1 on the waiting list (the 2 places are taken)"
+        );
+        assert_eq!(q.fill_button, "Put 1 parent on the waiting list");
+        assert_eq!(q.add_all_button, "Add all 1 parent");
+    }
+
+    #[test]
+    fn the_message_after_an_import_counts_in_words() {
+        let row = |line, why: &str| LeftOut {
+            line,
+            label: format!("P{line}"),
+            why: why.into(),
+        };
+        let done = Imported {
+            added: 1,
+            waiting: 2,
+            already_in: 1,
+            left_out: (2..9).map(|l| row(l, "Why.")).collect(),
+            to_fix: 1,
+            ..Imported::default()
+        };
+        assert_eq!(
+            done.message(),
+            "Added 1 parent. 2 parents are on the waiting list. 1 was already in the group. Left out: row 2 (P2): Why. Row 3 (P3): Why. Row 4 (P4): Why. Row 5 (P5): Why. Row 6 (P6): Why. And 2 more rows."
+        );
+        assert_eq!(done.fix_label(), "Fix the row left out and add it");
+        assert_eq!(Imported::default().message(), "Nobody new was added.");
+    }
+
+    #[test]
     fn the_button_says_what_it_does() {
         assert_eq!(confirm_label(2, 0).unwrap(), "Add 2 parents");
         assert_eq!(confirm_label(1, 1).unwrap(), "Add 1 parent and re-admit 1");
@@ -1131,6 +1219,20 @@ mod tests {
             Some("+44 (20) 7946")
         );
         assert!(r[2].as_ref().unwrap_err().contains("formula"), "{:?}", r[2]);
+    }
+
+    #[test]
+    fn rows_are_numbered_as_in_the_spreadsheet_whatever_the_line_endings() {
+        for csv in [
+            "name,email\nAna,a@example.org\nBo,b@example.org\n",
+            "name,email\r\nAna,a@example.org\r\nBo,b@example.org\r\n",
+            "name,email\rAna,a@example.org\rBo,b@example.org\r",
+        ] {
+            let parsed = parse(csv.as_bytes()).unwrap();
+            let lines: Vec<u64> = parsed.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3], "{csv:?}");
+            assert_eq!(parsed.rows[1].typed_email, "b@example.org", "{csv:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod curricula;
 mod db;
 mod emails;
 mod follow_ups;
+mod import;
 mod layers;
 mod links;
 mod mail;
