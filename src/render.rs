@@ -27,6 +27,15 @@ pub struct UserBadge {
 pub struct Notice {
     pub text: String,
     pub section: Option<Section>,
+    /// A next step the message offers ("Fix the 2 rows left out").
+    pub link: Option<NoticeLink>,
+}
+
+/// A link under a notice, to this site.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct NoticeLink {
+    pub href: String,
+    pub label: String,
 }
 
 /// The sections of a page an action can send the browser back to (the
@@ -209,6 +218,9 @@ impl Templates {
                 })
                 .collect();
             map.insert("here".into(), serde_json::Value::Object(here));
+            // Beside whichever notice shows (there is one at most).
+            let link = ctx.notice.as_ref().and_then(|n| n.link.clone());
+            map.insert("notice_link".into(), serde_json::json!(link));
         }
         let mut res = HttpResponse::build(status);
         res.content_type(ContentType::html());

@@ -12,17 +12,19 @@ use crate::auth::session_store::USER_KEY;
 use crate::auth::{csrf, kept};
 use crate::db::models::User;
 use crate::error::AppError;
-use crate::render::{Notice, PageContext, Section, UserBadge};
+use crate::render::{Notice, NoticeLink, PageContext, Section, UserBadge};
 use crate::state::AppState;
 
 const NOTICE_KEY: &str = "notice";
 const NOTICE_SECTION_KEY: &str = "notice_section";
+const NOTICE_LINK_KEY: &str = "notice_link";
 
 /// Leaves a message for the next page this browser shows, at the top of
 /// the page.
 pub fn flash(session: &Session, message: &str) {
     let _ = session.insert(NOTICE_KEY, message);
     session.remove(NOTICE_SECTION_KEY);
+    session.remove(NOTICE_LINK_KEY);
 }
 
 /// Leaves a message for the next page, shown inside the section the
@@ -31,6 +33,13 @@ pub fn flash(session: &Session, message: &str) {
 pub fn flash_at(session: &Session, section: Section, message: &str) {
     let _ = session.insert(NOTICE_KEY, message);
     let _ = session.insert(NOTICE_SECTION_KEY, section.id());
+    session.remove(NOTICE_LINK_KEY);
+}
+
+/// [`flash_at`] with a link to the next step under the message.
+pub fn flash_at_with_link(session: &Session, section: Section, message: &str, link: NoticeLink) {
+    flash_at(session, section, message);
+    let _ = session.insert(NOTICE_LINK_KEY, link);
 }
 
 pub fn take_notice(session: &Session) -> Option<Notice> {
@@ -40,9 +49,15 @@ pub fn take_notice(session: &Session) -> Option<Notice> {
         .ok()
         .flatten()
         .and_then(|s| Section::parse(&s));
+    let link = session.get::<NoticeLink>(NOTICE_LINK_KEY).ok().flatten();
     session.remove(NOTICE_KEY);
     session.remove(NOTICE_SECTION_KEY);
-    Some(Notice { text, section })
+    session.remove(NOTICE_LINK_KEY);
+    Some(Notice {
+        text,
+        section,
+        link,
+    })
 }
 
 pub struct Viewer {

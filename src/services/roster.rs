@@ -98,7 +98,17 @@ pub fn add(
     })
 }
 
-/// The shared core of adding by hand, by CSV and by invite link.
+/// How an added parent is matched with someone attune knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamePerson {
+    /// The same email is the same person (by hand, by invite link).
+    Email,
+    /// The same email and name: a spreadsheet may list a couple sharing
+    /// one address as two rows, and they are two parents.
+    EmailAndName,
+}
+
+/// The shared core of adding by hand and by invite link.
 pub fn add_in_tx(
     conn: &mut DbConn,
     actor: Option<&User>,
@@ -106,18 +116,31 @@ pub fn add_in_tx(
     input: &ParticipantInput,
     source: &str,
 ) -> Result<(Enrolment, Added), AppError> {
+    add_person_in_tx(conn, actor, cohort_id, input, source, SamePerson::Email)
+}
+
+/// [`add_in_tx`], matching people as `same` says.
+pub fn add_person_in_tx(
+    conn: &mut DbConn,
+    actor: Option<&User>,
+    cohort_id: i64,
+    input: &ParticipantInput,
+    source: &str,
+    same: SamePerson,
+) -> Result<(Enrolment, Added), AppError> {
     let at = now();
-    let participant = Participant::find_or_insert(
-        conn,
-        &NewParticipant {
-            email: input.email.as_deref(),
-            name: &input.name,
-            preferred_name: input.preferred_name.as_deref(),
-            phone: input.phone.as_deref(),
-            created_at: at,
-            updated_at: at,
-        },
-    )?;
+    let new = NewParticipant {
+        email: input.email.as_deref(),
+        name: &input.name,
+        preferred_name: input.preferred_name.as_deref(),
+        phone: input.phone.as_deref(),
+        created_at: at,
+        updated_at: at,
+    };
+    let participant = match same {
+        SamePerson::Email => Participant::find_or_insert(conn, &new)?,
+        SamePerson::EmailAndName => Participant::find_or_insert_named(conn, &new)?,
+    };
     let (enrolment, added) =
         match Enrolment::find_for(conn, CohortId(cohort_id), ParticipantId(participant.id))? {
             Some(e) if e.status == EnrolmentStatus::Withdrawn => {

@@ -25,6 +25,18 @@ pub fn back_to_section(
     see_other(&format!("{path}#{}", section.id()))
 }
 
+/// [`back_to_section`] with a link to a next step under the message.
+pub fn back_to_section_with_link(
+    session: &actix_session::Session,
+    path: &str,
+    section: Section,
+    message: &str,
+    link: crate::render::NoticeLink,
+) -> HttpResponse {
+    crate::auth::user::flash_at_with_link(session, section, message, link);
+    see_other(&format!("{path}#{}", section.id()))
+}
+
 /// The address a request came from, for per-address sign-in limits and
 /// the audit log. Behind a reverse proxy named in `TRUSTED_PROXIES`, that
 /// is the last address in `X-Forwarded-For` that is not itself a trusted

@@ -524,7 +524,8 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     browser.screenshot("03-import-preview");
     assert!(preview.contains(">Add 2 parents</button>"));
     browser.click("form[action$='/confirm'] button");
-    browser.wait_for("Added 2 parent(s). 1 row(s) were left out.");
+    let page = browser.wait_for("Added 2 parents. Left out: row 4 (");
+    assert!(page.contains("Fix the row left out and add it"), "{page}");
     browser.screenshot("04-group");
 
     browser.click("table.list a[href*='/meetings/']");
@@ -824,4 +825,79 @@ fn the_new_group_form_on_a_phone() {
         "the skipped date is skipped"
     );
     assert!(page.contains("Thu 29 Oct 2026, 19:00"), "{page}");
+}
+
+/// The import on a phone: every row shown as typed, a couple sharing an
+/// address kept as two parents, and the group's places asked about.
+#[test]
+fn a_facilitator_imports_a_spreadsheet_on_a_phone() {
+    let Some(browser) = Driver::start(390, 844) else {
+        return;
+    };
+    let server = Server::start();
+    browser.sign_in(&server, "Hello, Fran Facilitator");
+    browser.start_group(&server, "secure-base", "Tuesday mornings", 7, "10:00");
+    {
+        use attune::db::schema::cohorts;
+        use diesel::prelude::*;
+        let mut conn = server.db.conn();
+        diesel::update(cohorts::table)
+            .set(cohorts::capacity.eq(Some(3)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    browser.click("a[href$='/import']");
+    browser.wait_for("Or paste the rows here");
+    browser.fill(
+        "textarea",
+        "name,email\nSam Lee,sam@example.org\nAlex Lee,sam@example.org\n=HYPERLINK(\"http://x\"),bad@example.org\nRosa Diaz,rosa@example.org\nSam Lee,sam@example.org\nKim Park,kim@example.org\n",
+    );
+    browser.click("form.form button[type=submit]");
+    let preview = browser.wait_for("Check the import");
+    assert!(
+        preview.contains(
+            "Sam Lee and Alex Lee share sam@example.org: they will be added as two parents."
+        ),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("<td>=HYPERLINK(\"http://x\")</td>"),
+        "{preview}"
+    );
+    assert!(preview.contains("Add all 4 (the group will have 4 for 3 places)"));
+    browser.screenshot("30-import-preview-390");
+    let label = "document.querySelector('.import-places button').innerText";
+    assert_eq!(
+        browser.execute(&format!("return {label}"), json!([])),
+        json!("Add the parents as chosen above")
+    );
+    // The browser will not send the form without a choice.
+    browser.click(".import-places button");
+    assert!(browser.url().ends_with("/import"), "{}", browser.url());
+    browser.click("#places-fill");
+    assert_eq!(
+        browser.execute(&format!("return {label}"), json!([])),
+        json!("Add 3 parents and put 1 on the waiting list")
+    );
+    browser.execute(
+        "document.querySelector('.import-places').scrollIntoView()",
+        json!([]),
+    );
+    browser.screenshot("31-import-places-chosen-390");
+    browser.click(".import-places button");
+    let page = browser.wait_for("1 parent is on the waiting list.");
+    assert!(page.contains("Added 3 parents."), "{page}");
+    assert!(
+        browser.in_viewport("#roster .notice--here"),
+        "the result is on screen"
+    );
+    browser.screenshot("32-import-done-390");
+    browser.click("#roster .notice__next a");
+    browser.wait_for("These are the rows left out of your last import.");
+    let kept = browser.execute("return document.querySelector('#rows').value", json!([]));
+    assert_eq!(
+        kept,
+        json!("name,email\n\"=HYPERLINK(\"\"http://x\"\")\",bad@example.org\n")
+    );
+    browser.screenshot("33-import-fix-390");
 }

@@ -521,8 +521,8 @@ async fn a_spreadsheet_import_welcomes_each_new_parent_once() {
         &mut conn,
         &g.app.state.mail,
         &g.lead,
-        CohortId(g.cohort),
-        ImportId(staged.import_id),
+        (CohortId(g.cohort), ImportId(staged.import_id)),
+        None,
     )
     .unwrap();
     drop(conn);

@@ -16,6 +16,7 @@ mod db;
 mod emails;
 mod follow_ups;
 mod group_message;
+mod import;
 mod kept;
 mod layers;
 mod links;

@@ -70,12 +70,14 @@ async fn a_preview_saves_nothing_and_shows_every_row() {
         "{}",
         res.body
     );
-    assert!(res.body.contains("<strong>1</strong> rows repeat an email"));
+    assert!(res
+        .body
+        .contains("<strong>1</strong> row repeats an earlier row and will be left out"));
     assert!(res.body.contains("<strong>4</strong> rows have a problem"));
     assert!(res.body.contains("looks like a spreadsheet formula"));
     assert!(res.body.contains("has no email address"));
     assert!(res.body.contains("save as &quot;CSV UTF-8&quot;"));
-    assert!(res.body.contains("Same email as line 2"));
+    assert!(res.body.contains("The same name and email as row 2."));
     assert!(res.body.contains("Shoe size"), "ignored columns are named");
     assert!(
         !res.body.contains("<a href=\"http://evil"),
@@ -90,10 +92,17 @@ async fn a_preview_saves_nothing_and_shows_every_row() {
     let page = b.get(&format!("/cohorts/{}", s.cohort)).await;
     assert!(
         page.body
-            .contains("Added 2 parent(s). 5 row(s) were left out."),
+            .contains("Added 2 parents. Left out: row 4 (&#x3D;HYPERLINK("),
         "{}",
         page.body
     );
+    for named in [
+        "Row 5 (ANA RUIZ): The same name and email as row 2.",
+        "Row 6 (No Email): This row has no email address.",
+        "Row 8 (Sam): That doesn&#x27;t look like an email address.",
+    ] {
+        assert!(page.body.contains(named), "{named}: {}", page.body);
+    }
     assert!(page.body.contains("Okafor, Maya"));
     assert_eq!(count(&s.app, "enrolments"), 2);
     assert_eq!(
@@ -138,7 +147,7 @@ async fn people_already_known_are_merged_not_doubled() {
     assert!(res.body.contains("<strong>1</strong> had left"));
     assert!(res
         .body
-        .contains("<strong>1</strong> are already in the group"));
+        .contains("<strong>1</strong> is already in the group"));
     let res = b
         .post(
             &format!(
