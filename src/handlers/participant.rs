@@ -196,27 +196,7 @@ pub async fn restore_kept(
         ))),
         // It can no longer be saved (closed, too long): show the words in
         // the form with the reason, rather than lose them.
-        Err(AppError::Invalid(errors)) => render_session(
-            state,
-            &me,
-            number,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some((form, errors)),
-            None,
-        )
-        .await
-        .map(Some),
-        Err(AppError::Validation(message)) => render_session(
-            state,
-            &me,
-            number,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some((form, FieldErrors::default())),
-            Some(message),
-        )
-        .await
-        .map(Some),
-        Err(e) => Err(e),
+        Err(e) => session_again(state, &me, number, form, e).await.map(Some),
     }
 }
 
@@ -324,30 +304,33 @@ pub async fn save_reflection(
                 "Your draft is saved. Only you can see it until you send it."
             },
         )),
-        Err(AppError::Invalid(errors)) => {
-            render_session(
-                &state,
-                &me,
-                number,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some((form, errors)),
-                None,
-            )
-            .await
-        }
-        Err(AppError::Validation(message)) => {
-            render_session(
-                &state,
-                &me,
-                number,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some((form, FieldErrors::default())),
-                Some(message),
-            )
-            .await
-        }
-        Err(e) => Err(e),
+        Err(e) => session_again(&state, &me, number, form, e).await,
     }
+}
+
+/// The session page again with what was typed and why it was not saved,
+/// for a mistake; any other error passes on.
+async fn session_again(
+    state: &AppState,
+    me: &CurrentParticipant,
+    number: u32,
+    form: ReflectionForm,
+    err: AppError,
+) -> Result<HttpResponse, AppError> {
+    let (errors, problem) = match err {
+        AppError::Invalid(errors) => (errors, None),
+        AppError::Validation(message) => (FieldErrors::default(), Some(message)),
+        e => return Err(e),
+    };
+    render_session(
+        state,
+        me,
+        number,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some((form, errors)),
+        problem,
+    )
+    .await
 }
 
 pub async fn sign_out(

@@ -49,7 +49,7 @@ fn checked(message: &str) -> Result<String, AppError> {
     } else if message.chars().count() > GROUP_MESSAGE_MAX {
         e.add(
             "message",
-            &format!(
+            format!(
                 "Please keep it to {GROUP_MESSAGE_MAX} characters: this is for short news. It is {} now.",
                 message.chars().count()
             ),

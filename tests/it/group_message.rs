@@ -29,7 +29,7 @@ async fn setup(app: &TestApp) -> (Browser<'_>, String) {
     enrol(app, &lead, cohort, "Amir Haddad", "amir@example.org");
     let meeting = {
         let mut conn = app.state.pool.get().unwrap();
-        attune::db::models::Meeting::for_cohort(&mut conn, cohort.into()).unwrap()[0].id
+        attune::db::models::Meeting::for_cohort(&mut conn, cohort).unwrap()[0].id
     };
     let mut b = Browser::new(app);
     b.sign_in("lead@example.org", PASSWORD).await;

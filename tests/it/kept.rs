@@ -162,7 +162,7 @@ async fn a_facilitator_signed_out_before_saving_attendance_saves_it_after_sign_i
     };
     let meeting = {
         let mut conn = app.state.pool.get().unwrap();
-        attune::db::models::Meeting::for_cohort(&mut conn, cohort.into()).unwrap()[0].id
+        attune::db::models::Meeting::for_cohort(&mut conn, cohort).unwrap()[0].id
     };
     let page_path = format!("/cohorts/{cohort}/meetings/{meeting}");
     b.get(&page_path).await;

@@ -86,7 +86,7 @@ async fn withdrawing_and_switching_links_off_are_on_the_parents_own_page() {
 
 fn first_meeting(app: &TestApp, cohort: i64) -> i64 {
     let mut conn = app.state.pool.get().unwrap();
-    attune::db::models::Meeting::for_cohort(&mut conn, cohort.into()).unwrap()[0].id
+    attune::db::models::Meeting::for_cohort(&mut conn, cohort).unwrap()[0].id
 }
 
 fn marks(app: &TestApp) -> Vec<(i64, String)> {
@@ -185,7 +185,7 @@ async fn after_a_reply_the_list_opens_at_the_next_reflection() {
     }
     let meeting = {
         let mut conn = app.state.pool.get().unwrap();
-        attune::db::models::Meeting::for_cohort(&mut conn, cohort.into()).unwrap()[2].id
+        attune::db::models::Meeting::for_cohort(&mut conn, cohort).unwrap()[2].id
     };
     let list = format!("/cohorts/{cohort}/meetings/{meeting}/reflections");
     let mut b = Browser::new(&app);
