@@ -80,7 +80,7 @@ pub enum Added {
 }
 
 /// Adds a parent to the cohort. A parent with the same email anywhere in
-/// attune is the same person; adding someone already in the cohort is a
+/// attune is the same person (of the same name, where two share it); adding someone already in the cohort is a
 /// conflict, and someone who withdrew is re-admitted.
 pub fn add(
     conn: &mut DbConn,
