@@ -230,8 +230,3 @@ impl Templates {
         Ok(res.body(self.render(name, &data)?))
     }
 }
-
-/// "1 parent", "3 parents": a count with the right word.
-pub fn count_words(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}

@@ -159,7 +159,7 @@ pub async fn show_cohort(
                 "found": found,
                 "searching": !q.is_empty(),
                 "offered": total > 0,
-                "found_words": crate::render::count_words(found, "parent", "parents"),
+                "found_words": crate::services::forms::count(found, "parent", "parents"),
             },
         }),
     )

@@ -10,7 +10,9 @@ use crate::auth::csrf::SHORT_FORM;
 use crate::auth::{CsrfForm, CurrentUser, NoFields};
 use crate::db::ids::{CohortId, MeetingId};
 use crate::error::AppError;
-use crate::render::{count_words, Section};
+use crate::handlers::meetings::meeting_url;
+use crate::render::Section;
+use crate::services::forms::count;
 use crate::services::group_message;
 use crate::state::AppState;
 use crate::web::http::back_to_section;
@@ -22,10 +24,6 @@ pub struct MessageForm {
     /// "check" (the default), "edit" or "send".
     #[serde(default)]
     step: String,
-}
-
-fn meeting_url(ids: (CohortId, MeetingId)) -> String {
-    format!("/cohorts/{}/meetings/{}", ids.0, ids.1)
 }
 
 /// The message form on a page of its own, with what was typed and why it
@@ -75,7 +73,7 @@ pub async fn create_message(
             Section::Message,
             &format!(
                 "Your message goes to {} at {goes}. Until then you can undo it.",
-                count_words(n, "parent", "parents")
+                count(n, "parent", "parents")
             ),
         ));
     }
@@ -85,23 +83,24 @@ pub async fn create_message(
             group_message::check(conn, &mail, user, ids, &text)
         })
         .await;
-    let problem = match checked {
-        Ok(check) => return state.templates.view(
-            "pages/meetings/message",
-            &current.context()?,
-            json!({
-                "title": format!("Send this to {}?", count_words(check.count, "parent", "parents")),
-                "ids": { "cohort": ids.0, "meeting": ids.1 },
-                "who": count_words(check.count, "parent", "parents"),
-                "check": check,
-                "message": message,
-                "error": null,
-            }),
-        ),
-        Err(AppError::Invalid(fields)) => fields.0.get("message").cloned(),
-        Err(AppError::Validation(m)) => Some(m),
-        Err(e) => return Err(e),
-    };
+    let problem =
+        match checked {
+            Ok(check) => return state.templates.view(
+                "pages/meetings/message",
+                &current.context()?,
+                json!({
+                    "title": format!("Send this to {}?", count(check.count, "parent", "parents")),
+                    "ids": { "cohort": ids.0, "meeting": ids.1 },
+                    "who": count(check.count, "parent", "parents"),
+                    "check": check,
+                    "message": message,
+                    "error": null,
+                }),
+            ),
+            Err(AppError::Invalid(fields)) => fields.0.get("message").cloned(),
+            Err(AppError::Validation(m)) => Some(m),
+            Err(e) => return Err(e),
+        };
     edit_page(
         &state,
         &current,

@@ -72,7 +72,7 @@ pub async fn show_meeting(
     render_page(&state, &current, path.into_inner(), StatusCode::OK, None).await
 }
 
-fn meeting_url(ids: (CohortId, MeetingId)) -> String {
+pub(crate) fn meeting_url(ids: (CohortId, MeetingId)) -> String {
     format!("/cohorts/{}/meetings/{}", ids.0, ids.1)
 }
 

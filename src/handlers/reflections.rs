@@ -191,11 +191,8 @@ pub async fn show_link(
     path: web::Path<(CohortId, EnrolmentId)>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, enrolment_id) = path.into_inner();
-    let record = current
-        .db(&state, move |conn, user| {
-            crate::services::parent_record::parent_record(conn, user, cohort_id, enrolment_id)
-        })
-        .await?;
+    let record =
+        crate::handlers::roster::parent_record(&state, &current, (cohort_id, enrolment_id)).await?;
     let shown = current
         .session
         .get::<ShownLink>(SHOWN_LINK_KEY)

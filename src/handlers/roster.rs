@@ -176,6 +176,19 @@ pub async fn readmit_enrolment(
     set_active(state, current, path.into_inner(), true).await
 }
 
+/// One parent of a group the facilitator may see (else "not found").
+pub(crate) async fn parent_record(
+    state: &AppState,
+    current: &CurrentUser,
+    (cohort_id, enrolment_id): (CohortId, EnrolmentId),
+) -> Result<crate::services::parent_record::ParentRecord, AppError> {
+    current
+        .db(state, move |conn, user| {
+            crate::services::parent_record::parent_record(conn, user, cohort_id, enrolment_id)
+        })
+        .await
+}
+
 /// One parent's page in a group: their details and meetings, and the
 /// changes that need care (switching links off, withdrawing), each with
 /// what it will do.
@@ -184,12 +197,7 @@ pub async fn show_participant(
     current: CurrentUser,
     path: web::Path<(CohortId, EnrolmentId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (cohort_id, enrolment_id) = path.into_inner();
-    let record = current
-        .db(&state, move |conn, user| {
-            crate::services::parent_record::parent_record(conn, user, cohort_id, enrolment_id)
-        })
-        .await?;
+    let record = parent_record(&state, &current, path.into_inner()).await?;
     state.templates.view(
         "pages/roster/parent",
         &current.context()?,

@@ -442,11 +442,7 @@ impl Planned {
 }
 
 fn parents(n: usize) -> String {
-    if n == 1 {
-        "1 parent".to_string()
-    } else {
-        format!("{n} parents")
-    }
+    crate::services::forms::count(n, "parent", "parents")
 }
 
 /// "two", for the counts a person reads as words.
