@@ -668,15 +668,26 @@ pub fn group_message_preview(
     let Some(first) = all.first() else {
         return Ok((None, 0));
     };
-    let env = envelope(
-        "group_message",
-        String::new(),
-        &f,
-        first,
-        Some(meeting.id),
-        at,
-    );
-    let ctx = message_ctx(&f, first, meeting, message);
+    // As in every preview: a placeholder, not the first parent's own
+    // working stop link.
+    let env = Envelope {
+        unsubscribe: false,
+        ..envelope(
+            "group_message",
+            String::new(),
+            &f,
+            first,
+            Some(meeting.id),
+            at,
+        )
+    };
+    let mut ctx = message_ctx(&f, first, meeting, message);
+    if let Value::Object(map) = &mut ctx {
+        map.insert(
+            "unsubscribe_url".into(),
+            json!(composer.url("/u/(their-own-stop-link)")),
+        );
+    }
     Ok((Some(composer.render(&env, ctx)?), all.len()))
 }
 

@@ -58,6 +58,9 @@ async fn a_message_is_checked_held_and_can_be_undone() {
     );
     assert!(check.body.contains(&crate::common::html_escape(words)));
     assert!(rows(&app).is_empty(), "nothing queued by a check");
+    // The check shows a placeholder, never the first parent's own stop link.
+    assert!(check.body.contains("/u/(their-own-stop-link)"));
+    assert!(!check.body.contains("/u/1."), "{}", check.body);
 
     let sent = b
         .post(
