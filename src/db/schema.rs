@@ -94,6 +94,11 @@ diesel::table! {
         reminder_hours_before -> Integer,
         recap_hours_after -> Integer,
         nudge_hours_after -> Integer,
+        send_missed_you -> Bool,
+        missed_you_at -> Text,
+        absence_alert_after -> Integer,
+        offer_hours -> Integer,
+        phone_country -> Nullable<Text>,
     }
 }
 
@@ -146,6 +151,9 @@ diesel::table! {
         erased_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        text_consent_at -> Nullable<Timestamp>,
+        text_consent_wording -> Nullable<Text>,
+        texts_stopped_at -> Nullable<Timestamp>,
     }
 }
 
@@ -174,6 +182,8 @@ diesel::table! {
         status -> Text,
         recorded_by -> Nullable<BigInt>,
         recorded_at -> Timestamp,
+        caught_up_at -> Nullable<Timestamp>,
+        caught_up_by -> Nullable<BigInt>,
     }
 }
 
@@ -247,6 +257,7 @@ diesel::table! {
         meeting_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        channel -> Text,
     }
 }
 
@@ -300,6 +311,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rsvps (meeting_id, enrolment_id) {
+        meeting_id -> BigInt,
+        enrolment_id -> BigInt,
+        answer -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        via -> Text,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_alerts (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        enrolment_id -> BigInt,
+        meeting_id -> BigInt,
+        missed_in_row -> Integer,
+        created_at -> Timestamp,
+        called_note -> Nullable<Text>,
+        called_at -> Nullable<Timestamp>,
+        called_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    waitlist_offers (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        enrolment_id -> BigInt,
+        status -> Text,
+        offered_at -> Timestamp,
+        expires_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contact_preferences (enrolment_id, kind) {
+        enrolment_id -> BigInt,
+        kind -> Text,
+        choice -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rsvps -> meetings (meeting_id));
+diesel::joinable!(rsvps -> enrolments (enrolment_id));
+diesel::joinable!(absence_alerts -> enrolments (enrolment_id));
+diesel::joinable!(waitlist_offers -> enrolments (enrolment_id));
+diesel::joinable!(contact_preferences -> enrolments (enrolment_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
@@ -321,4 +385,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     support_services,
     support_settings,
+    rsvps,
+    absence_alerts,
+    waitlist_offers,
+    contact_preferences,
 );

@@ -125,6 +125,60 @@ text_status! {
     }
 }
 
+text_status! {
+    /// `outbox_messages.channel`: how a message travels.
+    OutboxChannel {
+        Email => "by_email",
+        /// A text message (SMS) through the configured gateway.
+        Text => "by_text",
+    }
+}
+
+text_status! {
+    /// `rsvps.answer`: a parent's answer for one meeting.
+    RsvpAnswer {
+        /// "I'll be there".
+        Coming => "coming",
+        /// "I can't come this time".
+        Apologies => "apologies",
+    }
+}
+
+text_status! {
+    /// `rsvps.reason`: why a parent can't come (the short list).
+    ApologyReason {
+        Ill => "ill",
+        Work => "work",
+        Childcare => "childcare",
+        Transport => "transport",
+        Other => "other",
+    }
+}
+
+text_status! {
+    /// `waitlist_offers.status`.
+    OfferStatus {
+        /// Sent; the accept link works until `expires_at`.
+        Open => "open",
+        Accepted => "accepted",
+        Declined => "declined",
+        /// Not answered in time.
+        Lapsed => "lapsed",
+        /// Taken back: the place went before they answered.
+        Voided => "voided",
+    }
+}
+
+text_status! {
+    /// `contact_preferences.choice`: how a parent wants one kind of message.
+    ContactChoice {
+        EmailOnly => "email_only",
+        TextOnly => "text_only",
+        Both => "email_and_text",
+        Nothing => "no_messages",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +218,23 @@ mod tests {
             ReflectionStatus::parse,
         );
         round_trips(OutboxStatus::ALL, OutboxStatus::as_str, OutboxStatus::parse);
+        round_trips(
+            OutboxChannel::ALL,
+            OutboxChannel::as_str,
+            OutboxChannel::parse,
+        );
+        round_trips(RsvpAnswer::ALL, RsvpAnswer::as_str, RsvpAnswer::parse);
+        round_trips(
+            ApologyReason::ALL,
+            ApologyReason::as_str,
+            ApologyReason::parse,
+        );
+        round_trips(OfferStatus::ALL, OfferStatus::as_str, OfferStatus::parse);
+        round_trips(
+            ContactChoice::ALL,
+            ContactChoice::as_str,
+            ContactChoice::parse,
+        );
         assert!(MeetingStatus::try_from("canceled".to_string()).is_err());
     }
 }

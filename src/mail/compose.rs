@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::crypto::{keyed_mac, random_bytes};
-use crate::db::models::{NewOutboxMessage, OutboxStatus};
+use crate::db::models::{NewOutboxMessage, OutboxChannel, OutboxStatus};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
 use crate::mail::templates::{EmailTemplates, RenderedEmail};
@@ -182,6 +182,7 @@ impl Composer {
             meeting_id: envelope.meeting_id,
             created_at: at,
             updated_at: at,
+            channel: OutboxChannel::Email.as_str().to_string(),
         }
         .insert(conn)
     }

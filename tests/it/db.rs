@@ -8,7 +8,8 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 24] = [
+    "absence_alerts",
     "access_tokens",
     "app_settings",
     "attendance",
@@ -16,6 +17,7 @@ const TABLES: [&str; 20] = [
     "checkins",
     "cohort_facilitators",
     "cohorts",
+    "contact_preferences",
     "curriculum_versions",
     "enrolments",
     "login_attempts",
@@ -25,9 +27,11 @@ const TABLES: [&str; 20] = [
     "participants",
     "reflections",
     "roster_imports",
+    "rsvps",
     "support_services",
     "support_settings",
     "users",
+    "waitlist_offers",
     "web_sessions",
 ];
 

@@ -16,6 +16,10 @@ pub struct Attendance {
     pub status: AttendanceStatus,
     pub recorded_by: Option<i64>,
     pub recorded_at: NaiveDateTime,
+    /// Missed, then read the handout and sent the catch-up reflection:
+    /// kept apart from "present".
+    pub caught_up_at: Option<NaiveDateTime>,
+    pub caught_up_by: Option<i64>,
 }
 
 impl Attendance {

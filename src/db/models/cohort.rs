@@ -36,6 +36,17 @@ pub struct Cohort {
     pub reminder_hours_before: i32,
     pub recap_hours_after: i32,
     pub nudge_hours_after: i32,
+    /// The "we missed you" message the morning after a missed meeting.
+    pub send_missed_you: bool,
+    /// Its local time ("09:00") in the group's time zone.
+    pub missed_you_at: String,
+    /// Missed meetings in a row that alert the facilitators.
+    pub absence_alert_after: i32,
+    /// How long a waiting-list offer stays open.
+    pub offer_hours: i32,
+    /// ISO country code phone numbers typed without + are read in; none
+    /// means the organisation's country.
+    pub phone_country: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

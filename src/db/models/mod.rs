@@ -26,7 +26,7 @@ pub use cohort::{Cohort, CohortStatus, NewCohort};
 pub use curriculum_version::CurriculumVersion;
 pub use enrolment::{Enrolment, EnrolmentStatus, NamedEnrolment, NewEnrolment};
 pub use meeting::{Meeting, MeetingStatus, NewMeeting};
-pub use outbox_message::{NewOutboxMessage, OutboxMessage, OutboxStatus};
+pub use outbox_message::{NewOutboxMessage, OutboxChannel, OutboxMessage, OutboxStatus};
 pub use participant::{NewParticipant, Participant};
 pub use reflection::{NewReflection, Reflection, ReflectionStatus, SavedAnswers};
 pub use user::{NewUser, User};

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::schema::outbox_messages;
-pub use crate::db::status::OutboxStatus;
+pub use crate::db::status::{OutboxChannel, OutboxStatus};
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -57,6 +57,8 @@ pub struct OutboxMessage {
     pub meeting_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = String)]
+    pub channel: OutboxChannel,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -79,6 +81,8 @@ pub struct NewOutboxMessage {
     pub meeting_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `OutboxChannel::as_str`.
+    pub channel: String,
 }
 
 /// The id of a row `claim` leased.

@@ -16,6 +16,11 @@ pub struct Participant {
     pub erased_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When they agreed to texts, and the words they agreed to.
+    pub text_consent_at: Option<NaiveDateTime>,
+    pub text_consent_wording: Option<String>,
+    /// STOP (by text or from their preferences): no texts at all.
+    pub texts_stopped_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

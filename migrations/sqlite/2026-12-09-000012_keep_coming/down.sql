@@ -1,0 +1,15 @@
+DROP TABLE contact_preferences;
+ALTER TABLE participants DROP COLUMN texts_stopped_at;
+ALTER TABLE participants DROP COLUMN text_consent_wording;
+ALTER TABLE participants DROP COLUMN text_consent_at;
+ALTER TABLE outbox_messages DROP COLUMN channel;
+DROP TABLE waitlist_offers;
+DROP TABLE absence_alerts;
+ALTER TABLE cohorts DROP COLUMN phone_country;
+ALTER TABLE cohorts DROP COLUMN offer_hours;
+ALTER TABLE cohorts DROP COLUMN absence_alert_after;
+ALTER TABLE cohorts DROP COLUMN missed_you_at;
+ALTER TABLE cohorts DROP COLUMN send_missed_you;
+ALTER TABLE attendance DROP COLUMN caught_up_by;
+ALTER TABLE attendance DROP COLUMN caught_up_at;
+DROP TABLE rsvps;
