@@ -33,6 +33,38 @@ pub fn new_token() -> Result<String, CryptoError> {
     Ok(hex::encode(random_bytes::<32>()?))
 }
 
+/// A short random token of 128 bits, 22 URL-safe characters (base64url
+/// without padding): for links that must fit in a text message and end
+/// within days (an RSVP link ends when its meeting starts).
+pub fn new_short_token() -> Result<String, CryptoError> {
+    Ok(base64url(&random_bytes::<16>()?))
+}
+
+/// Whether `token` looks like one of [`new_short_token`]'s.
+pub fn is_short_token(token: &str) -> bool {
+    token.len() == 22
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 /// An HMAC-SHA256 keyed with the app's secret over `message`: for values
 /// that must be recognised later without being stored (stop-email links)
 /// or must not be guessable from a copy of the database (sign-in codes).
@@ -93,6 +125,18 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(hash_token(&a), hash_token(&a));
         assert_ne!(hash_token(&a), a);
+    }
+
+    #[test]
+    fn short_tokens_are_22_url_safe_characters() {
+        let a = new_short_token().unwrap();
+        assert_eq!(a.len(), 22);
+        assert!(is_short_token(&a));
+        assert_ne!(a, new_short_token().unwrap());
+        assert_eq!(base64url(b"\xfb\xff"), "-_8");
+        assert_eq!(base64url(b"Man"), "TWFu");
+        assert!(!is_short_token("too short"));
+        assert!(!is_short_token("aaaaaaaaaaaaaaaaaaaaa/"));
     }
 
     #[test]

@@ -5,8 +5,8 @@ use actix_web::web;
 
 use crate::handlers::{
     admin, assets, auth, cohorts, dashboard, emails, group_message, health, links, meetings,
-    parent_access, participant, print, public, reflections, roster, roster_import, support,
-    unsubscribe,
+    parent_access, participant, print, public, reflections, roster, roster_import, rsvp, support,
+    tonight, unsubscribe,
 };
 
 macro_rules! route_table {
@@ -62,6 +62,9 @@ route_table! {
     get "/me/data/export.json" => participant::export_json;
     get "/me/data/export" => participant::export_page;
     post "/me/data/delete" => participant::delete_data;
+    post "/me/rsvp" => rsvp::update_my_rsvp;
+    get "/r/{token}" => rsvp::show_rsvp;
+    post "/r/{token}" => rsvp::create_rsvp;
 
     // Signed-in facilitators and admins
     post "/logout" => auth::destroy_session;
@@ -91,6 +94,8 @@ route_table! {
     get "/cohorts/{id}/meetings/{meeting}/handout.pdf" => print::meeting_handout;
     get "/cohorts/{id}/meetings/{meeting}/plan.pdf" => print::meeting_plan;
     get "/cohorts/{id}/meetings/{meeting}/sign-in.pdf" => print::meeting_sign_in;
+    get "/cohorts/{id}/meetings/{meeting}/sheet" => tonight::show_sheet;
+    get "/cohorts/{id}/meetings/{meeting}/sheet.pdf" => print::meeting_sheet;
     post "/cohorts/{id}/packet" => print::create_packet;
     get "/cohorts/{id}/certificates.pdf" => print::certificates;
     get "/cohorts/{id}/facilitator-packet.pdf" => print::facilitator_packet;

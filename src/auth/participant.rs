@@ -45,6 +45,11 @@ impl CurrentParticipant {
     }
 }
 
+/// The parent place this browser is signed in as, if any.
+pub fn signed_in_enrolment(session: &Session) -> Option<i64> {
+    session.get::<i64>(PARTICIPANT_KEY).ok().flatten()
+}
+
 /// Whether this browser's session belongs to a facilitator or admin.
 pub fn facilitator_signed_in(session: &Session) -> bool {
     matches!(session.get::<i64>(USER_KEY), Ok(Some(_)))

@@ -230,6 +230,7 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         channel -> Nullable<Text>,
+        meeting_id -> Nullable<BigInt>,
     }
 }
 

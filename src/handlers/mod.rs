@@ -19,5 +19,7 @@ pub mod public;
 pub mod reflections;
 pub mod roster;
 pub mod roster_import;
+pub mod rsvp;
 pub mod support;
+pub mod tonight;
 pub mod unsubscribe;

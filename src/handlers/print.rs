@@ -204,3 +204,13 @@ pub async fn certificates(
         .await?;
     Ok(download(pdf))
 }
+
+/// Tonight's sheet, one page.
+pub async fn meeting_sheet(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(CohortId, MeetingId)>,
+    query: web::Query<PaperQuery>,
+) -> Result<HttpResponse, AppError> {
+    meeting_pdf(state, current, path, query, print::tonight_sheet).await
+}

@@ -851,3 +851,171 @@ pub fn help_now_problems(c: &Curriculum) -> Vec<crate::curriculum::Problem> {
         })
         .collect()
 }
+
+/// Tonight's sheet for one meeting: one page to print at 6 pm.
+#[derive(Debug, Clone, Default)]
+pub struct TonightSheet {
+    pub group: String,
+    pub curriculum_title: String,
+    pub session_number: i32,
+    pub session_title: String,
+    pub when: String,
+    pub ends: String,
+    pub location: Option<String>,
+    /// (clock, minutes, part) of each agenda part.
+    pub agenda: Vec<(String, u32, String)>,
+    pub coming: Vec<String>,
+    /// Name with the reason, if given: "Bo Lind (work)".
+    pub apologies: Vec<String>,
+    pub no_answer: Vec<String>,
+    pub missed_last: Vec<String>,
+    /// "Ana Ruiz (session 2)".
+    pub waiting: Vec<String>,
+    /// (name, their note).
+    pub notes: Vec<(String, String)>,
+}
+
+/// Sizes tried, largest first, until the sheet fits one page.
+const TONIGHT_SCALES: [f32; 6] = [1.0, 0.92, 0.85, 0.78, 0.72, 0.66];
+/// The longest a note prints when even the smallest size spills over.
+const TONIGHT_NOTE_SHORT: usize = 90;
+
+/// The sheet at the largest size that fits on one page; if none does, the
+/// notes are shortened (the page shows them whole).
+pub fn tonight_document(s: &TonightSheet, paper: Paper) -> Document {
+    for scale in TONIGHT_SCALES {
+        let doc = tonight_at(s, paper, scale, None);
+        if super::page_count(&doc) <= 1 {
+            return doc;
+        }
+    }
+    tonight_at(s, paper, 0.66, Some(TONIGHT_NOTE_SHORT))
+}
+
+fn tonight_at(s: &TonightSheet, paper: Paper, scale: f32, note_most: Option<usize>) -> Document {
+    let title = format!("Session {}: {}", s.session_number, s.session_title);
+    let mut meta = vec![format!("{}\u{2013}{}", s.when, s.ends)];
+    if let Some(l) = &s.location {
+        meta.push(l.clone());
+    }
+    let mut blocks = vec![
+        Block::para(
+            Paragraph::new(vec![Span::regular(format!(
+                "{} \u{00B7} {}",
+                s.group, s.curriculum_title
+            ))])
+            .tone(Tone::Muted),
+        ),
+        Block::heading(1, format!("Tonight: {title}")),
+        Block::para(Paragraph::new(vec![Span::regular(meta.join("  \u{00B7}  "))]).tone(Tone::Muted)),
+        tonight_agenda(s),
+        Block::heading(2, "Who is coming"),
+        tonight_answers(s),
+    ];
+    blocks.extend(tonight_lists(s, note_most));
+    Document {
+        title: format!("Tonight \u{2013} {} \u{2013} {}", s.group, title),
+        paper,
+        landscape: false,
+        parts: vec![Part {
+            header: format!("{} \u{00B7} tonight's sheet", s.group),
+            footer: format!("{} \u{00B7} {}", title, s.when),
+            bookmark: None,
+            start_on_odd_page: false,
+            plain: false,
+            scale,
+            blocks,
+        }],
+    }
+}
+
+fn tonight_agenda(s: &TonightSheet) -> Block {
+    Block::Table(Table {
+        columns: vec![
+            Column::new("Time", 0.8),
+            Column::new("Min", 0.6).align(Align::Right),
+            Column::new("Part", 8.0),
+        ],
+        rows: s
+            .agenda
+            .iter()
+            .map(|(clock, minutes, part)| vec![clock.clone(), minutes.to_string(), part.clone()])
+            .collect(),
+        size: style::SMALL,
+        min_row_height: 0.0,
+        bold_first_line: false,
+    })
+}
+
+/// Three columns side by side: coming, can't come, no answer yet.
+fn tonight_answers(s: &TonightSheet) -> Block {
+    let longest = s.coming.len().max(s.apologies.len()).max(s.no_answer.len());
+    let cell = |v: &[String], i: usize| v.get(i).cloned().unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = (0..longest)
+        .map(|i| {
+            vec![
+                cell(&s.coming, i),
+                cell(&s.apologies, i),
+                cell(&s.no_answer, i),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        rows.push(vec!["Nobody in the group yet".into(), String::new(), String::new()]);
+    }
+    Block::Table(Table {
+        columns: vec![
+            Column::new(format!("Coming ({})", s.coming.len()), 1.0),
+            Column::new(format!("Can't come ({})", s.apologies.len()), 1.0),
+            Column::new(format!("No answer yet ({})", s.no_answer.len()), 1.0),
+        ],
+        rows,
+        size: style::SMALL,
+        min_row_height: 0.0,
+        bold_first_line: false,
+    })
+}
+
+fn tonight_lists(s: &TonightSheet, note_most: Option<usize>) -> Vec<Block> {
+    let list_or = |v: &[String], none: &str| {
+        if v.is_empty() {
+            none.to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let mut blocks = vec![
+        Block::heading(3, "Missed the last two meetings"),
+        Block::para(
+            Paragraph::new(vec![Span::regular(list_or(&s.missed_last, "Nobody."))])
+                .size(style::SMALL + 1.0),
+        ),
+        Block::heading(
+            3,
+            format!("Reflections waiting for your reply ({})", s.waiting.len()),
+        ),
+        Block::para(
+            Paragraph::new(vec![Span::regular(list_or(&s.waiting, "None waiting."))])
+                .size(style::SMALL + 1.0),
+        ),
+        Block::heading(3, "Notes from parents"),
+    ];
+    if s.notes.is_empty() {
+        blocks.push(Block::para(
+            Paragraph::new(vec![Span::regular("No notes.")]).size(style::SMALL + 1.0),
+        ));
+    }
+    for (name, note) in &s.notes {
+        let note = match note_most {
+            Some(most) if note.chars().count() > most => {
+                format!("{}\u{2026} (the rest is on the sheet's page)", note.chars().take(most).collect::<String>())
+            }
+            _ => note.clone(),
+        };
+        blocks.push(Block::para(
+            Paragraph::new(vec![Span::bold(format!("{name}: ")), Span::regular(note)])
+                .size(style::SMALL + 1.0),
+        ));
+    }
+    blocks
+}

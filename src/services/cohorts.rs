@@ -30,6 +30,16 @@ pub struct CohortSummary {
     /// Reflections parents shared with the facilitators since the last
     /// meeting began: this week's reading.
     pub new_reflections: usize,
+    /// Answers for the next meeting: coming, apologies, no answer yet.
+    pub next_rsvps: Option<NextRsvps>,
+}
+
+/// The next meeting's answers, as counts.
+#[derive(Debug, Serialize)]
+pub struct NextRsvps {
+    pub coming: i64,
+    pub apologies: i64,
+    pub no_answer: i64,
 }
 
 /// A meeting in the next two weeks, across all of one's groups.
@@ -165,7 +175,16 @@ fn summary(
             .filter(|when| last_held.is_none_or(|l| when.is_some_and(|w| w >= l)))
             .count()
     });
+    let next_rsvps = next.map(|m| {
+        let (coming, apologies) = rows.rsvp_counts.get(&m.id).copied().unwrap_or((0, 0));
+        NextRsvps {
+            coming,
+            apologies,
+            no_answer: (participants - coming - apologies).max(0),
+        }
+    });
     CohortSummary {
+        next_rsvps,
         attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
         new_reflections,
         id: c.id,

@@ -438,6 +438,16 @@ fn follow_up_ctx(
     match which {
         FollowUp::Reminder => {
             ctx.insert("link_url".into(), json!(link(conn, None)?));
+            let rsvp = if preview {
+                Some(crate::services::rsvps::preview_links())
+            } else {
+                crate::services::rsvps::make_links(conn, r.enrolment_id, m, at)?
+            };
+            let (yes, no) = rsvp.map_or((None, None), |l| {
+                (Some(composer.url(&l.yes)), Some(composer.url(&l.no)))
+            });
+            ctx.insert("rsvp_yes_url".into(), json!(yes));
+            ctx.insert("rsvp_no_url".into(), json!(no));
         }
         FollowUp::Recap => {
             recap_facts(&mut ctx, f, m, meetings);

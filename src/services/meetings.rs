@@ -62,6 +62,8 @@ pub struct MeetingPage {
     pub message: Option<crate::services::group_message::MessageState>,
     /// The group's country prints on US Letter (else A4).
     pub letter_paper: bool,
+    /// Who said they are coming, sent apologies, or has not answered.
+    pub rsvps: crate::services::rsvps::Tally,
 }
 
 /// A cancelled meeting's emails: held ones can still be stopped by Undo.
@@ -93,6 +95,8 @@ pub struct RollLine {
     pub present: bool,
     pub absent: bool,
     pub excused: bool,
+    /// No mark saved yet, and they sent apologies: starts as "excused".
+    pub sent_apologies: bool,
 }
 
 pub fn page(
@@ -159,6 +163,7 @@ pub fn page(
         letter_paper: crate::services::zones::prints_on_letter(&cohort.time_zone),
         cancellation,
         message,
+        rsvps: crate::services::rsvps::meeting_tally(conn, &meeting)?,
     })
 }
 
@@ -184,7 +189,7 @@ fn cancel_state(
 
 /// The session's agenda with clock times from the meeting's local start,
 /// each part ticked if the facilitator recorded it as delivered.
-fn timed_agenda(
+pub fn timed_agenda(
     session: &crate::curriculum::Session,
     start: chrono::NaiveDateTime,
     ticks: &HashMap<i32, bool>,
@@ -212,21 +217,26 @@ fn timed_agenda(
 }
 
 /// The group's parents with the mark each has at this meeting, if any.
+/// Until a mark is saved, a parent who sent apologies starts as "excused"
+/// (a saved mark always wins) and everyone else blank.
 fn roll(conn: &mut DbConn, meeting: &Meeting) -> Result<Vec<RollLine>, AppError> {
     let marks: HashMap<i64, AttendanceStatus> = Attendance::for_meeting(conn, meeting.id)?
         .into_iter()
         .map(|a| (a.enrolment_id, a.status))
         .collect();
+    let apologies = crate::services::rsvps::apologies_for(conn, meeting.id)?;
     Ok(Enrolment::active_names(conn, meeting.cohort_id)?
         .into_iter()
         .map(|e| {
             let status = marks.get(&e.enrolment_id).copied();
+            let sent_apologies = status.is_none() && apologies.contains(&e.enrolment_id);
             RollLine {
                 enrolment_id: e.enrolment_id,
                 name: e.shown_name(),
                 present: status == Some(AttendanceStatus::Present),
                 absent: status == Some(AttendanceStatus::Absent),
-                excused: status == Some(AttendanceStatus::Excused),
+                excused: status == Some(AttendanceStatus::Excused) || sent_apologies,
+                sent_apologies,
                 status,
             }
         })

@@ -24,9 +24,11 @@ pub mod privacy;
 pub mod reflections;
 pub mod roster;
 pub mod roster_import;
+pub mod rsvps;
 pub mod schedule;
 pub mod settings;
 pub mod support;
+pub mod tonight;
 pub mod users;
 pub mod zones;
 

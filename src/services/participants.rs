@@ -268,6 +268,8 @@ pub struct HomePage {
     pub emails_on: bool,
     /// The reflection they can write now, if one is open (the latest).
     pub open_reflection: Option<OpenReflection>,
+    /// "I'll be there" / "I can't come" for the next meeting.
+    pub rsvp: Option<crate::services::rsvps::HomeChoice>,
 }
 
 #[derive(Debug, Serialize)]
@@ -360,6 +362,7 @@ pub fn home(conn: &mut DbConn, enrolment_id: i64) -> Result<HomePage, AppError> 
             .map(|(phase, _)| phase.slug()),
         emails_on: me.enrolment.unsubscribed_at.is_none(),
         open_reflection,
+        rsvp: crate::services::rsvps::home_choice(conn, &me.enrolment, next)?,
     })
 }
 

@@ -530,3 +530,52 @@ pub fn my_handout(
         &[&format!("session-{number}"), &s.title, "handout"],
     )
 }
+
+/// Tonight's sheet as one page (`services::tonight` gathers it).
+pub fn tonight_sheet(
+    conn: &mut DbConn,
+    user: &User,
+    cohort_id: CohortId,
+    meeting_id: MeetingId,
+    _base_url: &str,
+    paper: Option<Paper>,
+) -> Result<Pdf, AppError> {
+    let f = meeting_facts(conn, user, cohort_id, meeting_id)?;
+    let sheet = crate::services::tonight::sheet(conn, user, cohort_id, meeting_id)?;
+    let t = sheet.tally;
+    let doc = documents::TonightSheet {
+        group: sheet.cohort_title,
+        curriculum_title: f.curriculum.title.clone(),
+        session_number: sheet.session_number,
+        session_title: sheet.session_title,
+        when: sheet.when,
+        ends: sheet.ends,
+        location: sheet.location,
+        agenda: sheet
+            .agenda
+            .into_iter()
+            .map(|a| (a.clock, a.minutes, a.title))
+            .collect(),
+        coming: t.coming,
+        apologies: t
+            .apologies
+            .into_iter()
+            .map(|a| match a.reason {
+                Some(r) => format!("{} ({r})", a.name),
+                None => a.name,
+            })
+            .collect(),
+        no_answer: t.no_answer,
+        missed_last: sheet.missed_last,
+        waiting: sheet
+            .waiting
+            .into_iter()
+            .map(|w| format!("{} (session {})", w.name, w.session_number))
+            .collect(),
+        notes: t.notes.into_iter().map(|n| (n.name, n.note)).collect(),
+    };
+    Pdf::new(
+        &documents::tonight_document(&doc, paper_or_group(paper, &f.cohort)),
+        &names(&f.name("tonight")),
+    )
+}

@@ -48,6 +48,11 @@ pub const PERSONAL_DATA: &[TableRule] = &[
         erase: "deleted",
     },
     TableRule {
+        table: "rsvps",
+        export: "each answer for a meeting, its reason and note",
+        erase: "deleted",
+    },
+    TableRule {
         table: "access_tokens",
         export: "not exported (secrets)",
         erase: "deleted",
@@ -100,6 +105,17 @@ pub struct GroupExport {
     pub attendance: Vec<AttendanceExport>,
     pub reflections: Vec<ReflectionExport>,
     pub checkins: Vec<CheckinExport>,
+    /// "I'll be there" / "I can't come" for meetings, with reason and note.
+    pub answers: Vec<RsvpExport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RsvpExport {
+    pub session: i32,
+    pub meeting: String,
+    pub answer: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,6 +176,17 @@ fn group_export(conn: &mut DbConn, g: GroupData) -> Result<GroupExport, AppError
     let tz = schedule::parse_time_zone(&g.group.time_zone)?;
     Ok(GroupExport {
         checkins: g.checkins.into_iter().map(checkin_export).collect(),
+        answers: g
+            .answers
+            .into_iter()
+            .map(|a| RsvpExport {
+                session: a.session_number,
+                meeting: schedule::format_local(tz, a.starts_at),
+                answer: a.answer.as_str().to_string(),
+                reason: a.reason,
+                note: a.note,
+            })
+            .collect(),
         group: g.group.group,
         course: curriculum.title.clone(),
         status: g.group.status.as_str().to_string(),

@@ -32,6 +32,7 @@ const NOT_PAGES: &[(&str, &str)] = &[
     ("/cohorts/{id}/meetings/{meeting}/handout.pdf", "a PDF"),
     ("/cohorts/{id}/meetings/{meeting}/plan.pdf", "a PDF"),
     ("/cohorts/{id}/meetings/{meeting}/sign-in.pdf", "a PDF"),
+    ("/cohorts/{id}/meetings/{meeting}/sheet.pdf", "a PDF"),
     ("/cohorts/{id}/certificates.pdf", "a PDF"),
     ("/cohorts/{id}/facilitator-packet.pdf", "a PDF"),
 ];

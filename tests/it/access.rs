@@ -131,6 +131,17 @@ fn matrix() -> Vec<Row> {
         ("get", "/me/data/export.json", PARENT, &[]),
         ("get", "/me/data/export", PARENT, &[]),
         ("post", "/me/data/delete", PARENT, &[("confirm", "yes")]),
+        // A parent with no meeting ahead is told so (409); nothing changes.
+        (
+            "post",
+            "/me/rsvp",
+            PARENT,
+            &[("answer", "coming"), ("meeting", "1")],
+        ),
+        // The fixture's token is no RSVP link: 404 for everyone, before
+        // anything else is looked at (tests/it/rsvp.rs has the live ones).
+        ("get", "/r/{token}", [NotFound; 8], &[]),
+        ("post", "/r/{token}", [NotFound; 8], &[("note", "x")]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (
@@ -192,6 +203,8 @@ fn matrix() -> Vec<Row> {
             ],
         ),
         ("get", "/cohorts/{id}/meetings/{meeting}", COHORT, &[]),
+        ("get", "/cohorts/{id}/meetings/{meeting}/sheet", COHORT, &[]),
+        ("get", "/cohorts/{id}/meetings/{meeting}/sheet.pdf", COHORT, &[]),
         (
             "get",
             "/cohorts/{id}/meetings/{meeting}/handout.pdf",

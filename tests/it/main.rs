@@ -30,6 +30,7 @@ mod pdf;
 mod privacy;
 mod roster;
 mod roster_page;
+mod rsvp;
 mod security;
 mod shape;
 mod support;

@@ -305,3 +305,69 @@ impl AccessToken {
         })
     }
 }
+
+/// An RSVP link as stored: whose it is, for which meeting, and whether
+/// it is still good.
+#[derive(Debug, Clone, Queryable)]
+pub struct MeetingToken {
+    pub id: i64,
+    pub purpose: String,
+    pub enrolment_id: Option<i64>,
+    pub meeting_id: Option<i64>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+impl AccessToken {
+    /// Makes a short token of `purpose` for one parent and one meeting,
+    /// ending at `expires_at` (the meeting's start). Returns the token.
+    pub fn insert_for_meeting(
+        conn: &mut DbConn,
+        purpose: &str,
+        enrolment_id: i64,
+        meeting_id: i64,
+        at: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    ) -> Result<String, AppError> {
+        let token = crate::crypto::new_short_token()?;
+        diesel::insert_into(access_tokens::table)
+            .values((
+                access_tokens::purpose.eq(purpose),
+                access_tokens::token_hash.eq(hash_token(&token)),
+                access_tokens::enrolment_id.eq(Some(enrolment_id)),
+                access_tokens::meeting_id.eq(Some(meeting_id)),
+                access_tokens::created_at.eq(at),
+                access_tokens::expires_at.eq(Some(expires_at)),
+            ))
+            .execute(conn)?;
+        Ok(token)
+    }
+
+    /// The short token `token` if it is one of `purposes` (by its hash;
+    /// anything not shaped like a short token is no token).
+    pub fn find_meeting_token(
+        conn: &mut DbConn,
+        purposes: &[String],
+        token: &str,
+    ) -> Result<Option<MeetingToken>, AppError> {
+        if !crate::crypto::is_short_token(token) {
+            return Ok(None);
+        }
+        Ok(access_tokens::table
+            .filter(access_tokens::token_hash.eq(hash_token(token)))
+            .filter(access_tokens::purpose.eq_any(purposes))
+            .select((
+                access_tokens::id,
+                access_tokens::purpose,
+                access_tokens::enrolment_id,
+                access_tokens::meeting_id,
+                access_tokens::expires_at,
+                access_tokens::used_at,
+                access_tokens::revoked_at,
+            ))
+            .load::<MeetingToken>(conn)?
+            .into_iter()
+            .next())
+    }
+}

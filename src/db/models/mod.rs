@@ -16,6 +16,7 @@ pub mod outbox_message;
 pub mod participant;
 pub mod reflection;
 pub mod roster_import;
+pub mod rsvp;
 pub mod support;
 pub mod user;
 pub mod web_session;

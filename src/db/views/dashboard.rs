@@ -6,7 +6,8 @@
 //!
 //! Indexes it relies on: `cohort_facilitators (user_id)`,
 //! `enrolments (cohort_id, status)`, `meetings (cohort_id, starts_at)`,
-//! `attendance (meeting_id)`, `reflections (enrolment_id)`.
+//! `attendance (meeting_id)`, `reflections (enrolment_id)`,
+//! `rsvps PRIMARY KEY (meeting_id, enrolment_id)`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -18,9 +19,11 @@ use diesel::sql_types::Bool;
 use crate::db::models::{Cohort, User};
 use crate::db::schema::{
     attendance, cohort_facilitators, cohorts, curriculum_versions, enrolments, meetings,
-    reflections,
+    reflections, rsvps,
 };
-use crate::db::status::{AttendanceStatus, EnrolmentStatus, MeetingStatus, ReflectionStatus};
+use crate::db::status::{
+    AttendanceStatus, EnrolmentStatus, MeetingStatus, ReflectionStatus, RsvpAnswer,
+};
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -50,6 +53,9 @@ pub struct DashboardRows {
     pub present_marks: HashMap<i64, i64>,
     /// When each reflection shared with facilitators was sent.
     pub shared_reflections: HashMap<i64, Vec<Option<NaiveDateTime>>>,
+    /// (coming, apologies) from parents in the group now, by meeting, for
+    /// meetings not yet started.
+    pub rsvp_counts: HashMap<i64, (i64, i64)>,
 }
 
 /// The cohorts `user` may see: those they facilitate, or all for admins.
@@ -110,21 +116,20 @@ pub fn dashboard(
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let mut meetings_by_cohort: HashMap<i64, Vec<DashMeeting>> = HashMap::new();
-    for m in meetings::table
-        .filter(meetings::cohort_id.eq_any(visible()))
-        .order(meetings::starts_at.asc())
-        .select((
-            meetings::cohort_id,
-            meetings::id,
-            meetings::starts_at,
-            meetings::session_number,
-            meetings::status,
-        ))
-        .load::<DashMeeting>(conn)?
-    {
-        meetings_by_cohort.entry(m.cohort_id).or_default().push(m);
-    }
+    let meetings_by_cohort = grouped(
+        meetings::table
+            .filter(meetings::cohort_id.eq_any(visible()))
+            .order(meetings::starts_at.asc())
+            .select((
+                meetings::cohort_id,
+                meetings::id,
+                meetings::starts_at,
+                meetings::session_number,
+                meetings::status,
+            ))
+            .load::<DashMeeting>(conn)?,
+        |m| (m.cohort_id, m),
+    );
     let present_marks = attendance::table
         .inner_join(meetings::table)
         .filter(meetings::cohort_id.eq_any(visible()))
@@ -136,18 +141,19 @@ pub fn dashboard(
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let mut shared_reflections: HashMap<i64, Vec<Option<NaiveDateTime>>> = HashMap::new();
-    for (cohort_id, when) in reflections::table
-        .inner_join(enrolments::table)
-        .filter(enrolments::cohort_id.eq_any(visible()))
-        .filter(reflections::status.eq(ReflectionStatus::Submitted.as_str()))
-        .filter(reflections::visibility.eq("facilitators"))
-        .select((enrolments::cohort_id, reflections::submitted_at))
-        .load::<(i64, Option<NaiveDateTime>)>(conn)?
-    {
-        shared_reflections.entry(cohort_id).or_default().push(when);
-    }
+    let shared_reflections = grouped(
+        reflections::table
+            .inner_join(enrolments::table)
+            .filter(enrolments::cohort_id.eq_any(visible()))
+            .filter(reflections::status.eq(ReflectionStatus::Submitted.as_str()))
+            .filter(reflections::visibility.eq("facilitators"))
+            .select((enrolments::cohort_id, reflections::submitted_at))
+            .load::<(i64, Option<NaiveDateTime>)>(conn)?,
+        |r| r,
+    );
+    let rsvp_counts = rsvp_counts(conn, user, at)?;
     Ok(DashboardRows {
+        rsvp_counts,
         cohorts,
         curriculum_titles,
         active_parents,
@@ -155,4 +161,54 @@ pub fn dashboard(
         present_marks,
         shared_reflections,
     })
+}
+
+/// (coming, apologies) by meeting, for the meetings of `user`'s groups
+/// after `at`, counting the parents in their group now.
+fn rsvp_counts(
+    conn: &mut DbConn,
+    user: &User,
+    at: NaiveDateTime,
+) -> Result<HashMap<i64, (i64, i64)>, AppError> {
+    let (user_id, is_admin) = (user.id, user.is_admin);
+    let visible = cohorts::table
+        .filter(
+            cohorts::id
+                .eq_any(
+                    cohort_facilitators::table
+                        .filter(cohort_facilitators::user_id.eq(user_id))
+                        .select(cohort_facilitators::cohort_id),
+                )
+                .or(is_admin.into_sql::<Bool>()),
+        )
+        .select(cohorts::id);
+    let rows = rsvps::table
+        .inner_join(meetings::table)
+        .inner_join(enrolments::table)
+        .filter(meetings::cohort_id.eq_any(visible))
+        .filter(meetings::starts_at.gt(at))
+        .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
+        .group_by((rsvps::meeting_id, rsvps::answer))
+        .select((rsvps::meeting_id, rsvps::answer, count_star()))
+        .load::<(i64, String, i64)>(conn)?;
+    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (meeting_id, answer, n) in rows {
+        let entry = counts.entry(meeting_id).or_default();
+        match RsvpAnswer::parse(&answer) {
+            Some(RsvpAnswer::Coming) => entry.0 += n,
+            Some(RsvpAnswer::Apologies) => entry.1 += n,
+            None => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// Rows grouped by cohort, in their order.
+fn grouped<T, V>(rows: Vec<T>, split: impl Fn(T) -> (i64, V)) -> HashMap<i64, Vec<V>> {
+    let mut out: HashMap<i64, Vec<V>> = HashMap::new();
+    for row in rows {
+        let (cohort_id, value) = split(row);
+        out.entry(cohort_id).or_default().push(value);
+    }
+    out
 }

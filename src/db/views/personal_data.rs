@@ -49,6 +49,17 @@ pub struct ReflectionRow {
     pub submitted_at: Option<NaiveDateTime>,
 }
 
+/// One answer for a meeting ("I'll be there" / "I can't come").
+#[derive(Debug, Clone, Queryable)]
+pub struct AnswerRow {
+    pub session_number: i32,
+    pub starts_at: NaiveDateTime,
+    #[diesel(deserialize_as = String)]
+    pub answer: crate::db::status::RsvpAnswer,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
 /// One group and what the parent left in it.
 #[derive(Debug, Clone)]
 pub struct GroupData {
@@ -57,6 +68,7 @@ pub struct GroupData {
     pub reflections: Vec<ReflectionRow>,
     /// (phase, answers as JSON)
     pub checkins: Vec<(String, String)>,
+    pub answers: Vec<AnswerRow>,
 }
 
 /// Every group of participant `participant_id`, oldest first.
@@ -81,6 +93,18 @@ pub fn personal_data(conn: &mut DbConn, participant_id: i64) -> Result<Vec<Group
         .map(|group| {
             let eid = group.enrolment_id;
             Ok(GroupData {
+                answers: crate::db::schema::rsvps::table
+                    .inner_join(meetings::table)
+                    .filter(crate::db::schema::rsvps::enrolment_id.eq(eid))
+                    .order(meetings::starts_at)
+                    .select((
+                        meetings::session_number,
+                        meetings::starts_at,
+                        crate::db::schema::rsvps::answer,
+                        crate::db::schema::rsvps::reason,
+                        crate::db::schema::rsvps::note,
+                    ))
+                    .load::<AnswerRow>(conn)?,
                 marks: attendance::table
                     .inner_join(meetings::table)
                     .filter(attendance::enrolment_id.eq(eid))
@@ -132,6 +156,7 @@ pub fn erase_participant(
     diesel::delete(reflections::table.filter(reflections::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
     diesel::delete(checkins::table.filter(checkins::enrolment_id.eq_any(&eids))).execute(conn)?;
+    crate::db::models::rsvp::Rsvp::delete_for_enrolments(conn, &eids)?;
     diesel::delete(access_tokens::table.filter(access_tokens::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
     diesel::delete(outbox_messages::table.filter(outbox_messages::enrolment_id.eq_any(&eids)))
