@@ -92,6 +92,10 @@ pub async fn create_rsvp(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let form = form.into_inner();
+    let t = token.clone();
+    if let LinkState::Unknown = state.db(move |conn| rsvps::open_link(conn, &t)).await? {
+        return problem(&state, &rsvps::unknown_error());
+    }
     if parent_auth::facilitator_signed_in(&viewer.session) {
         return someone_else_signed_in(&state, &viewer, &format!("/r/{token}"));
     }
