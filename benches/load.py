@@ -9,7 +9,13 @@ parents, then measures in one run:
   home page through the same middleware: the machine's yardstick;
 - parent home: `/me` for 64 parents in turn;
 - cohort page: `/cohorts/{id}` for a facilitator;
-- reflection submit: POST `/me/sessions/{n}/reflection` for 64 parents.
+- reflection submit: POST `/me/sessions/{n}/reflection` for 64 parents;
+- tonight's sheet: `/cohorts/{id}/meetings/{m}/sheet` for a facilitator
+  (the goal: under 20 ms for a 30-parent group at 100k parents);
+- RSVP submit: POST `/me/rsvp` for 64 parents, changing their answer for
+  the next meeting each time. A reminder's `/r/<token>` link is single-use,
+  so its POST cannot be repeated under load; it runs the same upsert and
+  audit row after one token lookup by its hash.
 
 Pages are measured at 16 and 64 connections, submits at 16. It prints a
 Markdown table and writes JSON beside it.
@@ -18,12 +24,40 @@ Markdown table and writes JSON beside it.
 import argparse
 import json
 import os
+import re
 import sys
+import urllib.parse
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadlib as L  # noqa: E402
+
+
+def sheet_path(base, cohort_id, fac):
+    """The first meeting of the facilitator's group, as tonight's sheet."""
+    _, _, page = L.request(base, "GET", f"/cohorts/{cohort_id}", cookie=fac)
+    m = re.search(rb"/cohorts/%d/meetings/(\d+)" % cohort_id, page)
+    if not m:
+        raise SystemExit("the cohort page links no meeting")
+    return f"/cohorts/{cohort_id}/meetings/{int(m.group(1))}/sheet"
+
+
+def rsvp_requests(base, parents):
+    """wrk requests: each parent answers for their next meeting, coming and
+    can't-come in turn (an upsert each time). None if no meeting is ahead."""
+    out = []
+    for i, p in enumerate(parents):
+        _, _, home = L.request(base, "GET", "/me", cookie=p.cookie)
+        m = re.search(rb'name="meeting" value="(\d+)"', home)
+        if not m:
+            return None
+        answer = "coming" if i % 2 == 0 else "apologies"
+        body = urllib.parse.urlencode(
+            {"csrf_token": p.token, "meeting": m.group(1).decode(), "answer": answer, "reason": "", "note": ""}
+        )
+        out.append(("POST", "/me/rsvp", {"Cookie": p.cookie, "Content-Type": "application/x-www-form-urlencoded"}, body))
+    return dict(requests_lua=out)
 
 
 def measure(n, folder, seconds, threads):
@@ -47,13 +81,17 @@ def measure(n, folder, seconds, threads):
             "static": dict(url=f"{base}/load-test/static/{len(home)}"),
             "parent home": dict(url=base, **L.home_requests(parents)),
             "cohort page": dict(url=f"{base}/cohorts/{data.cohort_id}", headers={"Cookie": fac}),
+            "tonight's sheet": dict(url=base + sheet_path(base, data.cohort_id, fac), headers={"Cookie": fac}),
         }
+        rsvp = rsvp_requests(base, parents)
+        if rsvp is None:
+            print(f"# {n} parents: no meeting ahead, so no RSVP submit", file=sys.stderr)
         submit = dict(
             url=base,
             **L.submit_requests(parents, lambda i: f"Load test answer from parent {i}. We read a book together."),
         )
         # Warm up every path (page cache, prepared statements, allocator).
-        for spec in list(routes.values()) + [submit]:
+        for spec in list(routes.values()) + [submit] + ([rsvp] if rsvp else []):
             L.wrk(seconds=2, connections=16, threads=threads, **spec)
 
         results = {}
@@ -66,6 +104,10 @@ def measure(n, folder, seconds, threads):
             r = L.wrk(seconds=seconds, connections=16, threads=threads, **submit)
             results["reflection submit c16"] = r.row()
             print(f"{n:>7} {'reflection submit':<18} c16 {r.rps:>9.0f}/s p50 {r.p50_ms:6.2f} ms p99 {r.p99_ms:6.2f} ms errors {r.errors}", file=sys.stderr)
+            if rsvp:
+                r = L.wrk(seconds=seconds, connections=16, threads=threads, **rsvp)
+                results["rsvp submit c16"] = r.row()
+                print(f"{n:>7} {'rsvp submit':<18} c16 {r.rps:>9.0f}/s p50 {r.p50_ms:6.2f} ms p99 {r.p99_ms:6.2f} ms errors {r.errors}", file=sys.stderr)
         return {
             "participants": n,
             "scale_seconds": round(data.seconds, 1),

@@ -907,7 +907,9 @@ fn tonight_at(s: &TonightSheet, paper: Paper, scale: f32, note_most: Option<usiz
             .tone(Tone::Muted),
         ),
         Block::heading(1, format!("Tonight: {title}")),
-        Block::para(Paragraph::new(vec![Span::regular(meta.join("  \u{00B7}  "))]).tone(Tone::Muted)),
+        Block::para(
+            Paragraph::new(vec![Span::regular(meta.join("  \u{00B7}  "))]).tone(Tone::Muted),
+        ),
         tonight_agenda(s),
         Block::heading(2, "Who is coming"),
         tonight_answers(s),
@@ -961,7 +963,11 @@ fn tonight_answers(s: &TonightSheet) -> Block {
         })
         .collect();
     if rows.is_empty() {
-        rows.push(vec!["Nobody in the group yet".into(), String::new(), String::new()]);
+        rows.push(vec![
+            "Nobody in the group yet".into(),
+            String::new(),
+            String::new(),
+        ]);
     }
     Block::Table(Table {
         columns: vec![
@@ -1008,7 +1014,10 @@ fn tonight_lists(s: &TonightSheet, note_most: Option<usize>) -> Vec<Block> {
     for (name, note) in &s.notes {
         let note = match note_most {
             Some(most) if note.chars().count() > most => {
-                format!("{}\u{2026} (the rest is on the sheet's page)", note.chars().take(most).collect::<String>())
+                format!(
+                    "{}\u{2026} (the rest is on the sheet's page)",
+                    note.chars().take(most).collect::<String>()
+                )
             }
             _ => note.clone(),
         };

@@ -112,6 +112,7 @@ pub fn seed(
         let meetings = Meeting::for_cohort(conn, cohort.id)?;
         let enrolments = demo_parents(conn, cohort.id, at)?;
         demo_attendance_and_reflections(conn, &curriculum, &user, &meetings, &enrolments)?;
+        demo_rsvps(conn, &meetings, &enrolments, at)?;
         crate::services::support::seed_sample(conn)?;
         Audit::system()
             .did("demo.seed")
@@ -316,5 +317,57 @@ fn demo_reflection(
             updated_at: submitted,
         },
     )?;
+    Ok(())
+}
+
+/// The next meeting's answers: four parents are coming, one sent
+/// apologies with a reason and a note, the rest have not said yet.
+fn demo_rsvps(
+    conn: &mut DbConn,
+    meetings: &[Meeting],
+    enrolments: &[Enrolment],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    use crate::db::models::rsvp::{NewRsvp, Rsvp};
+    use crate::db::status::{ApologyReason, MeetingStatus, RsvpAnswer};
+    let Some(next) = meetings
+        .iter()
+        .find(|m| m.status != MeetingStatus::Cancelled && m.starts_at > at)
+    else {
+        return Ok(());
+    };
+    let active: Vec<&Enrolment> = enrolments
+        .iter()
+        .filter(|e| e.status == EnrolmentStatus::Active)
+        .collect();
+    for (i, e) in active.iter().enumerate().take(6) {
+        let sorry = i == 5;
+        Rsvp::save(
+            conn,
+            &NewRsvp {
+                meeting_id: next.id,
+                enrolment_id: e.id,
+                answer: if sorry {
+                    RsvpAnswer::Apologies
+                } else {
+                    RsvpAnswer::Coming
+                },
+                reason: sorry.then_some(ApologyReason::Childcare),
+                note: if sorry {
+                    Some("My sitter cancelled, so I'll stay home with the kids. I'll read the handout.")
+                } else if i == 2 {
+                    Some("I may be ten minutes late from work.")
+                } else {
+                    None
+                },
+                via: if i % 2 == 0 {
+                    crate::services::rsvps::VIA_LINK
+                } else {
+                    crate::services::rsvps::VIA_HOME
+                },
+                answered_at: at,
+            },
+        )?;
+    }
     Ok(())
 }

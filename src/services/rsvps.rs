@@ -325,7 +325,8 @@ pub fn answer_by_link(
         LinkState::Unknown => return Err(unknown_error()),
     };
     if let Some(mine) = asker.signed_in_enrolment {
-        let same = Enrolment::find(conn, mine)?.is_some_and(|e| e.participant_id == facts.participant_id);
+        let same =
+            Enrolment::find(conn, mine)?.is_some_and(|e| e.participant_id == facts.participant_id);
         if !same {
             return Err(AppError::Forbidden(
                 "This link was sent to another parent, so it can't answer for you. \

@@ -145,7 +145,10 @@ fn missed_last(data: &TonightRows, roster: &[(i64, String)]) -> Vec<String> {
     let mut missed: HashMap<i64, HashSet<i64>> = HashMap::new();
     for m in &data.earlier_marks {
         if m.status != AttendanceStatus::Present {
-            missed.entry(m.enrolment_id).or_default().insert(m.meeting_id);
+            missed
+                .entry(m.enrolment_id)
+                .or_default()
+                .insert(m.meeting_id);
         }
     }
     roster

@@ -204,7 +204,12 @@ fn matrix() -> Vec<Row> {
         ),
         ("get", "/cohorts/{id}/meetings/{meeting}", COHORT, &[]),
         ("get", "/cohorts/{id}/meetings/{meeting}/sheet", COHORT, &[]),
-        ("get", "/cohorts/{id}/meetings/{meeting}/sheet.pdf", COHORT, &[]),
+        (
+            "get",
+            "/cohorts/{id}/meetings/{meeting}/sheet.pdf",
+            COHORT,
+            &[],
+        ),
         (
             "get",
             "/cohorts/{id}/meetings/{meeting}/handout.pdf",

@@ -179,7 +179,9 @@ async fn a_post_records_the_answer_once_and_the_other_link_changes_it() {
     let w = world();
     let (yes, no) = w.reminder_links(w.ana);
     let mut b = Browser::new(&w.app);
-    let done = b.post_raw(&yes, &[("note", "  Bringing my sister  ")]).await;
+    let done = b
+        .post_raw(&yes, &[("note", "  Bringing my sister  ")])
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(done.body.contains("See you there"));
     let a = w.answer_of(w.ana).unwrap();
@@ -203,7 +205,10 @@ async fn a_post_records_the_answer_once_and_the_other_link_changes_it() {
     assert_eq!(seen.status, StatusCode::GONE);
     // The other link from the email still works, with reason and note.
     let sorry = b
-        .post_raw(&no, &[("reason", "childcare"), ("note", "Sitter cancelled")])
+        .post_raw(
+            &no,
+            &[("reason", "childcare"), ("note", "Sitter cancelled")],
+        )
         .await;
     assert_eq!(sorry.status, StatusCode::OK, "{}", sorry.body);
     assert!(sorry.body.contains("Thank you for letting us know"));
@@ -280,8 +285,14 @@ async fn the_parents_page_offers_the_choice_and_changes_it() {
     let w = world();
     let mut ana = w.parent(w.ana).await;
     let home = ana.get("/me").await;
-    assert!(home.body.contains("Coming to the next meeting?"), "{}", home.body);
-    assert!(home.body.contains(&format!("name=\"meeting\" value=\"{}\"", w.meeting.id)));
+    assert!(
+        home.body.contains("Coming to the next meeting?"),
+        "{}",
+        home.body
+    );
+    assert!(home
+        .body
+        .contains(&format!("name=\"meeting\" value=\"{}\"", w.meeting.id)));
     let meeting = w.meeting.id.to_string();
     let res = ana
         .post(
@@ -306,7 +317,10 @@ async fn the_parents_page_offers_the_choice_and_changes_it() {
     assert!(home.body.contains("You can't come this time"));
     assert!(home.body.contains("Late shift"), "the note is kept to edit");
     let res = ana
-        .post("/me/rsvp", &[("answer", "coming"), ("meeting", meeting.as_str())])
+        .post(
+            "/me/rsvp",
+            &[("answer", "coming"), ("meeting", meeting.as_str())],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(w.answer_of(w.ana).unwrap().answer, RsvpAnswer::Coming);
@@ -314,14 +328,20 @@ async fn the_parents_page_offers_the_choice_and_changes_it() {
     // A page for a meeting that is no longer the next one saves nothing.
     ana.get("/me").await;
     let other = (w.meeting.id + 1).to_string();
-    ana.post("/me/rsvp", &[("answer", "apologies"), ("meeting", other.as_str())])
-        .await;
+    ana.post(
+        "/me/rsvp",
+        &[("answer", "apologies"), ("meeting", other.as_str())],
+    )
+    .await;
     assert_eq!(w.answer_of(w.ana).unwrap().answer, RsvpAnswer::Coming);
     let home = ana.get("/me").await;
     assert!(home.body.contains("nothing was saved"), "{}", home.body);
     // Nonsense is a 400, and nothing changes.
     let res = ana
-        .post("/me/rsvp", &[("answer", "maybe"), ("meeting", meeting.as_str())])
+        .post(
+            "/me/rsvp",
+            &[("answer", "maybe"), ("meeting", meeting.as_str())],
+        )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_eq!(w.answer_of(w.ana).unwrap().answer, RsvpAnswer::Coming);
@@ -334,7 +354,10 @@ async fn answered(w: &World) {
     let mut b = Browser::new(&w.app);
     assert_eq!(b.post_raw(&yes, &[]).await.status, StatusCode::OK);
     let res = b
-        .post_raw(&no, &[("reason", "work"), ("note", "Back next week, promise")])
+        .post_raw(
+            &no,
+            &[("reason", "work"), ("note", "Back next week, promise")],
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK);
 }
@@ -386,7 +409,10 @@ async fn facilitators_see_the_answers_and_the_roll_starts_from_them() {
     };
     let mark = |id: i64| marks.iter().find(|m| m.enrolment_id == id).unwrap().status;
     use attune::db::models::AttendanceStatus::*;
-    assert_eq!((mark(w.ana), mark(w.bo), mark(extra)), (Present, Excused, Present));
+    assert_eq!(
+        (mark(w.ana), mark(w.bo), mark(extra)),
+        (Present, Excused, Present)
+    );
     // A saved mark wins over the answer.
     lead.get(&w.meeting_path()).await;
     lead.post(
@@ -465,7 +491,11 @@ fn read_pdf(bytes: &[u8]) -> (usize, String) {
         .trim()
         .parse()
         .unwrap();
-    let text = Command::new("pdftotext").arg(&file).arg("-").output().unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&text.stdout)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -481,7 +511,9 @@ async fn pdf_bytes(b: &Browser<'_>, path: &str) -> (StatusCode, String, Vec<u8>)
         .collect::<Vec<_>>()
         .join("; ");
     let app = test::init_service(attune::build_app(b.app.state.clone())).await;
-    let req = TestRequest::get().uri(path).insert_header(("Cookie", cookies));
+    let req = TestRequest::get()
+        .uri(path)
+        .insert_header(("Cookie", cookies));
     let res = test::call_service(&app, req.to_request()).await;
     let status = res.status();
     let disposition = res
@@ -548,7 +580,10 @@ async fn tonights_sheet_prints_on_one_page_for_thirty_parents() {
     let (pages, text) = read_pdf(&bytes);
     assert_eq!(pages, 1, "one page for 30 parents: {text}");
     assert!(text.contains("Coming (10)"), "{text}");
-    assert!(text.contains("Can't come (10)") || text.contains("Can’t come (10)"), "{text}");
+    assert!(
+        text.contains("Can't come (10)") || text.contains("Can’t come (10)"),
+        "{text}"
+    );
     assert!(text.contains("No answer yet (10)"), "{text}");
     assert!(text.contains("(transport)"));
     assert!(text.contains("Notes from parents"));
@@ -561,8 +596,14 @@ async fn tonights_sheet_prints_on_one_page_for_thirty_parents() {
         String::from_utf8_lossy(&Command::new("pdfinfo").arg(&f).output().unwrap().stdout)
             .into_owned()
     };
-    assert!(info.contains("595.276 x 841.89") || info.contains("595.28 x 841.89"), "{info}");
-    let (_, _, letter) =
-        pdf_bytes(&lead, &format!("{}/sheet.pdf?paper=letter", w.meeting_path())).await;
+    assert!(
+        info.contains("595.276 x 841.89") || info.contains("595.28 x 841.89"),
+        "{info}"
+    );
+    let (_, _, letter) = pdf_bytes(
+        &lead,
+        &format!("{}/sheet.pdf?paper=letter", w.meeting_path()),
+    )
+    .await;
     assert_eq!(read_pdf(&letter).0, 1);
 }
