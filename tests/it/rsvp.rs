@@ -607,3 +607,152 @@ async fn tonights_sheet_prints_on_one_page_for_thirty_parents() {
     .await;
     assert_eq!(read_pdf(&letter).0, 1);
 }
+
+#[actix_web::test]
+async fn the_sheet_names_who_missed_the_last_two_and_reflections_waiting() {
+    let w = world();
+    let meetings = {
+        let mut conn = w.app.state.pool.get().unwrap();
+        Meeting::for_cohort(&mut conn, w.cohort).unwrap()
+    };
+    let cy = enrol(&w.app, &w.lead, w.cohort, "Cy Quiet", "cy@example.org");
+    {
+        use attune::db::ids::{CohortId, MeetingId};
+        use attune::db::models::AttendanceStatus::*;
+        let mut conn = w.app.state.pool.get().unwrap();
+        for m in &meetings[..2] {
+            attune::services::meetings::record_attendance(
+                &mut conn,
+                &w.lead,
+                CohortId(w.cohort),
+                MeetingId(m.id),
+                &[(w.ana, Present), (w.bo, Absent), (cy, Excused)],
+            )
+            .unwrap();
+        }
+        // Cy came to the first: only Bo missed both of the last two.
+        attune::services::meetings::record_attendance(
+            &mut conn,
+            &w.lead,
+            CohortId(w.cohort),
+            MeetingId(meetings[0].id),
+            &[(cy, Present)],
+        )
+        .unwrap();
+        let sent = meetings[1].starts_at + Duration::days(1);
+        for (enrolment, session, visibility, at) in [
+            (w.ana, 2, "facilitators", sent),
+            (cy, 2, "only_me", sent),
+            // Before the last meeting: not "since last time".
+            (
+                w.bo,
+                1,
+                "facilitators",
+                meetings[0].starts_at + Duration::days(1),
+            ),
+        ] {
+            attune::db::models::Reflection::insert(
+                &mut conn,
+                &attune::db::models::NewReflection {
+                    enrolment_id: enrolment,
+                    session_number: session,
+                    answers: "[\"Secret words of the parent\"]",
+                    visibility,
+                    status: attune::db::status::ReflectionStatus::Submitted.as_str(),
+                    submitted_at: Some(at),
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut lead = w.lead().await;
+    let path = format!("/cohorts/{}/meetings/{}/sheet", w.cohort, meetings[2].id);
+    let page = lead.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let part = |from: &str, to: &str| {
+        let a = page.body.find(from).unwrap();
+        let b = a + page.body[a..].find(to).unwrap();
+        page.body[a..b].to_string()
+    };
+    let missed = part("Missed the last two meetings", "</section>");
+    assert!(missed.contains("Bo Lind"), "{missed}");
+    assert!(
+        !missed.contains("Ana Ruiz") && !missed.contains("Cy Quiet"),
+        "{missed}"
+    );
+    let waiting = part("Reflections waiting for your reply", "</section>");
+    assert!(waiting.contains("1 reflection"), "{waiting}");
+    assert!(waiting.contains("Ana Ruiz, session 2"), "{waiting}");
+    assert!(!waiting.contains("Cy Quiet") && !waiting.contains("Bo Lind"));
+    assert!(!page.body.contains("Secret words"), "never the words");
+    if !have_tools() {
+        return;
+    }
+    let (_, _, bytes) = pdf_bytes(&lead, &format!("{path}.pdf")).await;
+    let (pages, text) = read_pdf(&bytes);
+    assert_eq!(pages, 1);
+    assert!(
+        text.contains("Missed the last two meetings Bo Lind"),
+        "{text}"
+    );
+    assert!(text.contains("Ana Ruiz (session 2)"), "{text}");
+    assert!(!text.contains("Secret words"));
+}
+
+/// A parent on a phone answers from the reminder email's link.
+#[test]
+fn a_parent_answers_from_the_reminder_on_a_phone() {
+    use crate::browser::{Driver, Server};
+    let Some(browser) = Driver::start(390, 844) else {
+        return;
+    };
+    let server = Server::start();
+    browser.sign_in(&server, "Hello, Fran Facilitator");
+    browser.start_group(&server, "secure-base", "Tuesday group", 3, "18:30");
+    browser.add_parent("Leila Haddad", "leila@example.org");
+    browser.click("form[action='/logout'] button");
+    browser.wait_for("signed out");
+    // The reminder, queued the day before by the same rules the server uses.
+    let config = crate::common::test_config(&server.db.url, None);
+    let (library, templates) = attune::state::AppState::load_files(&config).unwrap();
+    let state = attune::state::AppState::with_files(config, library, templates).unwrap();
+    let mut conn = state.pool.get().unwrap();
+    let meeting = {
+        use attune::db::schema::meetings;
+        meetings::table
+            .order(meetings::starts_at)
+            .select(Meeting::as_select())
+            .load(&mut *conn)
+            .unwrap()
+            .remove(0)
+    };
+    let at = meeting.starts_at - Duration::hours(23);
+    attune::services::follow_ups::queue_due(&mut conn, &state.mail, at).unwrap();
+    let text: String = {
+        use attune::db::schema::outbox_messages;
+        outbox_messages::table
+            .filter(outbox_messages::kind.eq("reminder"))
+            .select(outbox_messages::text_body)
+            .load::<String>(&mut *conn)
+            .unwrap()
+            .remove(0)
+    };
+    let links = links_in(&text);
+    browser.goto(&format!("{}{}", server.base, links[1]));
+    browser.wait_for("Can't come this time?");
+    browser.click("input[value='transport']");
+    browser.fill("#rsvp-note", "The bus isn't running that night.");
+    browser.screenshot("rsvp-1-apologies");
+    browser.click("form.form button[type=submit]");
+    let page = browser.wait_for("Thank you for letting us know");
+    assert!(page.contains("I can come after all"));
+    browser.screenshot("rsvp-2-thank-you");
+    let answer = Rsvp::for_meeting(&mut conn, meeting.id).unwrap().remove(0);
+    assert_eq!(answer.apology_reason(), Some(ApologyReason::Transport));
+    assert_eq!(
+        answer.note.as_deref(),
+        Some("The bus isn't running that night.")
+    );
+}
