@@ -58,10 +58,14 @@ pub enum Section {
     NextReflection,
     /// A meeting page's one-off message to the group.
     Message,
+    /// Missed meetings and who caught up (a meeting's page, a parent's).
+    CatchingUp,
+    /// Parents to call after missing meetings in a row.
+    ToCall,
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 11] = [
         Section::Reflection,
         Section::Attendance,
         Section::Fidelity,
@@ -71,6 +75,8 @@ impl Section {
         Section::Schedule,
         Section::NextReflection,
         Section::Message,
+        Section::CatchingUp,
+        Section::ToCall,
     ];
 
     /// The element id on the page, and the fragment of the address.
@@ -85,6 +91,8 @@ impl Section {
             Section::Schedule => "schedule",
             Section::NextReflection => "next-reflection",
             Section::Message => "message",
+            Section::CatchingUp => "catching-up",
+            Section::ToCall => "to-call",
         }
     }
 

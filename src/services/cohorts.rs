@@ -30,6 +30,8 @@ pub struct CohortSummary {
     /// Reflections parents shared with the facilitators since the last
     /// meeting began: this week's reading.
     pub new_reflections: usize,
+    /// Parents who missed meetings in a row, waiting for a call.
+    pub to_call: i64,
 }
 
 /// A meeting in the next two weeks, across all of one's groups.
@@ -64,7 +66,13 @@ pub fn visible_cohorts(conn: &mut DbConn, user: &User) -> Result<Vec<Cohort>, Ap
 /// weeks (the rows: `db::views::dashboard`).
 pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> {
     let at = now();
-    Ok(summarise(views::dashboard::dashboard(conn, user, at)?, at))
+    let mut dash = summarise(views::dashboard::dashboard(conn, user, at)?, at);
+    let ids: Vec<i64> = dash.cohorts.iter().map(|c| c.id).collect();
+    let open = crate::services::absence::open_counts(conn, &ids)?;
+    for c in &mut dash.cohorts {
+        c.to_call = open.get(&c.id).copied().unwrap_or(0);
+    }
+    Ok(dash)
 }
 
 /// How far ahead "coming up" looks.
@@ -168,6 +176,7 @@ fn summary(
     CohortSummary {
         attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
         new_reflections,
+        to_call: 0,
         id: c.id,
         curriculum_title: rows
             .curriculum_titles
@@ -620,6 +629,8 @@ pub struct CohortPage {
     pub waitlisted: usize,
     /// The group's country prints on US Letter (else A4).
     pub letter_paper: bool,
+    /// Parents who missed meetings in a row, waiting for a call.
+    pub to_call: Vec<crate::services::absence::AlertLine>,
 }
 
 #[derive(Debug, Serialize)]
@@ -655,6 +666,8 @@ pub struct RosterLine {
     pub active: bool,
     pub attended: usize,
     pub held: usize,
+    /// Meetings held that they missed and then caught up on.
+    pub caught_up: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -710,7 +723,9 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
     let possible = active_count * held.len();
     let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
     let since = |at: Option<chrono::NaiveDateTime>| at.map(|t| schedule::format_local(tz, t));
+    let to_call = crate::services::absence::open_alerts(conn, &cohort)?;
     Ok(CohortPage {
+        to_call,
         id: cohort.id,
         follow_ups_paused: cohort.follow_ups_paused,
         title: cohort.title,
@@ -811,6 +826,13 @@ fn roster_lines(rows: &CohortPageRows, held: &[i64]) -> Vec<RosterLine> {
                 })
                 .count(),
             held: held.len(),
+            caught_up: rows
+                .marks
+                .iter()
+                .filter(|k| {
+                    k.enrolment_id == r.enrolment_id && k.caught_up && held.contains(&k.meeting_id)
+                })
+                .count(),
             active: r.status == EnrolmentStatus::Active,
             status: r.status,
             name: r.name.clone(),

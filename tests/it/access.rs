@@ -525,9 +525,9 @@ impl Fixture {
         for m in meetings_a.iter().take(enough as usize) {
             attune::services::meetings::record_attendance(
                 &mut conn,
+                &app.state.mail,
                 &lead,
-                CohortId(cohort_a),
-                MeetingId(m.id),
+                (CohortId(cohort_a), MeetingId(m.id)),
                 &[(enrolment_a, attune::db::models::AttendanceStatus::Present)],
             )
             .unwrap();
