@@ -4,9 +4,9 @@
 use actix_web::web;
 
 use crate::handlers::{
-    absence, admin, assets, auth, cohorts, dashboard, emails, group_message, health, links, meetings,
-    parent_access, participant, print, public, reflections, roster, roster_import, support,
-    unsubscribe,
+    absence, admin, assets, auth, cohorts, dashboard, emails, group_message, health, links,
+    meetings, parent_access, participant, print, public, reflections, roster, roster_import,
+    support, unsubscribe,
 };
 
 macro_rules! route_table {

@@ -14,7 +14,12 @@ use crate::web::http::back_to_section;
 
 /// Where a form goes back to: the parent's page, or else the page it
 /// names by word (never an address).
-fn back_path(back: &str, cohort_id: CohortId, enrolment_id: EnrolmentId, meeting: Option<MeetingId>) -> String {
+fn back_path(
+    back: &str,
+    cohort_id: CohortId,
+    enrolment_id: EnrolmentId,
+    meeting: Option<MeetingId>,
+) -> String {
     match (back, meeting) {
         ("meeting", Some(m)) => format!("/cohorts/{}/meetings/{}", cohort_id.0, m.0),
         ("group", _) => format!("/cohorts/{}", cohort_id.0),

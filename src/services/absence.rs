@@ -72,7 +72,13 @@ pub fn after_roll(
         .filter(|c| c.before == Some(absent) && c.after != absent)
     {
         let about = (c.enrolment_id, meeting.id);
-        OutboxMessage::cancel_about(conn, MISSED_YOU, about, "They were not absent after all.", at)?;
+        OutboxMessage::cancel_about(
+            conn,
+            MISSED_YOU,
+            about,
+            "They were not absent after all.",
+            at,
+        )?;
         AbsenceAlert::withdraw_open(conn, c.enrolment_id, meeting.id)?;
     }
     if newly.is_empty() {
@@ -150,7 +156,9 @@ fn missed_you_ctx(
 ) -> Result<Value, AppError> {
     let mut ctx = follow::base_ctx(f, r);
     ctx.insert("meeting".into(), json!(follow::meeting_facts(f, m)));
-    let day = schedule::to_local(f.tz, m.starts_at).format("%A").to_string();
+    let day = schedule::to_local(f.tz, m.starts_at)
+        .format("%A")
+        .to_string();
     ctx.insert("day".into(), json!(day));
     let to = format!("sessions/{}", m.session_number);
     let handout = match links_from {
@@ -160,7 +168,10 @@ fn missed_you_ctx(
             follow::personal_link(conn, mail, r.enrolment_id, Some(&to), expires)?
         }
     };
-    ctx.insert("catch_up_url".into(), json!(format!("{handout}#reflection")));
+    ctx.insert(
+        "catch_up_url".into(),
+        json!(format!("{handout}#reflection")),
+    );
     ctx.insert("handout_url".into(), json!(handout));
     if let Some(next) = meetings
         .iter()
@@ -232,7 +243,13 @@ fn raise_alert(
         },
     )?;
     if added {
-        email_alert(conn, mail, cohort, (enrolment_id, meeting.id, run.len()), at)?;
+        email_alert(
+            conn,
+            mail,
+            cohort,
+            (enrolment_id, meeting.id, run.len()),
+            at,
+        )?;
     }
     Ok(added)
 }
@@ -513,10 +530,15 @@ pub fn set_caught_up(
     }
     write_tx(conn, |conn| {
         let by = caught_up.then_some(user.id);
-        let changed = Attendance::set_caught_up(conn, MeetingId(meeting.id), enrolment_id, by, now())?;
+        let changed =
+            Attendance::set_caught_up(conn, MeetingId(meeting.id), enrolment_id, by, now())?;
         if changed {
             Audit::by_user(user.id)
-                .did(if caught_up { "attendance.caught_up" } else { "attendance.caught_up_undo" })
+                .did(if caught_up {
+                    "attendance.caught_up"
+                } else {
+                    "attendance.caught_up_undo"
+                })
                 .on_enrolment(enrolment_id.0)
                 .in_cohort(cohort.id)
                 .record(conn)?;
@@ -622,10 +644,12 @@ pub fn preview(
     at: NaiveDateTime,
 ) -> Result<Previewed, AppError> {
     let meetings = Meeting::for_cohort(conn, cohort.id)?;
-    let on = meetings.iter().filter(|m| m.status != MeetingStatus::Cancelled);
     let meeting = match meeting_id {
         Some(id) => meetings.iter().find(|m| m.id == id),
-        None => on.clone().filter(|m| m.starts_at <= at).next_back().or(meetings.first()),
+        None => meetings
+            .iter()
+            .rfind(|m| m.status != MeetingStatus::Cancelled && m.starts_at <= at)
+            .or(meetings.first()),
     }
     .ok_or_else(|| AppError::NotFound("That meeting is not in this group.".into()))?;
     let f = follow::facts_for(conn, cohort.clone())?;

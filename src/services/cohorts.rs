@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::db::ids::{CohortId, UserId};
 use crate::db::models::Audit;
-use crate::db::models::{Cohort, User};
+use crate::db::models::{Cohort, CurriculumVersion, User};
 use crate::db::status::AttendanceStatus;
 use crate::db::status::{EnrolmentStatus, MeetingStatus};
 use crate::db::views::cohort_page::CohortPageRows;
@@ -694,7 +694,6 @@ pub fn version_label(
 
 /// Everything the cohort page shows (the rows: `db::views::cohort_page`).
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
-    use crate::db::models::CurriculumVersion;
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
@@ -723,9 +722,8 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
     let possible = active_count * held.len();
     let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
     let since = |at: Option<chrono::NaiveDateTime>| at.map(|t| schedule::format_local(tz, t));
-    let to_call = crate::services::absence::open_alerts(conn, &cohort)?;
     Ok(CohortPage {
-        to_call,
+        to_call: crate::services::absence::open_alerts(conn, &cohort)?,
         id: cohort.id,
         follow_ups_paused: cohort.follow_ups_paused,
         title: cohort.title,

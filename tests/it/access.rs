@@ -295,6 +295,20 @@ fn matrix() -> Vec<Row> {
             COHORT,
             &[("recap_note", "See you next week.")],
         ),
+        // Pat came to this meeting and has no alert: refused (409), not
+        // hidden, for those who may see the group.
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/enrolments/{enrolment}/caught-up",
+            COHORT,
+            &[("caught_up", "yes")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/called",
+            COHORT,
+            &[("called_note", "Left a message.")],
+        ),
         (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/link",

@@ -78,10 +78,7 @@ impl AbsenceAlert {
 
     /// How many unanswered alerts of parents still in them each of these
     /// groups has (groups with none are left out).
-    pub fn open_counts(
-        conn: &mut DbConn,
-        cohort_ids: &[i64],
-    ) -> Result<Vec<(i64, i64)>, AppError> {
+    pub fn open_counts(conn: &mut DbConn, cohort_ids: &[i64]) -> Result<Vec<(i64, i64)>, AppError> {
         use crate::db::schema::enrolments;
         use crate::db::status::EnrolmentStatus;
         Ok(absence_alerts::table
