@@ -60,10 +60,14 @@ pub enum Section {
     Message,
     /// A parent's page: their answer for the next meeting.
     Rsvp,
+    /// Missed meetings and who caught up (a meeting's page, a parent's).
+    CatchingUp,
+    /// Parents to call after missing meetings in a row.
+    ToCall,
 }
 
 impl Section {
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 12] = [
         Section::Reflection,
         Section::Attendance,
         Section::Fidelity,
@@ -74,6 +78,8 @@ impl Section {
         Section::NextReflection,
         Section::Message,
         Section::Rsvp,
+        Section::CatchingUp,
+        Section::ToCall,
     ];
 
     /// The element id on the page, and the fragment of the address.
@@ -89,6 +95,8 @@ impl Section {
             Section::NextReflection => "next-reflection",
             Section::Message => "message",
             Section::Rsvp => "rsvp",
+            Section::CatchingUp => "catching-up",
+            Section::ToCall => "to-call",
         }
     }
 

@@ -4,9 +4,9 @@
 use actix_web::web;
 
 use crate::handlers::{
-    admin, assets, auth, cohorts, dashboard, emails, group_message, health, links, meetings,
-    parent_access, participant, print, public, reflections, roster, roster_import, rsvp, support,
-    tonight, unsubscribe,
+    absence, admin, assets, auth, cohorts, dashboard, emails, group_message, health, links,
+    meetings, parent_access, participant, print, public, reflections, roster, roster_import, rsvp,
+    support, tonight, unsubscribe,
 };
 
 macro_rules! route_table {
@@ -126,6 +126,8 @@ route_table! {
     get "/cohorts/{id}/emails/preview/{kind}/html" => emails::show_preview_html;
     post "/cohorts/{id}/emails/{message}/resend" => emails::resend_message;
     post "/cohorts/{id}/meetings/{meeting}/recap-note" => emails::update_recap_note;
+    post "/cohorts/{id}/meetings/{meeting}/enrolments/{enrolment}/caught-up" => absence::update_caught_up;
+    post "/cohorts/{id}/enrolments/{enrolment}/called" => absence::create_call_note;
 
     // Administrators
     get "/admin/users" => admin::list_users;

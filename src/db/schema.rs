@@ -361,9 +361,18 @@ diesel::table! {
 
 diesel::joinable!(rsvps -> meetings (meeting_id));
 diesel::joinable!(rsvps -> enrolments (enrolment_id));
+diesel::table! {
+    handout_reads (enrolment_id, session_number) {
+        enrolment_id -> BigInt,
+        session_number -> Integer,
+        first_read_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(absence_alerts -> enrolments (enrolment_id));
 diesel::joinable!(waitlist_offers -> enrolments (enrolment_id));
 diesel::joinable!(contact_preferences -> enrolments (enrolment_id));
+diesel::joinable!(handout_reads -> enrolments (enrolment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
@@ -390,4 +399,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     absence_alerts,
     waitlist_offers,
     contact_preferences,
+    handout_reads,
 );

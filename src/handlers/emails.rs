@@ -63,6 +63,7 @@ async fn emails_page(
                 "reminder": emails::REMINDER_HOURS,
                 "recap": emails::RECAP_HOURS,
                 "nudge": emails::NUDGE_HOURS,
+                "alert_after": crate::services::absence::ALERT_AFTER,
             },
         }),
     )

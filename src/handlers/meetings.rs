@@ -106,9 +106,10 @@ pub async fn update_attendance(
     }
     roll.marks = marks;
     let everyone = roll.everyone_present;
+    let mail = state.mail.clone();
     let result = current
         .db(&state, move |conn, user| {
-            meetings::take_roll(conn, user, ids.0, ids.1, roll)
+            meetings::take_roll(conn, &mail, user, ids.0, ids.1, roll)
         })
         .await;
     match result {

@@ -1,6 +1,7 @@
 //! Thin handlers: parse the request, check who is asking, call one service
 //! function, render.
 
+pub mod absence;
 pub mod admin;
 pub mod assets;
 pub mod auth;

@@ -273,7 +273,15 @@ pub async fn show_session(
     me: CurrentParticipant,
     path: web::Path<u32>,
 ) -> Result<HttpResponse, AppError> {
-    render_session(&state, &me, path.into_inner(), StatusCode::OK, None, None).await
+    let number = path.into_inner();
+    let page = render_session(&state, &me, number, StatusCode::OK, None, None).await?;
+    // Opening the session's page is reading its handout: what "caught
+    // up" looks for after a missed meeting.
+    let id = me.enrolment_id;
+    state
+        .db(move |conn| crate::services::absence::record_handout_read(conn, id, number))
+        .await?;
+    Ok(page)
 }
 
 pub async fn save_reflection(

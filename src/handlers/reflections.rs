@@ -110,9 +110,10 @@ pub async fn create_reply(
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, reflection_id) = path.into_inner();
     let ReplyForm { reply: text, back } = form.into_inner();
+    let mail = state.mail.clone();
     current
         .db(&state, move |conn, user| {
-            reflections::reply(conn, user, cohort_id, reflection_id, &text)
+            reflections::reply(conn, &mail, user, cohort_id, reflection_id, &text)
         })
         .await?;
     // Back to the list it was written on, at the next reflection: only a

@@ -676,6 +676,8 @@ pub struct Certificate {
     pub curriculum_title: String,
     pub group: String,
     pub attended: u32,
+    /// Sessions missed and then caught up on at home (kept apart).
+    pub caught_up: u32,
     pub sessions: u32,
     /// "24 November 2026".
     pub date: String,
@@ -749,7 +751,7 @@ fn certificate_blocks(c: &Certificate) -> Vec<Block> {
         ),
         centred(
             vec![Span::regular(format!(
-                "with {}, coming to {} of {} {}.",
+                "with {}, coming to {} of {} {}{}.",
                 c.group,
                 c.attended,
                 c.sessions,
@@ -757,6 +759,11 @@ fn certificate_blocks(c: &Certificate) -> Vec<Block> {
                     "session"
                 } else {
                     "sessions"
+                },
+                if c.caught_up > 0 {
+                    format!(" (and caught up {} at home)", c.caught_up)
+                } else {
+                    String::new()
                 }
             ))],
             13.0,

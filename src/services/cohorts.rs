@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::db::ids::{CohortId, UserId};
 use crate::db::models::Audit;
-use crate::db::models::{Cohort, User};
+use crate::db::models::{Cohort, CurriculumVersion, User};
 use crate::db::status::AttendanceStatus;
 use crate::db::status::{EnrolmentStatus, MeetingStatus};
 use crate::db::views::cohort_page::CohortPageRows;
@@ -32,6 +32,8 @@ pub struct CohortSummary {
     pub new_reflections: usize,
     /// Answers for the next meeting: coming, apologies, no answer yet.
     pub next_rsvps: Option<NextRsvps>,
+    /// Parents who missed meetings in a row, waiting for a call.
+    pub to_call: i64,
 }
 
 /// The next meeting's answers, as counts.
@@ -74,7 +76,13 @@ pub fn visible_cohorts(conn: &mut DbConn, user: &User) -> Result<Vec<Cohort>, Ap
 /// weeks (the rows: `db::views::dashboard`).
 pub fn dashboard(conn: &mut DbConn, user: &User) -> Result<Dashboard, AppError> {
     let at = now();
-    Ok(summarise(views::dashboard::dashboard(conn, user, at)?, at))
+    let mut dash = summarise(views::dashboard::dashboard(conn, user, at)?, at);
+    let ids: Vec<i64> = dash.cohorts.iter().map(|c| c.id).collect();
+    let open = crate::services::absence::open_counts(conn, &ids)?;
+    for c in &mut dash.cohorts {
+        c.to_call = open.get(&c.id).copied().unwrap_or(0);
+    }
+    Ok(dash)
 }
 
 /// How far ahead "coming up" looks.
@@ -187,6 +195,7 @@ fn summary(
         next_rsvps,
         attendance_rate: (possible > 0).then(|| (came * 100 / possible) as u32),
         new_reflections,
+        to_call: 0,
         id: c.id,
         curriculum_title: rows
             .curriculum_titles
@@ -639,6 +648,8 @@ pub struct CohortPage {
     pub waitlisted: usize,
     /// The group's country prints on US Letter (else A4).
     pub letter_paper: bool,
+    /// Parents who missed meetings in a row, waiting for a call.
+    pub to_call: Vec<crate::services::absence::AlertLine>,
 }
 
 #[derive(Debug, Serialize)]
@@ -674,6 +685,8 @@ pub struct RosterLine {
     pub active: bool,
     pub attended: usize,
     pub held: usize,
+    /// Meetings held that they missed and then caught up on.
+    pub caught_up: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -700,7 +713,6 @@ pub fn version_label(
 
 /// Everything the cohort page shows (the rows: `db::views::cohort_page`).
 pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage, AppError> {
-    use crate::db::models::CurriculumVersion;
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
@@ -730,6 +742,7 @@ pub fn page(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<CohortPage
     let present: usize = roster.iter().filter(|r| r.active).map(|r| r.attended).sum();
     let since = |at: Option<chrono::NaiveDateTime>| at.map(|t| schedule::format_local(tz, t));
     Ok(CohortPage {
+        to_call: crate::services::absence::open_alerts(conn, &cohort)?,
         id: cohort.id,
         follow_ups_paused: cohort.follow_ups_paused,
         title: cohort.title,
@@ -830,6 +843,13 @@ fn roster_lines(rows: &CohortPageRows, held: &[i64]) -> Vec<RosterLine> {
                 })
                 .count(),
             held: held.len(),
+            caught_up: rows
+                .marks
+                .iter()
+                .filter(|k| {
+                    k.enrolment_id == r.enrolment_id && k.caught_up && held.contains(&k.meeting_id)
+                })
+                .count(),
             active: r.status == EnrolmentStatus::Active,
             status: r.status,
             name: r.name.clone(),

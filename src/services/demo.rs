@@ -113,6 +113,7 @@ pub fn seed(
         let enrolments = demo_parents(conn, cohort.id, at)?;
         demo_attendance_and_reflections(conn, &curriculum, &user, &meetings, &enrolments)?;
         demo_rsvps(conn, &meetings, &enrolments, at)?;
+        demo_keeping_in_touch(conn, &user, &meetings, &enrolments)?;
         crate::services::support::seed_sample(conn)?;
         Audit::system()
             .did("demo.seed")
@@ -369,5 +370,71 @@ fn demo_rsvps(
             },
         )?;
     }
+    Ok(())
+}
+
+/// Keeping in touch, as the demo group shows it: Daniel missed the first
+/// meeting, read its handout and sent his reflection, and is marked caught
+/// up; Priya missed the last two meetings, and the facilitators have an
+/// alert to call her.
+fn demo_keeping_in_touch(
+    conn: &mut DbConn,
+    user: &User,
+    meetings: &[Meeting],
+    enrolments: &[Enrolment],
+) -> Result<(), AppError> {
+    use crate::db::models::absence_alert::{AbsenceAlert, NewAlert};
+    let at = now();
+    let held: Vec<&Meeting> = meetings.iter().filter(|m| m.starts_at <= at).collect();
+    let (Some(daniel), Some(priya), Some(first)) =
+        (enrolments.get(1), enrolments.get(2), held.first())
+    else {
+        return Ok(());
+    };
+    let absent = AttendanceStatus::Absent;
+    Attendance::record(
+        conn,
+        MeetingId(first.id),
+        EnrolmentId(daniel.id),
+        absent,
+        Some(user.id),
+    )?;
+    crate::db::models::handout_read::HandoutRead::record(
+        conn,
+        daniel.id,
+        first.session_number,
+        first.starts_at + Duration::days(1),
+    )?;
+    Attendance::set_caught_up(
+        conn,
+        MeetingId(first.id),
+        EnrolmentId(daniel.id),
+        Some(user.id),
+        first.starts_at + Duration::days(3),
+    )?;
+    let [.., before, last] = held.as_slice() else {
+        return Ok(());
+    };
+    for m in [before, last] {
+        Attendance::record(
+            conn,
+            MeetingId(m.id),
+            EnrolmentId(priya.id),
+            absent,
+            Some(user.id),
+        )?;
+    }
+    let marks = Attendance::for_enrolment(conn, EnrolmentId(priya.id))?;
+    let run = crate::services::absence::missed_run(meetings, &marks, last);
+    AbsenceAlert::insert(
+        conn,
+        NewAlert {
+            cohort_id: last.cohort_id,
+            enrolment_id: priya.id,
+            meeting_id: last.id,
+            missed_in_row: run.len() as i32,
+            created_at: last.starts_at + Duration::hours(3),
+        },
+    )?;
     Ok(())
 }

@@ -49,6 +49,9 @@ pub fn kind_label(kind: &str) -> &'static str {
         "signin_code" => "Sign-in code",
         "already_in" => "Already in the group",
         "sign_in_link" => "Facilitator sign-in link",
+        "missed_you" => "We missed you",
+        "reflection_reply" => "Your facilitator replied",
+        "absence_alert" => "Missed meetings alert",
         _ => "Email",
     }
 }
@@ -93,6 +96,11 @@ pub struct SettingsForm {
     pub reminder_hours_before: String,
     pub recap_hours_after: String,
     pub nudge_hours_after: String,
+    pub send_missed_you: Option<String>,
+    /// "09:00"; empty keeps 09:00.
+    pub missed_you_at: String,
+    /// Empty keeps the usual 2.
+    pub absence_alert_after: String,
 }
 
 impl SettingsForm {
@@ -106,6 +114,9 @@ impl SettingsForm {
             reminder_hours_before: c.reminder_hours_before.to_string(),
             recap_hours_after: c.recap_hours_after.to_string(),
             nudge_hours_after: c.nudge_hours_after.to_string(),
+            send_missed_you: tick(c.send_missed_you),
+            missed_you_at: c.missed_you_at.clone(),
+            absence_alert_after: c.absence_alert_after.to_string(),
         }
     }
 }
@@ -152,9 +163,39 @@ pub fn check_settings(form: &SettingsForm) -> Result<Settings, AppError> {
             &form.nudge_hours_after,
             NUDGE_HOURS,
         ),
+        send_missed_you: form.send_missed_you.is_some(),
+        missed_you_at: missed_you_time(&mut errors, &form.missed_you_at),
+        absence_alert_after: alert_after(&mut errors, &form.absence_alert_after),
     };
     errors.check()?;
     Ok(settings)
+}
+
+/// The local time of the "we missed you" (empty: 09:00).
+fn missed_you_time(errors: &mut FieldErrors, value: &str) -> chrono::NaiveTime {
+    let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    if value.trim().is_empty() {
+        return nine;
+    }
+    forms::time(errors, "missed_you_at", value).unwrap_or(nine)
+}
+
+/// How many missed meetings in a row alert the facilitators (empty: 2).
+fn alert_after(errors: &mut FieldErrors, value: &str) -> i32 {
+    let (min, max) = crate::services::absence::ALERT_AFTER;
+    match value.trim() {
+        "" => 2,
+        v => match v.parse::<i32>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                errors.add(
+                    "absence_alert_after",
+                    format!("Please enter a whole number of meetings from {min} to {max}."),
+                );
+                2
+            }
+        },
+    }
 }
 
 /// Saves which follow-ups a group sends, and when.
@@ -404,7 +445,11 @@ pub fn preview(
     at: NaiveDateTime,
 ) -> Result<Preview, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let shown = follow_ups::preview(conn, composer, &cohort, kind, meeting_id, at)?;
+    let shown = if crate::services::absence::previews(kind) {
+        crate::services::absence::preview(conn, composer, &cohort, kind, meeting_id, at)?
+    } else {
+        follow_ups::preview(conn, composer, &cohort, kind, meeting_id, at)?
+    };
     let RenderedEmail {
         subject,
         text,

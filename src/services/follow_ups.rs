@@ -30,7 +30,7 @@ const REMINDER_LATEST_BEFORE: Duration = Duration::hours(1);
 /// (the server was off for a week, or the meeting was entered afterwards).
 const TOO_LATE: Duration = Duration::days(7);
 /// Links in follow-ups stop working after this; the welcome link does not.
-const EMAIL_LINK_DAYS: i64 = 45;
+pub const EMAIL_LINK_DAYS: i64 = 45;
 
 /// One parent a cohort's follow-ups go to.
 #[derive(Debug, Clone)]
@@ -71,12 +71,12 @@ pub fn greeting(name: &str, preferred: Option<&str>) -> String {
 }
 
 /// What every email about a cohort says about it.
-struct CohortFacts {
-    cohort: Cohort,
-    curriculum: std::sync::Arc<Curriculum>,
-    tz: Tz,
-    facilitators: String,
-    reply_to: Option<String>,
+pub struct CohortFacts {
+    pub cohort: Cohort,
+    pub curriculum: std::sync::Arc<Curriculum>,
+    pub tz: Tz,
+    pub facilitators: String,
+    pub reply_to: Option<String>,
 }
 
 fn cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Cohort, AppError> {
@@ -84,7 +84,7 @@ fn cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Cohort, AppError> {
         .ok_or_else(|| AppError::not_found("We couldn't find that group."))
 }
 
-fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
+pub fn facts(conn: &mut DbConn, cohort_id: i64) -> Result<CohortFacts, AppError> {
     let cohort = cohort(conn, cohort_id)?;
     facts_for(conn, cohort)
 }
@@ -98,7 +98,7 @@ pub fn facilitators(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Facilitator
 
 /// Reads the curriculum and the facilitators: only when an email is
 /// actually to be written.
-fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError> {
+pub fn facts_for(conn: &mut DbConn, cohort: Cohort) -> Result<CohortFacts, AppError> {
     let cohort_id = cohort.id;
     let curriculum = CurriculumVersion::load_curriculum(conn, cohort.curriculum_version_id)?;
     let tz = schedule::parse_time_zone(&cohort.time_zone)?;
@@ -131,7 +131,7 @@ pub fn when(tz: Tz, utc: NaiveDateTime) -> String {
 }
 
 #[derive(Debug, Clone, Serialize)]
-struct MeetingFacts {
+pub struct MeetingFacts {
     when: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     place: Option<String>,
@@ -141,7 +141,7 @@ struct MeetingFacts {
     session_title: String,
 }
 
-fn meeting_facts(f: &CohortFacts, m: &Meeting) -> MeetingFacts {
+pub fn meeting_facts(f: &CohortFacts, m: &Meeting) -> MeetingFacts {
     MeetingFacts {
         when: when(f.tz, m.starts_at),
         place: m.location.clone().or_else(|| f.cohort.location.clone()),
@@ -155,7 +155,7 @@ fn meeting_facts(f: &CohortFacts, m: &Meeting) -> MeetingFacts {
     }
 }
 
-fn base_ctx(f: &CohortFacts, r: &Recipient) -> serde_json::Map<String, Value> {
+pub fn base_ctx(f: &CohortFacts, r: &Recipient) -> serde_json::Map<String, Value> {
     greeting_ctx(f, &r.greeting)
 }
 
@@ -172,7 +172,7 @@ pub fn parent_context(
     Ok((greeting_ctx(&f, &greeting(name, preferred)), f.reply_to))
 }
 
-fn greeting_ctx(f: &CohortFacts, greeting: &str) -> serde_json::Map<String, Value> {
+pub fn greeting_ctx(f: &CohortFacts, greeting: &str) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::new();
     map.insert("name".into(), json!(greeting));
     map.insert("cohort".into(), json!(f.cohort.title));
@@ -191,7 +191,7 @@ fn paragraphs(text: &str) -> Vec<String> {
 }
 
 /// A link into the parent's own page that signs them in.
-fn personal_link(
+pub fn personal_link(
     conn: &mut DbConn,
     composer: &Composer,
     enrolment_id: i64,
@@ -211,7 +211,7 @@ fn personal_link(
     })
 }
 
-fn envelope(
+pub fn envelope(
     kind: &'static str,
     key: String,
     f: &CohortFacts,
@@ -981,7 +981,7 @@ fn preview_meeting<'m>(
 }
 
 /// The first parent on the roster, or a sample parent for an empty group.
-fn sample_recipient(
+pub fn sample_recipient(
     conn: &mut DbConn,
     cohort_id: i64,
     now: NaiveDateTime,

@@ -64,6 +64,8 @@ pub struct MeetingPage {
     pub letter_paper: bool,
     /// Who said they are coming, sent apologies, or has not answered.
     pub rsvps: crate::services::rsvps::Tally,
+    /// Parents who missed this meeting, and whether they caught up.
+    pub catching_up: Vec<crate::services::absence::CatchUpLine>,
 }
 
 /// A cancelled meeting's emails: held ones can still be stopped by Undo.
@@ -122,6 +124,10 @@ pub fn page(
     let recap_at = crate::services::follow_ups::FollowUp::Recap.due_at(&cohort, &meeting);
     let cancellation = cancel_state(conn, &meeting, tz)?;
     let message = crate::services::group_message::state(conn, &meeting, tz)?;
+    let catching_up = crate::services::absence::catch_up_lines(conn, cohort.id)?
+        .into_iter()
+        .filter(|l| l.meeting_id == meeting.id)
+        .collect();
     Ok(MeetingPage {
         cohort_id: cohort.id,
         cohort_title: cohort.title.clone(),
@@ -164,6 +170,7 @@ pub fn page(
         cancellation,
         message,
         rsvps: crate::services::rsvps::meeting_tally(conn, &meeting)?,
+        catching_up,
     })
 }
 
@@ -252,9 +259,9 @@ pub fn parse_status(s: &str) -> Option<AttendanceStatus> {
 /// Returns how many marks changed.
 pub fn record_attendance(
     conn: &mut DbConn,
+    mail: &crate::mail::Composer,
     user: &User,
-    cohort_id: CohortId,
-    meeting_id: MeetingId,
+    (cohort_id, meeting_id): (CohortId, MeetingId),
     marks: &[(i64, AttendanceStatus)],
 ) -> Result<usize, AppError> {
     let (cohort, meeting) =
@@ -270,7 +277,7 @@ pub fn record_attendance(
             .into_iter()
             .map(|a| (a.enrolment_id, a.status))
             .collect();
-        let mut changed = 0;
+        let mut changes = Vec::new();
         for (enrolment_id, status) in marks {
             if !members.contains(enrolment_id) {
                 return Err(AppError::not_found("That parent is not in this group."));
@@ -295,15 +302,20 @@ pub fn record_attendance(
                 *status,
                 Some(user.id),
             )?;
-            changed += 1;
+            changes.push(crate::services::absence::MarkChange {
+                enrolment_id: *enrolment_id,
+                before: before.get(enrolment_id).copied(),
+                after: *status,
+            });
         }
-        if changed > 0 {
+        if !changes.is_empty() {
             Audit::by_user(user.id)
                 .did("attendance.record")
                 .on_meeting(&meeting)
                 .record(conn)?;
         }
-        Ok(changed)
+        crate::services::absence::after_roll(conn, mail, (&cohort, &meeting), &changes, now())?;
+        Ok(changes.len())
     })
 }
 
@@ -329,6 +341,7 @@ pub fn roll_is_early(meeting: &Meeting) -> bool {
 /// unless the facilitator said so, and fills "everyone present".
 pub fn take_roll(
     conn: &mut DbConn,
+    mail: &crate::mail::Composer,
     user: &User,
     cohort_id: CohortId,
     meeting_id: MeetingId,
@@ -351,7 +364,7 @@ pub fn take_roll(
             }
         }
     }
-    record_attendance(conn, user, cohort_id, meeting_id, &marks)
+    record_attendance(conn, mail, user, (cohort_id, meeting_id), &marks)
 }
 
 /// Someone new came tonight: adds them to the group (as by hand, welcome
@@ -402,9 +415,9 @@ pub fn add_walk_in(
     };
     record_attendance(
         conn,
+        mail,
         user,
-        cohort_id,
-        meeting_id,
+        (cohort_id, meeting_id),
         &[(enrolment_id, AttendanceStatus::Present)],
     )?;
     Ok(message)

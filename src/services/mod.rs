@@ -1,6 +1,7 @@
 //! The rules of the product, per area. Plain Rust in, `Result<T, AppError>`
 //! out; no actix types.
 
+pub mod absence;
 pub mod access;
 pub mod admin;
 pub mod auth;

@@ -20,6 +20,8 @@ pub struct ParentMeeting {
     pub is_past: bool,
     /// Their mark, if attendance was taken.
     pub mark: Option<AttendanceStatus>,
+    /// Missed it, then caught up (marked by a facilitator).
+    pub caught_up: bool,
 }
 
 /// A facilitator's page about one parent in their group: who they are,
@@ -32,6 +34,10 @@ pub struct ParentRecord {
     pub parent: RosterLine,
     pub waitlisted: bool,
     pub meetings: Vec<ParentMeeting>,
+    /// The meetings they missed, and whether they caught up.
+    pub catching_up: Vec<crate::services::absence::CatchUpLine>,
+    /// Their missed-meetings alert: open, or the last call noted.
+    pub alerts: crate::services::absence::ParentAlerts,
 }
 
 pub fn parent_record(
@@ -40,7 +46,13 @@ pub fn parent_record(
     cohort_id: CohortId,
     enrolment_id: EnrolmentId,
 ) -> Result<ParentRecord, AppError> {
-    crate::services::access::find_visible_enrolment(conn, user, cohort_id, enrolment_id)?;
+    let (cohort, _) =
+        crate::services::access::find_visible_enrolment(conn, user, cohort_id, enrolment_id)?;
+    let alerts = crate::services::absence::parent_alerts(conn, &cohort, enrolment_id.0)?;
+    let catching_up = crate::services::absence::catch_up_lines(conn, cohort.id)?
+        .into_iter()
+        .filter(|l| l.enrolment_id == enrolment_id.0)
+        .collect();
     let page = cohorts::page(conn, user, cohort_id.0)?;
     let marks = Attendance::for_enrolment(conn, enrolment_id)?;
     let parent = page
@@ -56,6 +68,9 @@ pub fn parent_record(
                 .iter()
                 .find(|k| k.meeting_id == m.id)
                 .map(|k| k.status),
+            caught_up: marks
+                .iter()
+                .any(|k| k.meeting_id == m.id && k.caught_up_at.is_some()),
             session_number: m.session_number,
             session_title: m.session_title,
             when: m.when,
@@ -69,6 +84,8 @@ pub fn parent_record(
         waitlisted: parent.status == EnrolmentStatus::Waitlisted,
         parent,
         meetings,
+        catching_up,
+        alerts,
     })
 }
 

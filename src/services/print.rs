@@ -454,6 +454,9 @@ pub fn certificates(
     // Sessions attended, each counted once: a make-up of a session the
     // parent also came to does not count twice.
     let present = Attendance::present_sessions(conn, cohort.id)?;
+    // Caught up on, at home: shown apart, and counted towards the
+    // certificate only for a session they did not also come to.
+    let caught_up = Attendance::caught_up_sessions(conn, cohort.id)?;
     let at = now();
     let last = Meeting::for_cohort(conn, cohort.id)?
         .into_iter()
@@ -470,11 +473,16 @@ pub fn certificates(
         .into_iter()
         .filter_map(|(id, name)| {
             let attended = present.iter().filter(|(e, _)| *e == id).count() as u32;
-            (attended >= minimum).then(|| Certificate {
+            let caught = caught_up
+                .iter()
+                .filter(|(e, s)| *e == id && !present.contains(&(id, *s)))
+                .count() as u32;
+            (attended + caught >= minimum).then(|| Certificate {
                 name,
                 curriculum_title: curriculum.title.clone(),
                 group: cohort.title.clone(),
                 attended: attended.min(sessions),
+                caught_up: caught.min(sessions - attended.min(sessions)),
                 sessions,
                 date: date.clone(),
                 facilitators: facilitators.clone(),

@@ -73,6 +73,16 @@ pub const PERSONAL_DATA: &[TableRule] = &[
         erase: "pending files of the parent's groups deleted",
     },
     TableRule {
+        table: "absence_alerts",
+        export: "not exported (the facilitators' note of a call after missed meetings)",
+        erase: "deleted",
+    },
+    TableRule {
+        table: "handout_reads",
+        export: "not exported (when each handout was first opened)",
+        erase: "deleted",
+    },
+    TableRule {
         table: "audit_log",
         export: "not exported (who did what, never content)",
         erase: "kept: holds ids and actions only",

@@ -502,6 +502,7 @@ pub enum ReadFilter {
 /// A short note back to the parent on their reflection.
 pub fn reply(
     conn: &mut DbConn,
+    mail: &crate::mail::Composer,
     user: &User,
     cohort_id: CohortId,
     reflection_id: ReflectionId,
@@ -529,7 +530,9 @@ pub fn reply(
         )));
     }
     write_tx(conn, |conn| {
-        Reflection::set_reply(conn, reflection.id, text, user.id, now())?;
+        let at = now();
+        Reflection::set_reply(conn, reflection.id, text, user.id, at)?;
+        crate::services::absence::reply_written(conn, mail, &reflection, cohort.id, at)?;
         Audit::by_user(user.id)
             .did("reflection.reply")
             .on("reflection", reflection.id)

@@ -313,6 +313,20 @@ fn matrix() -> Vec<Row> {
             COHORT,
             &[("recap_note", "See you next week.")],
         ),
+        // Pat came to this meeting and has no alert: refused (409), not
+        // hidden, for those who may see the group.
+        (
+            "post",
+            "/cohorts/{id}/meetings/{meeting}/enrolments/{enrolment}/caught-up",
+            COHORT,
+            &[("caught_up", "yes")],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/called",
+            COHORT,
+            &[("called_note", "Left a message.")],
+        ),
         (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/link",
@@ -543,9 +557,9 @@ impl Fixture {
         for m in meetings_a.iter().take(enough as usize) {
             attune::services::meetings::record_attendance(
                 &mut conn,
+                &app.state.mail,
                 &lead,
-                CohortId(cohort_a),
-                MeetingId(m.id),
+                (CohortId(cohort_a), MeetingId(m.id)),
                 &[(enrolment_a, attune::db::models::AttendanceStatus::Present)],
             )
             .unwrap();

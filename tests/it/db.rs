@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 25] = [
     "absence_alerts",
     "access_tokens",
     "app_settings",
@@ -20,6 +20,7 @@ const TABLES: [&str; 24] = [
     "contact_preferences",
     "curriculum_versions",
     "enrolments",
+    "handout_reads",
     "login_attempts",
     "meeting_segments",
     "meetings",

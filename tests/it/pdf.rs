@@ -371,9 +371,9 @@ impl Group {
         for m in &self.meetings[..n] {
             attune::services::meetings::record_attendance(
                 &mut conn,
+                &self.app.state.mail,
                 &self.lead,
-                CohortId(self.cohort),
-                MeetingId(*m),
+                (CohortId(self.cohort), MeetingId(*m)),
                 &[(enrolment, AttendanceStatus::Present)],
             )
             .unwrap();

@@ -89,4 +89,54 @@ impl Attendance {
             .select(Attendance::as_select())
             .load(conn)?)
     }
+
+    /// Marks a missed meeting "caught up" (`by` the facilitator), or takes
+    /// that back (`None`). Only a mark that is not "present" can be caught
+    /// up; returns whether one changed.
+    pub fn set_caught_up(
+        conn: &mut DbConn,
+        meeting_id: MeetingId,
+        enrolment_id: EnrolmentId,
+        by: Option<i64>,
+        at: NaiveDateTime,
+    ) -> Result<bool, AppError> {
+        let row = attendance::table
+            .filter(attendance::meeting_id.eq(meeting_id.0))
+            .filter(attendance::enrolment_id.eq(enrolment_id.0))
+            .filter(attendance::status.ne(AttendanceStatus::Present.as_str()));
+        let n = match by {
+            Some(user) => diesel::update(row.filter(attendance::caught_up_at.is_null()))
+                .set((
+                    attendance::caught_up_at.eq(Some(at)),
+                    attendance::caught_up_by.eq(Some(user)),
+                ))
+                .execute(conn)?,
+            None => diesel::update(row.filter(attendance::caught_up_at.is_not_null()))
+                .set((
+                    attendance::caught_up_at.eq(None::<NaiveDateTime>),
+                    attendance::caught_up_by.eq(None::<i64>),
+                ))
+                .execute(conn)?,
+        };
+        Ok(n == 1)
+    }
+
+    /// (enrolment, session number) of every missed meeting marked caught
+    /// up at a group's meetings that went ahead.
+    pub fn caught_up_sessions(
+        conn: &mut DbConn,
+        cohort_id: i64,
+    ) -> Result<std::collections::BTreeSet<(i64, i32)>, AppError> {
+        use crate::db::schema::meetings;
+        use crate::db::status::MeetingStatus;
+        Ok(attendance::table
+            .inner_join(meetings::table)
+            .filter(meetings::cohort_id.eq(cohort_id))
+            .filter(meetings::status.ne(MeetingStatus::Cancelled.as_str()))
+            .filter(attendance::caught_up_at.is_not_null())
+            .select((attendance::enrolment_id, meetings::session_number))
+            .load::<(i64, i32)>(conn)?
+            .into_iter()
+            .collect())
+    }
 }

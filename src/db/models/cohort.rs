@@ -76,6 +76,11 @@ pub struct EmailSettings {
     pub reminder_hours_before: i32,
     pub recap_hours_after: i32,
     pub nudge_hours_after: i32,
+    /// "We missed you" the morning after a missed meeting, and its time.
+    pub send_missed_you: bool,
+    pub missed_you_at: chrono::NaiveTime,
+    /// Missed meetings in a row that alert the facilitators.
+    pub absence_alert_after: i32,
 }
 
 impl Cohort {
@@ -94,6 +99,9 @@ impl Cohort {
                 cohorts::reminder_hours_before.eq(s.reminder_hours_before),
                 cohorts::recap_hours_after.eq(s.recap_hours_after),
                 cohorts::nudge_hours_after.eq(s.nudge_hours_after),
+                cohorts::send_missed_you.eq(s.send_missed_you),
+                cohorts::missed_you_at.eq(s.missed_you_at.format("%H:%M").to_string()),
+                cohorts::absence_alert_after.eq(s.absence_alert_after),
                 cohorts::updated_at.eq(at),
             ))
             .execute(conn)?;

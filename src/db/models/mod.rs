@@ -1,6 +1,7 @@
 //! One module per table: the row struct, its `New*` insert struct and its
 //! queries.
 
+pub mod absence_alert;
 pub mod access_token;
 pub mod app_setting;
 pub mod attendance;
@@ -9,6 +10,7 @@ pub mod checkin;
 pub mod cohort;
 pub mod curriculum_version;
 pub mod enrolment;
+pub mod handout_read;
 pub mod login_attempt;
 pub mod meeting;
 pub mod meeting_segment;

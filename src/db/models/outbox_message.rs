@@ -12,7 +12,7 @@ use crate::error::AppError;
 
 /// Kinds that are follow-ups: a paused cohort holds them back, and a parent
 /// who unsubscribed gets none of them.
-pub const FOLLOW_UP_KINDS: [&str; 7] = [
+pub const FOLLOW_UP_KINDS: [&str; 9] = [
     "welcome",
     "reminder",
     "recap",
@@ -20,6 +20,8 @@ pub const FOLLOW_UP_KINDS: [&str; 7] = [
     "meeting_moved",
     "meeting_cancelled",
     "meeting_restored",
+    "missed_you",
+    "reflection_reply",
 ];
 
 /// What became of the messages of one kind about a meeting.
@@ -308,6 +310,59 @@ impl OutboxMessage {
         .set((
             outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
             outbox_messages::last_error.eq(Some("The meeting changed before this was sent.")),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// Cancels the `kind` messages still waiting for one parent about one
+    /// meeting, by every channel (a "we missed you" after the mark was
+    /// corrected). Returns how many.
+    pub fn cancel_about(
+        conn: &mut DbConn,
+        kind: &str,
+        (enrolment_id, meeting_id): (i64, i64),
+        why: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::kind.eq(kind))
+                .filter(outbox_messages::enrolment_id.eq(enrolment_id))
+                .filter(outbox_messages::meeting_id.eq(meeting_id))
+                .filter(
+                    outbox_messages::status
+                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
+                ),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
+            outbox_messages::last_error.eq(Some(why)),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// Puts back what [`OutboxMessage::cancel_about`] stopped, to go at
+    /// `send_at` (the mark was corrected back). Returns how many.
+    pub fn reopen_about(
+        conn: &mut DbConn,
+        kind: &str,
+        (enrolment_id, meeting_id): (i64, i64),
+        send_at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::kind.eq(kind))
+                .filter(outbox_messages::enrolment_id.eq(enrolment_id))
+                .filter(outbox_messages::meeting_id.eq(meeting_id))
+                .filter(outbox_messages::status.eq(OutboxStatus::Cancelled.as_str())),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Queued.as_str()),
+            outbox_messages::last_error.eq(None::<String>),
+            outbox_messages::next_attempt_at.eq(send_at),
             outbox_messages::updated_at.eq(now),
         ))
         .execute(conn)?)

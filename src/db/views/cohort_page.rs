@@ -23,6 +23,8 @@ pub struct Mark {
     pub enrolment_id: i64,
     #[diesel(deserialize_as = String)]
     pub status: AttendanceStatus,
+    /// Missed, then marked caught up.
+    pub caught_up: bool,
 }
 
 /// One parent on the roster, in or out of the group.
@@ -77,6 +79,7 @@ pub fn cohort_page(
             attendance::meeting_id,
             attendance::enrolment_id,
             attendance::status,
+            attendance::caught_up_at.is_not_null(),
         ))
         .load::<Mark>(conn)?;
     let roster = enrolments::table

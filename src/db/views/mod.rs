@@ -3,6 +3,7 @@
 //! functions (who may see what, what to show next), testable without a
 //! database (docs/DESIGN.md, "Where things go").
 
+pub mod catching_up;
 pub mod cohort_page;
 pub mod dashboard;
 pub mod follow_ups;

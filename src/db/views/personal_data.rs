@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use crate::db::models::web_session::WebSession;
 use crate::db::schema::{
-    access_tokens, attendance, checkins, cohorts, enrolments, meetings, outbox_messages,
-    participants, reflections, roster_imports,
+    absence_alerts, access_tokens, attendance, checkins, cohorts, enrolments, handout_reads,
+    meetings, outbox_messages, participants, reflections, roster_imports,
 };
 use crate::db::status::{AttendanceStatus, EnrolmentStatus, ReflectionStatus};
 use crate::db::DbConn;
@@ -157,6 +157,10 @@ pub fn erase_participant(
         .execute(conn)?;
     diesel::delete(checkins::table.filter(checkins::enrolment_id.eq_any(&eids))).execute(conn)?;
     crate::db::models::rsvp::Rsvp::delete_for_enrolments(conn, &eids)?;
+    diesel::delete(absence_alerts::table.filter(absence_alerts::enrolment_id.eq_any(&eids)))
+        .execute(conn)?;
+    diesel::delete(handout_reads::table.filter(handout_reads::enrolment_id.eq_any(&eids)))
+        .execute(conn)?;
     diesel::delete(access_tokens::table.filter(access_tokens::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
     diesel::delete(outbox_messages::table.filter(outbox_messages::enrolment_id.eq_any(&eids)))
