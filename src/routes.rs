@@ -8,6 +8,7 @@ use crate::handlers::{
     parent_access, participant, print, public, reflections, roster, roster_import, support,
     unsubscribe,
 };
+use crate::handlers::{contact, sms};
 
 macro_rules! route_table {
     ($( $method:ident $path:literal => $handler:path; )*) => {
@@ -40,6 +41,10 @@ route_table! {
     get "/login/link/{token}" => auth::show_sign_in_link;
     post "/login/link/{token}" => auth::use_sign_in_link;
 
+    // The text gateway (signed webhooks)
+    post "/sms/inbound/twilio" => sms::inbound_twilio;
+    post "/sms/inbound" => sms::inbound_json;
+
     // Parents, through their personal link
     get "/u/{token}" => unsubscribe::show_unsubscribe;
     post "/u/{token}" => unsubscribe::create_unsubscribe;
@@ -62,6 +67,9 @@ route_table! {
     get "/me/data/export.json" => participant::export_json;
     get "/me/data/export" => participant::export_page;
     post "/me/data/delete" => participant::delete_data;
+    get "/me/messages" => contact::show_messages;
+    post "/me/messages" => contact::update_messages;
+    post "/me/texts/stop" => contact::stop_texts;
 
     // Signed-in facilitators and admins
     post "/logout" => auth::destroy_session;
@@ -105,6 +113,7 @@ route_table! {
     get "/cohorts/{id}/enrolments/{enrolment}" => roster::show_participant;
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
+    post "/cohorts/{id}/enrolments/{enrolment}/text-consent" => contact::record_paper_consent;
     post "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::make_link;
     get "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::show_link;
     post "/cohorts/{id}/enrolments/{enrolment}/link/email" => reflections::email_link;

@@ -27,6 +27,7 @@ pub mod roster_import;
 pub mod schedule;
 pub mod settings;
 pub mod support;
+pub mod texts;
 pub mod users;
 pub mod zones;
 

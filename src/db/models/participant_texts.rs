@@ -81,3 +81,14 @@ impl Participant {
             .load(conn)?)
     }
 }
+
+impl Participant {
+    /// The enrolments (in any group) of these people.
+    pub fn enrolment_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+        use crate::db::schema::enrolments;
+        Ok(enrolments::table
+            .filter(enrolments::participant_id.eq_any(ids))
+            .select(enrolments::id)
+            .load(conn)?)
+    }
+}
