@@ -148,8 +148,8 @@ mod tests {
             assert_eq!(to_e164(typed, gb).unwrap(), "+441614960000", "{typed}");
         }
         assert_eq!(
-            to_e164("07700 900123", gb).unwrap(),
-            "+447700900123"
+            to_e164("07911 123456", gb).unwrap(),
+            "+447911123456"
         );
         assert_eq!(
             to_e164("(201) 555-0123", Some("US")).unwrap(),

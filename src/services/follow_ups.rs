@@ -888,6 +888,8 @@ pub fn planned(
 /// given is shown for the next meeting.
 pub struct Previewed {
     pub email: RenderedEmail,
+    /// The kind's text message, for a parent who chose texts.
+    pub text_message: Option<String>,
     pub to: String,
     pub meeting: Option<Meeting>,
 }
@@ -940,7 +942,9 @@ pub fn preview(
         unsubscribe: false,
         ..envelope(env_kind, String::new(), &f, &r, meeting.map(|m| m.id), now)
     };
+    let text_message = composer.render_text(env_kind, &ctx)?;
     Ok(Previewed {
+        text_message,
         email: composer.render(&env, ctx)?,
         to: r.email,
         meeting: meeting.cloned(),

@@ -32,5 +32,6 @@ mod roster;
 mod roster_page;
 mod security;
 mod shape;
+mod sms;
 mod support;
 mod web;
