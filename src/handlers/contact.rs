@@ -37,8 +37,8 @@ async fn messages_page(
     let mut reaching = state
         .db(move |conn| texts::my_choices(conn, id, on))
         .await?;
-    if let Some((form, _)) = &typed {
-        reaching = reaching.with_typed(form);
+    if let Some((form, errors)) = &typed {
+        reaching = reaching.with_typed(form, errors);
     }
     let (form, errors) = typed.unwrap_or_else(|| {
         let form = ChoicesForm {

@@ -68,6 +68,8 @@ pub struct KindChoice {
     /// The buttons the parent may pick from (text ones only when texting
     /// is on).
     pub options: Vec<ChoiceOption>,
+    /// What was wrong with what they picked, shown again.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,17 +105,19 @@ fn kind_choice(kind: &'static str, label: &'static str, choice: ContactChoice, t
         choice,
         choice_words: choice_words(choice),
         options,
+        error: None,
     }
 }
 
 impl Reaching {
     /// The page again with what the parent typed (after a mistake).
-    pub fn with_typed(mut self, form: &ChoicesForm) -> Self {
+    pub fn with_typed(mut self, form: &ChoicesForm, errors: &FieldErrors) -> Self {
         let on = self.texting_on;
         for k in &mut self.kinds {
             if let Some(c) = ContactChoice::parse(form.typed(k.kind).trim()) {
                 *k = kind_choice(k.kind, k.label, c, on);
             }
+            k.error = errors.0.get(k.kind).cloned();
         }
         self
     }

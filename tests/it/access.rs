@@ -131,6 +131,13 @@ fn matrix() -> Vec<Row> {
         ("get", "/me/data/export.json", PARENT, &[]),
         ("get", "/me/data/export", PARENT, &[]),
         ("post", "/me/data/delete", PARENT, &[("confirm", "yes")]),
+        ("get", "/me/messages", PARENT, &[]),
+        ("post", "/me/messages", PARENT, &[("reminder", "email_only")]),
+        ("post", "/me/texts/stop", PARENT, &[]),
+        // The text gateway's webhooks: off here (no SMS_GATEWAY_URL), so
+        // nothing for anyone; signatures are checked in tests/it/sms.rs.
+        ("post", "/sms/inbound/twilio", [NotFound; 8], &[("From", "+15005550006"), ("Body", "STOP")]),
+        ("post", "/sms/inbound", [NotFound; 8], &[]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (
@@ -360,6 +367,12 @@ fn matrix() -> Vec<Row> {
             "/cohorts/{id}/enrolments/{enrolment}/readmit",
             COHORT,
             &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/text-consent",
+            COHORT,
+            &[("wording", "Signed the paper form.")],
         ),
         ("get", "/admin/users", ADMIN, &[]),
         (

@@ -27,6 +27,7 @@ mod overload;
 mod parent_access;
 mod participants;
 mod pdf;
+mod preferences;
 mod privacy;
 mod roster;
 mod roster_page;
