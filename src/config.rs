@@ -51,6 +51,9 @@ pub struct Config {
     /// Personal links end this many days after the group's last meeting
     /// (`PARENT_LINK_DAYS`, 90 by default).
     pub parent_link_days: i64,
+    /// Where texts go (`SMS_GATEWAY_URL` and its credentials); `None`
+    /// means texting is off on this server.
+    pub sms: Option<SmsSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +154,7 @@ impl Config {
             number(&get, "PARENT_LINK_DAYS", 1..=3650)?.map_or(DEFAULT_LINK_DAYS, |d| d as i64);
         let max_in_flight =
             number(&get, "MAX_IN_FLIGHT", 1..=100_000)?.unwrap_or(DEFAULT_MAX_IN_FLIGHT) as usize;
+        let sms = SmsSettings::from_lookup(&get)?;
 
         Ok(Self {
             database,
@@ -171,6 +175,7 @@ impl Config {
             load_test_route,
             trusted_proxies,
             parent_link_days,
+            sms,
         })
     }
 
@@ -505,6 +510,91 @@ impl WorkerConfig {
         }
         c.crash_after_sends = number(get, "ATTUNE_FAULT_CRASH_AFTER_SENDS", 1..=u64::MAX)?;
         Ok(c)
+    }
+}
+
+/// Which text-message API the gateway speaks (`SMS_GATEWAY_KIND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsGatewayKind {
+    /// Twilio's Messages API (and the many services that copy it): a form
+    /// POST with basic auth.
+    Twilio,
+    /// A generic JSON webhook: `{to, body, id}` signed with HMAC-SHA256.
+    Json,
+}
+
+/// The text-message gateway. Outbound and inbound both use `auth_token`:
+/// Twilio signs its webhooks with it, and the JSON gateway shares it.
+#[derive(Clone)]
+pub struct SmsSettings {
+    /// Without a trailing slash.
+    pub url: String,
+    pub kind: SmsGatewayKind,
+    pub account_sid: String,
+    pub auth_token: String,
+    /// The number or sender name texts come from (`SMS_FROM`).
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token.
+        f.debug_struct("SmsSettings")
+            .field("url", &self.url)
+            .field("kind", &self.kind)
+            .field("account_sid", &self.account_sid)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmsSettings {
+    /// `SMS_GATEWAY_URL` (http or https), `SMS_GATEWAY_KIND` (`twilio`, the
+    /// default, or `json`), `SMS_ACCOUNT_SID` (Twilio only),
+    /// `SMS_AUTH_TOKEN` and `SMS_FROM`. No URL: texting is off.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let Some(url) = get("SMS_GATEWAY_URL") else {
+            return Ok(None);
+        };
+        let url = url.trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError::new(
+                "SMS_GATEWAY_URL",
+                format!("'{url}' must start with https:// (like https://api.twilio.com)"),
+            ));
+        }
+        let kind = match get("SMS_GATEWAY_KIND").as_deref().map(str::trim) {
+            None | Some("twilio") => SmsGatewayKind::Twilio,
+            Some("json") => SmsGatewayKind::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "SMS_GATEWAY_KIND",
+                    format!("'{other}' is not twilio or json"),
+                ))
+            }
+        };
+        let required = |var: &'static str| {
+            get(var)
+                .map(|v| v.trim().to_string())
+                .ok_or_else(|| ConfigError::new(var, "is needed when SMS_GATEWAY_URL is set"))
+        };
+        let account_sid = match kind {
+            SmsGatewayKind::Twilio => required("SMS_ACCOUNT_SID")?,
+            SmsGatewayKind::Json => get("SMS_ACCOUNT_SID").unwrap_or_default(),
+        };
+        if !account_sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ConfigError::new(
+                "SMS_ACCOUNT_SID",
+                "must be letters and digits only",
+            ));
+        }
+        Ok(Some(Self {
+            url,
+            kind,
+            account_sid,
+            auth_token: required("SMS_AUTH_TOKEN")?,
+            from: required("SMS_FROM")?,
+        }))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::handlers::{
     meetings, parent_access, participant, print, public, reflections, roster, roster_import, rsvp,
     support, tonight, unsubscribe,
 };
+use crate::handlers::{contact, sms};
 
 macro_rules! route_table {
     ($( $method:ident $path:literal => $handler:path; )*) => {
@@ -40,6 +41,10 @@ route_table! {
     get "/login/link/{token}" => auth::show_sign_in_link;
     post "/login/link/{token}" => auth::use_sign_in_link;
 
+    // The text gateway (signed webhooks)
+    post "/sms/inbound/twilio" => sms::inbound_twilio;
+    post "/sms/inbound" => sms::inbound_json;
+
     // Parents, through their personal link
     get "/u/{token}" => unsubscribe::show_unsubscribe;
     post "/u/{token}" => unsubscribe::create_unsubscribe;
@@ -65,6 +70,9 @@ route_table! {
     post "/me/rsvp" => rsvp::update_my_rsvp;
     get "/r/{token}" => rsvp::show_rsvp;
     post "/r/{token}" => rsvp::create_rsvp;
+    get "/me/messages" => contact::show_messages;
+    post "/me/messages" => contact::update_messages;
+    post "/me/texts/stop" => contact::stop_texts;
 
     // Signed-in facilitators and admins
     post "/logout" => auth::destroy_session;
@@ -110,6 +118,7 @@ route_table! {
     get "/cohorts/{id}/enrolments/{enrolment}" => roster::show_participant;
     post "/cohorts/{id}/enrolments/{enrolment}/withdraw" => roster::withdraw_enrolment;
     post "/cohorts/{id}/enrolments/{enrolment}/readmit" => roster::readmit_enrolment;
+    post "/cohorts/{id}/enrolments/{enrolment}/text-consent" => contact::record_paper_consent;
     post "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::make_link;
     get "/cohorts/{id}/enrolments/{enrolment}/link" => reflections::show_link;
     post "/cohorts/{id}/enrolments/{enrolment}/link/email" => reflections::email_link;

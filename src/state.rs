@@ -115,15 +115,18 @@ impl AppState {
             .map_err(|e| StartError::Other(format!("secret key: {e}")))?;
         drop(conn);
         let secret_key = Arc::new(secret_key);
-        let mail = Arc::new(Composer::new(
-            templates.emails.clone(),
-            &config.base_url,
-            config.mail_from.clone(),
-            secret_key.clone(),
-            crate::config::LinkPolicy {
-                days_after_course: config.parent_link_days,
-            },
-        ));
+        let mail = Arc::new(
+            Composer::new(
+                templates.emails.clone(),
+                &config.base_url,
+                config.mail_from.clone(),
+                secret_key.clone(),
+                crate::config::LinkPolicy {
+                    days_after_course: config.parent_link_days,
+                },
+            )
+            .with_texts(config.sms.is_some()),
+        );
         let gate = Arc::new(crate::web::middleware::overload::Gate::new(
             config.max_in_flight,
             &templates,
@@ -150,14 +153,35 @@ impl AppState {
         })
     }
 
-    /// A mailer worker on this state's database.
+    /// A mailer worker on this state's database (sending texts too, when
+    /// a text gateway is configured).
     pub fn worker(&self, transport: Transport) -> Result<crate::mail::worker::Worker, AppError> {
-        crate::mail::worker::Worker::new(
+        let worker = crate::mail::worker::Worker::new(
             self.pool.clone(),
             transport,
             self.mail.clone(),
             self.config.outbox.clone(),
+        )?;
+        Ok(match self.text_sender()? {
+            Some(texts) => worker.with_texts(Arc::new(texts)),
+            None => worker,
+        })
+    }
+
+    /// The text sender, when `SMS_GATEWAY_URL` is set.
+    pub fn text_sender(&self) -> Result<Option<crate::mail::text_sender::TextSender>, AppError> {
+        let Some(settings) = &self.config.sms else {
+            return Ok(None);
+        };
+        let outbox = &self.config.outbox;
+        let gateway =
+            crate::mail::gateway::from_settings(settings, outbox.connections, outbox.send_timeout);
+        crate::mail::text_sender::TextSender::new(
+            self.pool.clone(),
+            Arc::from(gateway),
+            outbox.clone(),
         )
+        .map(Some)
     }
 
     /// Runs blocking database work off the async threads.

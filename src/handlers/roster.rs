@@ -129,6 +129,18 @@ pub async fn create_participant(
             )
             .await
         }
+        Err(AppError::Invalid(errors)) => {
+            form_page(
+                &state,
+                &current,
+                (cohort_id, walk_in),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e),
     }
 }
@@ -197,11 +209,18 @@ pub async fn show_participant(
     current: CurrentUser,
     path: web::Path<(CohortId, EnrolmentId)>,
 ) -> Result<HttpResponse, AppError> {
-    let record = parent_record(&state, &current, path.into_inner()).await?;
+    let ids = path.into_inner();
+    let record = parent_record(&state, &current, ids).await?;
+    let on = state.mail.texts_on();
+    let reaching = current
+        .db(&state, move |conn, user| {
+            crate::services::texts::parent_choices(conn, user, ids, on)
+        })
+        .await?;
     state.templates.view(
         "pages/roster/parent",
         &current.context()?,
-        json!({ "title": record.parent.name.clone(), "record": record }),
+        json!({ "title": record.parent.name.clone(), "record": record, "reaching": reaching }),
     )
 }
 

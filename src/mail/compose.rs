@@ -12,11 +12,12 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::crypto::{keyed_mac, random_bytes};
+use crate::db::models::contact_preference::{self, ContactChoice};
 use crate::db::models::{NewOutboxMessage, OutboxChannel, OutboxStatus};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
 use crate::mail::templates::{EmailTemplates, RenderedEmail};
-use crate::mail::{header_safe, ALLOWED_HEADERS};
+use crate::mail::{header_safe, phone, texts, ALLOWED_HEADERS};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -48,6 +49,23 @@ pub struct Composer {
     secret: Arc<Vec<u8>>,
     /// The right-hand side of Message-IDs.
     domain: String,
+    /// Whether a text gateway is configured: without one, everything goes
+    /// by email.
+    texts_on: bool,
+}
+
+/// Which ways one message goes (see `Composer::route`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub email: bool,
+    /// The E.164 number and the group's time zone, when it is texted.
+    pub text: Option<TextTo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextTo {
+    pub to: String,
+    pub tz: chrono_tz::Tz,
 }
 
 impl Composer {
@@ -66,7 +84,19 @@ impl Composer {
             links,
             secret,
             domain,
+            texts_on: false,
         }
+    }
+
+    /// Turns the text channel on (a gateway is configured).
+    pub fn with_texts(mut self, on: bool) -> Self {
+        self.texts_on = on;
+        self
+    }
+
+    /// Whether texts can be sent from this server at all.
+    pub fn texts_on(&self) -> bool {
+        self.texts_on
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -129,9 +159,182 @@ impl Composer {
         self.templates.render(envelope.kind, &ctx)
     }
 
-    /// Renders and queues a message in the caller's transaction. Returns
-    /// false when its dedupe key was queued before (nothing is added).
+    /// Renders and queues a message in the caller's transaction, by email,
+    /// by text or both, as `route` decides. Returns false when nothing new
+    /// was queued (its dedupe keys were queued before, or the parent is
+    /// reached no way).
     pub fn queue(
+        &self,
+        conn: &mut DbConn,
+        envelope: &Envelope,
+        ctx: Value,
+    ) -> Result<bool, AppError> {
+        let route = self.route(conn, envelope)?;
+        if !route.email && route.text.is_none() && envelope.enrolment_id.is_some() {
+            return self.note_not_sent(conn, envelope);
+        }
+        let mut queued = false;
+        if let Some(to) = &route.text {
+            queued |= self.queue_text(conn, envelope, to, &ctx)?;
+        }
+        if route.email {
+            queued |= self.queue_email(conn, envelope, ctx)?;
+        }
+        Ok(queued)
+    }
+
+    /// A message that reaches the parent no way (they chose none, or have
+    /// no address and cannot be texted) is kept as cancelled with the
+    /// reason: the record says why, and the planner does not make it again.
+    fn note_not_sent(&self, conn: &mut DbConn, envelope: &Envelope) -> Result<bool, AppError> {
+        let at = now();
+        NewOutboxMessage {
+            kind: envelope.kind.to_string(),
+            dedupe_key: envelope.dedupe_key.clone(),
+            to_address: envelope.to_address.clone(),
+            to_name: envelope.to_name.as_deref().map(crate::mail::templates::one_line),
+            subject: String::new(),
+            text_body: String::new(),
+            html_body: None,
+            headers: "{}".into(),
+            message_id: self.message_id()?,
+            status: OutboxStatus::Cancelled.as_str().to_string(),
+            next_attempt_at: envelope.send_at,
+            cohort_id: envelope.cohort_id,
+            enrolment_id: envelope.enrolment_id,
+            meeting_id: envelope.meeting_id,
+            created_at: at,
+            updated_at: at,
+            channel: OutboxChannel::Email.as_str().to_string(),
+        }
+        .insert(conn)?;
+        crate::db::models::OutboxMessage::note_not_sent(
+            conn,
+            &envelope.dedupe_key,
+            "Not sent: the parent chose no messages of this kind, or cannot be reached.",
+            at,
+        )?;
+        Ok(false)
+    }
+
+    /// How a message reaches its parent. Messages not to a parent in a
+    /// group, and kinds with no text version, go by email. The five kinds a
+    /// parent chooses for follow their choice (no choice: email); news
+    /// about a meeting goes by email and, where they can be texted, by
+    /// text. A way that cannot be used falls back to the other: "text"
+    /// chosen but no number, consent or texting on this server is email;
+    /// "email" chosen but no address (or emails stopped) is a text if they
+    /// can be texted. "None" is nothing.
+    pub fn route(&self, conn: &mut DbConn, envelope: &Envelope) -> Result<Route, AppError> {
+        let email_only = Route {
+            email: true,
+            text: None,
+        };
+        let kind = envelope.kind;
+        let choosable = contact_preference::is_choosable(kind);
+        if !choosable && !contact_preference::ALSO_TEXTED_KINDS.contains(&kind) {
+            return Ok(email_only);
+        }
+        let Some(eid) = envelope.enrolment_id else {
+            return Ok(email_only);
+        };
+        let Some(reach) = crate::db::views::text_reach::reach(conn, eid, kind)? else {
+            return Ok(email_only);
+        };
+        let text = self.text_to(&reach, kind);
+        let can_email = !envelope.to_address.trim().is_empty()
+            && !reach.erased
+            && !(reach.emails_stopped && envelope.unsubscribe);
+        let (want_email, want_text) = if choosable {
+            match reach.choice.unwrap_or(ContactChoice::EmailOnly) {
+                ContactChoice::EmailOnly => (true, false),
+                ContactChoice::TextOnly => (false, true),
+                ContactChoice::Both => (true, true),
+                ContactChoice::Nothing => (false, false),
+            }
+        } else {
+            (true, true)
+        };
+        let (mut email, mut text) = (
+            want_email && can_email,
+            text.filter(|_| want_text),
+        );
+        if !email && text.is_none() && (want_email || want_text) {
+            email = can_email;
+            text = self.text_to(&reach, kind).filter(|_| !email);
+        }
+        Ok(Route { email, text })
+    }
+
+    fn text_to(&self, reach: &crate::db::views::text_reach::Reach, kind: &str) -> Option<TextTo> {
+        if !self.texts_on || !reach.can_text || !self.templates.has_text_message(kind) {
+            return None;
+        }
+        let to = phone::normalise_stored(reach.phone.as_deref()?, reach.phone_country.as_deref())
+            .or_else(|| {
+                let country = phone::country_of_zone(&reach.time_zone);
+                phone::normalise_stored(reach.phone.as_deref()?, country)
+            })?;
+        Some(TextTo {
+            to,
+            tz: texts::zone(&reach.time_zone),
+        })
+    }
+
+    /// A kind's text as it will go (the STOP line last, within two
+    /// parts), or `None` when the kind has no text version.
+    pub fn render_text(&self, kind: &str, ctx: &Value) -> Result<Option<String>, AppError> {
+        if !self.templates.has_text_message(kind) {
+            return Ok(None);
+        }
+        let mut ctx = ctx.clone();
+        if let Value::Object(map) = &mut ctx {
+            map.insert("app_url".into(), Value::String(self.base_url.clone()));
+        }
+        let body = self.templates.render_text_message(kind, &ctx)?;
+        Ok(Some(texts::finish_body(&body)))
+    }
+
+    fn queue_text(
+        &self,
+        conn: &mut DbConn,
+        envelope: &Envelope,
+        to: &TextTo,
+        ctx: &Value,
+    ) -> Result<bool, AppError> {
+        let Some(body) = self.render_text(envelope.kind, ctx)? else {
+            return Ok(false);
+        };
+        let at = now();
+        NewOutboxMessage {
+            kind: envelope.kind.to_string(),
+            dedupe_key: format!("text:{}", envelope.dedupe_key),
+            to_address: to.to.clone(),
+            to_name: envelope
+                .to_name
+                .as_deref()
+                .map(crate::mail::templates::one_line),
+            subject: crate::mail::templates::one_line(&body)
+                .chars()
+                .take(80)
+                .collect(),
+            text_body: body,
+            html_body: None,
+            headers: "{}".into(),
+            message_id: self.message_id()?,
+            status: OutboxStatus::Queued.as_str().to_string(),
+            next_attempt_at: texts::outside_quiet_hours(envelope.send_at, to.tz),
+            cohort_id: envelope.cohort_id,
+            enrolment_id: envelope.enrolment_id,
+            meeting_id: envelope.meeting_id,
+            created_at: at,
+            updated_at: at,
+            channel: OutboxChannel::Text.as_str().to_string(),
+        }
+        .insert(conn)
+    }
+
+    fn queue_email(
         &self,
         conn: &mut DbConn,
         envelope: &Envelope,

@@ -2,8 +2,13 @@
 //! are rendered from, the worker that sends them and the SMTP transport.
 
 pub mod compose;
+pub mod gateway;
+pub mod phone;
+pub mod segments;
 pub mod smtp;
 pub mod templates;
+pub mod text_sender;
+pub mod texts;
 pub mod worker;
 
 use std::collections::BTreeMap;

@@ -75,7 +75,32 @@ impl EmailTemplates {
                 }
             }
         }
+        for (path, source) in embedded_templates("texts/", override_dir)? {
+            if let Some(name) = path.strip_suffix(".hbs") {
+                text.register_template_string(name, &source)
+                    .map_err(|e| format!("template {path}: {e}"))?;
+            }
+        }
         Ok(Self { text, html })
+    }
+
+    /// Whether `kind` has a text-message version (`templates/texts/<kind>.hbs`).
+    pub fn has_text_message(&self, kind: &str) -> bool {
+        self.text.has_template(&format!("texts/{kind}"))
+    }
+
+    /// A kind's text message, on one line, without the STOP line the
+    /// composer adds.
+    pub fn render_text_message(
+        &self,
+        kind: &str,
+        data: &impl Serialize,
+    ) -> Result<String, AppError> {
+        let body = self
+            .text
+            .render(&format!("texts/{kind}"), data)
+            .map_err(|e| AppError::internal(format!("rendering text {kind}: {e}")))?;
+        Ok(one_line(&body))
     }
 
     pub fn render(&self, kind: &str, data: &impl Serialize) -> Result<RenderedEmail, AppError> {

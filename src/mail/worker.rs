@@ -17,6 +17,7 @@ use crate::db::models::OutboxMessage;
 use crate::db::{now, Pool};
 use crate::error::AppError;
 use crate::mail::smtp::{send_on, SendError};
+use crate::mail::text_sender::{TextReport, TextSender};
 use crate::mail::{build_message, Composer, KeptMessage, Transport};
 
 pub use crate::config::WorkerConfig;
@@ -57,6 +58,8 @@ pub struct Report {
     pub retrying: u64,
     pub dead: u64,
     pub planned: u64,
+    /// The text sender's run, when texting is on.
+    pub texts: TextReport,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,8 @@ pub struct Worker {
     progress: Option<indicatif::ProgressBar>,
     /// When sent bodies were last blanked (once an hour is plenty).
     last_forget: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Sends the outbox's texts beside the emails, when texting is on.
+    texts: Option<Arc<TextSender>>,
 }
 
 impl Worker {
@@ -102,7 +107,14 @@ impl Worker {
             more: Notify::new(),
             progress: None,
             last_forget: std::sync::Mutex::new(None),
+            texts: None,
         })
+    }
+
+    /// Sends texts too, through this sender.
+    pub fn with_texts(mut self, texts: Arc<TextSender>) -> Self {
+        self.texts = Some(texts);
+        self
     }
 
     /// Shows a progress bar while draining by hand.
@@ -117,6 +129,7 @@ impl Worker {
             retrying: self.tally.retrying.load(Ordering::Relaxed),
             dead: self.tally.dead.load(Ordering::Relaxed),
             planned,
+            texts: self.texts.as_ref().map(|t| t.report()).unwrap_or_default(),
         }
     }
 
@@ -163,7 +176,12 @@ impl Worker {
     pub async fn drain(self: &Arc<Self>) -> Result<Report, AppError> {
         let planned = self.plan().await?;
         let (_tx, rx) = watch::channel(false);
-        self.lanes(Mode::Drain, rx).await;
+        match &self.texts {
+            Some(texts) => {
+                tokio::join!(self.lanes(Mode::Drain, rx), texts.drain());
+            }
+            None => self.lanes(Mode::Drain, rx).await,
+        }
         Ok(self.report(planned))
     }
 
@@ -187,8 +205,15 @@ impl Worker {
                 }
             })
         };
+        let texts = self
+            .texts
+            .clone()
+            .map(|t| tokio::spawn(t.run(stop.clone())));
         self.lanes(Mode::Forever, stop).await;
         let _ = planner.await;
+        if let Some(texts) = texts {
+            let _ = texts.await;
+        }
         self.report(0)
     }
 

@@ -430,6 +430,33 @@ pub struct Preview {
     pub text: String,
     #[serde(skip)]
     pub html: String,
+    /// The text message version and how long it is.
+    pub text_message: Option<TextPreview>,
+    /// Whether this server can send texts.
+    pub texting_on: bool,
+}
+
+/// A text message as a preview shows it: the words and its parts.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextPreview {
+    pub body: String,
+    pub segments: usize,
+    pub characters: usize,
+    /// GSM-7 fits 160 characters in one text; any other character makes
+    /// the whole text Unicode (70).
+    pub unicode: bool,
+}
+
+impl TextPreview {
+    pub fn of(body: String) -> Self {
+        let length = crate::mail::segments::measure(&body);
+        Self {
+            segments: length.segments,
+            characters: length.units,
+            unicode: length.encoding == crate::mail::segments::Encoding::Ucs2,
+            body,
+        }
+    }
 }
 
 /// A follow-up as a parent of this group would get it, rendered with
@@ -466,6 +493,8 @@ pub fn preview(
         subject,
         text,
         html,
+        text_message: shown.text_message.map(TextPreview::of),
+        texting_on: composer.texts_on(),
     })
 }
 

@@ -42,18 +42,17 @@ pub struct Recipient {
     pub enrolled_at: NaiveDateTime,
 }
 
-/// Active parents with an email address who have not said stop.
+/// Active parents with an email address who have not said stop, and
+/// parents who can be texted (`email` is empty for those without one).
 pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<Recipient>, AppError> {
     Ok(views::follow_ups::recipients(conn, cohort_id)?
         .into_iter()
-        .filter_map(|r| {
-            Some(Recipient {
-                enrolment_id: r.enrolment_id,
-                greeting: greeting(&r.name, r.preferred_name.as_deref()),
-                name: r.name,
-                email: r.email?,
-                enrolled_at: r.enrolled_at,
-            })
+        .map(|r| Recipient {
+            enrolment_id: r.enrolment_id,
+            greeting: greeting(&r.name, r.preferred_name.as_deref()),
+            name: r.name,
+            email: r.email.unwrap_or_default(),
+            enrolled_at: r.enrolled_at,
         })
         .collect())
 }
@@ -899,6 +898,8 @@ pub fn planned(
 /// given is shown for the next meeting.
 pub struct Previewed {
     pub email: RenderedEmail,
+    /// The kind's text message, for a parent who chose texts.
+    pub text_message: Option<String>,
     pub to: String,
     pub meeting: Option<Meeting>,
 }
@@ -951,7 +952,9 @@ pub fn preview(
         unsubscribe: false,
         ..envelope(env_kind, String::new(), &f, &r, meeting.map(|m| m.id), now)
     };
+    let text_message = composer.render_text(env_kind, &ctx)?;
     Ok(Previewed {
+        text_message,
         email: composer.render(&env, ctx)?,
         to: r.email,
         meeting: meeting.cloned(),

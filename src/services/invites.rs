@@ -160,6 +160,7 @@ pub fn join(
         return Err(AppError::Invalid(errors));
     }
     input.notes = None;
+    roster::normalise_phone_for(conn, &cohort, &mut input)?;
     write_tx(conn, |conn| {
         let full = is_full(conn, &cohort)?;
         match roster::add_in_tx(conn, None, cohort.id, &input, "invite") {

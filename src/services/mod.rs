@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod settings;
 pub mod support;
 pub mod tonight;
+pub mod texts;
 pub mod users;
 pub mod zones;
 

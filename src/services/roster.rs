@@ -53,10 +53,7 @@ pub fn check(form: &ParticipantForm) -> Result<ParticipantInput, AppError> {
             .chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         {
-            e.add(
-                "phone",
-                "Please use only digits, spaces and + - ( ) in a phone number.",
-            );
+            e.add("phone", crate::mail::phone::format_help(None));
         }
     }
     let preferred_name = forms::optional_line(&mut e, "preferred_name", &form.preferred_name, 60);
@@ -69,6 +66,36 @@ pub fn check(form: &ParticipantForm) -> Result<ParticipantInput, AppError> {
         preferred_name,
         notes,
     })
+}
+
+/// Puts a checked parent's phone in E.164, read in `country` when typed
+/// without `+`. A number that can't be read is the field error naming the
+/// format to type.
+pub fn normalise_phone(input: &mut ParticipantInput, country: Option<&str>) -> Result<(), AppError> {
+    let Some(typed) = input.phone.as_deref() else {
+        return Ok(());
+    };
+    match crate::mail::phone::to_e164(typed, country) {
+        Ok(n) => {
+            input.phone = Some(n);
+            Ok(())
+        }
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add("phone", e.0);
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// [`normalise_phone`] in the group's phone country.
+pub fn normalise_phone_for(
+    conn: &mut DbConn,
+    cohort: &crate::db::models::Cohort,
+    input: &mut ParticipantInput,
+) -> Result<(), AppError> {
+    let country = crate::services::texts::phone_country(conn, cohort)?;
+    normalise_phone(input, country.as_deref())
 }
 
 /// What adding someone did.
@@ -91,6 +118,9 @@ pub fn add(
     source: &str,
 ) -> Result<(Enrolment, Added), AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
+    let mut input = input.clone();
+    normalise_phone_for(conn, &cohort, &mut input)?;
+    let input = &input;
     write_tx(conn, |conn| {
         let added = add_in_tx(conn, Some(user), cohort.id, input, source)?;
         follow_ups::queue_welcome(conn, mail, added.0.id, now())?;

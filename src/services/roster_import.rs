@@ -295,6 +295,24 @@ fn read_row(
     }
 }
 
+/// The rows' phones in E.164 (read in the group's phone country); a row
+/// whose number can't be read is left out with the format to use.
+fn with_phones(
+    conn: &mut DbConn,
+    cohort: &crate::db::models::Cohort,
+    mut parsed: Parsed,
+) -> Result<Parsed, AppError> {
+    let country = crate::services::texts::phone_country(conn, cohort)?;
+    for row in &mut parsed.rows {
+        if let Ok(input) = &mut row.result {
+            if let Err(AppError::Invalid(e)) = roster::normalise_phone(input, country.as_deref()) {
+                row.result = Err(e.0.values().cloned().collect::<Vec<_>>().join(" "));
+            }
+        }
+    }
+    Ok(parsed)
+}
+
 /// What importing a row would do, against the group as it is now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Plan {
@@ -812,7 +830,7 @@ pub fn stage(
     bytes: &[u8],
 ) -> Result<Preview, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
-    let parsed = parse(bytes)?;
+    let parsed = with_phones(conn, &cohort, parse(bytes)?)?;
     let import_id = write_tx(conn, |conn| keep(conn, cohort.id, user.id, bytes))?;
     preview(conn, &cohort, import_id, &parsed, None)
 }
@@ -1041,7 +1059,7 @@ pub fn confirm(
                     .into(),
             )
         })?;
-    let parsed = parse(&content)?;
+    let parsed = with_phones(conn, &cohort, parse(&content)?)?;
     let done = write_tx(conn, |conn| -> Result<Option<Imported>, AppError> {
         let planned = plan(conn, cohort.id, &parsed)?;
         let fit = match (places_over(conn, &cohort, planned.joining())?, choice) {

@@ -142,6 +142,13 @@ fn matrix() -> Vec<Row> {
         // anything else is looked at (tests/it/rsvp.rs has the live ones).
         ("get", "/r/{token}", [NotFound; 8], &[]),
         ("post", "/r/{token}", [NotFound; 8], &[("note", "x")]),
+        ("get", "/me/messages", PARENT, &[]),
+        ("post", "/me/messages", PARENT, &[("reminder", "email_only")]),
+        ("post", "/me/texts/stop", PARENT, &[]),
+        // The text gateway's webhooks: off here (no SMS_GATEWAY_URL), so
+        // nothing for anyone; signatures are checked in tests/it/sms.rs.
+        ("post", "/sms/inbound/twilio", [NotFound; 8], &[("From", "+15005550006"), ("Body", "STOP")]),
+        ("post", "/sms/inbound", [NotFound; 8], &[]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (
@@ -392,6 +399,12 @@ fn matrix() -> Vec<Row> {
             "/cohorts/{id}/enrolments/{enrolment}/readmit",
             COHORT,
             &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/enrolments/{enrolment}/text-consent",
+            COHORT,
+            &[("wording", "Signed the paper form.")],
         ),
         ("get", "/admin/users", ADMIN, &[]),
         (

@@ -107,6 +107,16 @@ impl NewOutboxMessage {
     }
 }
 
+/// Who leases due rows, how many, and until when (see `claim`).
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    pub owner: &'a str,
+    pub limit: i64,
+    pub now: NaiveDateTime,
+    pub due_by: NaiveDateTime,
+    pub lease_until: NaiveDateTime,
+}
+
 /// How one send went, as the worker records it.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -154,6 +164,31 @@ impl OutboxMessage {
         due_by: NaiveDateTime,
         lease_until: NaiveDateTime,
     ) -> Result<Vec<OutboxMessage>, AppError> {
+        let lease = Lease {
+            owner,
+            limit,
+            now,
+            due_by,
+            lease_until,
+        };
+        Self::claim_on(conn, OutboxChannel::Email, &lease)
+    }
+
+    /// [`claim`](Self::claim) for one channel: the mailer takes only
+    /// emails, the text sender only texts.
+    pub fn claim_on(
+        conn: &mut DbConn,
+        channel: OutboxChannel,
+        lease: &Lease<'_>,
+    ) -> Result<Vec<OutboxMessage>, AppError> {
+        let Lease {
+            owner,
+            limit,
+            now,
+            due_by,
+            lease_until,
+        } = *lease;
+        let channel = channel.as_str();
         let kinds = FOLLOW_UP_KINDS
             .iter()
             .map(|k| format!("'{k}'"))
@@ -167,6 +202,7 @@ impl OutboxMessage {
         let due = format!(
             "((o.status IN ('{queued}','{failed}') AND o.next_attempt_at <= $5) \
                OR (o.status = '{sending}' AND o.leased_until < $1)) \
+             AND o.channel = '{channel}' \
              AND NOT EXISTS (SELECT 1 FROM cohorts c WHERE c.id = o.cohort_id \
                AND c.follow_ups_paused AND o.kind IN ({kinds}))"
         );
@@ -266,6 +302,77 @@ impl OutboxMessage {
                 .execute(conn)?,
         };
         Ok(n == 1)
+    }
+
+    /// Hands a leased text back unsent, to go at `at` (it came due in
+    /// quiet hours): the try is not counted.
+    pub fn postpone(
+        conn: &mut DbConn,
+        id: i64,
+        owner: &str,
+        at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<bool, AppError> {
+        let n = diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::id.eq(id))
+                .filter(outbox_messages::lease_owner.eq(owner))
+                .filter(outbox_messages::status.eq(OutboxStatus::Sending.as_str())),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Queued.as_str()),
+            outbox_messages::attempts.eq(outbox_messages::attempts - 1),
+            outbox_messages::next_attempt_at.eq(at),
+            outbox_messages::leased_until.eq(None::<NaiveDateTime>),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Cancels the texts still waiting for these enrolments (STOP).
+    pub fn cancel_texts_for(
+        conn: &mut DbConn,
+        enrolment_ids: &[i64],
+        why: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::enrolment_id.eq_any(enrolment_ids))
+                .filter(outbox_messages::channel.eq(OutboxChannel::Text.as_str()))
+                .filter(
+                    outbox_messages::status
+                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
+                ),
+        )
+        .set((
+            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
+            outbox_messages::last_error.eq(Some(why)),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
+    }
+
+    /// Notes why the message with this key was not sent (it is
+    /// cancelled with the reason), so the planner does not make it again.
+    pub fn note_not_sent(
+        conn: &mut DbConn,
+        key: &str,
+        why: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        Ok(diesel::update(
+            outbox_messages::table
+                .filter(outbox_messages::dedupe_key.eq(key))
+                .filter(outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()))
+                .filter(outbox_messages::last_error.is_null()),
+        )
+        .set((
+            outbox_messages::last_error.eq(Some(why)),
+            outbox_messages::updated_at.eq(now),
+        ))
+        .execute(conn)?)
     }
 
     /// Hands leased rows back unsent (the worker is stopping).

@@ -29,16 +29,23 @@ pub struct RecipientRow {
     pub enrolled_at: NaiveDateTime,
 }
 
-/// Active parents with an email address who have not said stop, by
-/// enrolment.
+/// Active parents who can get the group's messages, by enrolment: with an
+/// email address and emails not stopped, or who can be texted (a number,
+/// consent, no STOP; the composer decides which way each message goes).
 pub fn recipients(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<RecipientRow>, AppError> {
+    let by_email = enrolments::unsubscribed_at
+        .is_null()
+        .and(participants::email.is_not_null());
+    let by_text = participants::phone
+        .is_not_null()
+        .and(participants::text_consent_at.is_not_null())
+        .and(participants::texts_stopped_at.is_null());
     Ok(enrolments::table
         .inner_join(participants::table)
         .filter(enrolments::cohort_id.eq(cohort_id))
         .filter(enrolments::status.eq(EnrolmentStatus::Active.as_str()))
-        .filter(enrolments::unsubscribed_at.is_null())
         .filter(participants::erased_at.is_null())
-        .filter(participants::email.is_not_null())
+        .filter(by_email.or(by_text))
         .order(enrolments::id)
         .select((
             enrolments::id,
@@ -111,6 +118,11 @@ pub fn queued_for_meeting(
         .select(outbox_messages::dedupe_key)
         .load::<String>(conn)?
         .into_iter()
+        // A text is the same message as its email (`text:` + its key).
+        .map(|k| match k.strip_prefix("text:") {
+            Some(email_key) => email_key.to_string(),
+            None => k,
+        })
         .collect())
 }
 

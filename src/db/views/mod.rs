@@ -10,3 +10,4 @@ pub mod follow_ups;
 pub mod personal_data;
 pub mod reading;
 pub mod tonight;
+pub mod text_reach;
