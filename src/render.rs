@@ -58,10 +58,12 @@ pub enum Section {
     NextReflection,
     /// A meeting page's one-off message to the group.
     Message,
+    /// A group page's waiting list.
+    WaitingList,
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::Reflection,
         Section::Attendance,
         Section::Fidelity,
@@ -71,6 +73,7 @@ impl Section {
         Section::Schedule,
         Section::NextReflection,
         Section::Message,
+        Section::WaitingList,
     ];
 
     /// The element id on the page, and the fragment of the address.
@@ -85,6 +88,7 @@ impl Section {
             Section::Schedule => "schedule",
             Section::NextReflection => "next-reflection",
             Section::Message => "message",
+            Section::WaitingList => "waiting-list",
         }
     }
 

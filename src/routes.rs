@@ -6,7 +6,7 @@ use actix_web::web;
 use crate::handlers::{
     admin, assets, auth, cohorts, dashboard, emails, group_message, health, links, meetings,
     parent_access, participant, print, public, reflections, roster, roster_import, support,
-    unsubscribe,
+    unsubscribe, waitlist,
 };
 
 macro_rules! route_table {
@@ -39,6 +39,10 @@ route_table! {
     post "/login/link" => auth::send_sign_in_link;
     get "/login/link/{token}" => auth::show_sign_in_link;
     post "/login/link/{token}" => auth::use_sign_in_link;
+    get "/offer/{token}/accept" => waitlist::show_accept;
+    post "/offer/{token}/accept" => waitlist::accept_offer;
+    get "/offer/{token}/decline" => waitlist::show_decline;
+    post "/offer/{token}/decline" => waitlist::decline_offer;
 
     // Parents, through their personal link
     get "/u/{token}" => unsubscribe::show_unsubscribe;
@@ -121,6 +125,8 @@ route_table! {
     get "/cohorts/{id}/emails/preview/{kind}/html" => emails::show_preview_html;
     post "/cohorts/{id}/emails/{message}/resend" => emails::resend_message;
     post "/cohorts/{id}/meetings/{meeting}/recap-note" => emails::update_recap_note;
+    post "/cohorts/{id}/waitlist/settings" => waitlist::update_places;
+    post "/cohorts/{id}/waitlist/{enrolment}/offer" => waitlist::create_offer;
 
     // Administrators
     get "/admin/users" => admin::list_users;

@@ -21,3 +21,4 @@ pub mod roster;
 pub mod roster_import;
 pub mod support;
 pub mod unsubscribe;
+pub mod waitlist;

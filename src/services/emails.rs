@@ -49,6 +49,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "signin_code" => "Sign-in code",
         "already_in" => "Already in the group",
         "sign_in_link" => "Facilitator sign-in link",
+        "waitlist_offer" => "A place offered from the waiting list",
         _ => "Email",
     }
 }

@@ -28,6 +28,7 @@ pub mod schedule;
 pub mod settings;
 pub mod support;
 pub mod users;
+pub mod waitlist;
 pub mod zones;
 
 /// Notes a refused request in the audit log: who asked for what kind of

@@ -223,6 +223,9 @@ pub fn set_active(
         } else {
             OutboxMessage::cancel_for_enrolment(conn, enrolment.id, "They left the group.", now())?;
         }
+        // Their own open offer is taken back; a place they left goes to
+        // the first person waiting.
+        crate::services::waitlist::place_changed(conn, mail, (cohort.id, enrolment.id), user)?;
         Audit::by_user(user.id)
             .did(if active {
                 "enrolment.readmit"

@@ -18,6 +18,7 @@ pub mod reflection;
 pub mod roster_import;
 pub mod support;
 pub mod user;
+pub mod waitlist_offer;
 pub mod web_session;
 
 pub use attendance::{Attendance, AttendanceStatus};

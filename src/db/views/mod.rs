@@ -8,3 +8,4 @@ pub mod dashboard;
 pub mod follow_ups;
 pub mod personal_data;
 pub mod reading;
+pub mod waiting_list;
