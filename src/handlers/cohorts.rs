@@ -137,7 +137,10 @@ pub async fn show_cohort(
     let (mut page, waiting) = current
         .db(&state, move |conn, user| {
             let page = cohorts::page(conn, user, id)?;
-            Ok((page, crate::services::waitlist::waiting_list(conn, user, id)?))
+            Ok((
+                page,
+                crate::services::waitlist::waiting_list(conn, user, id)?,
+            ))
         })
         .await?;
     let total = page.roster.len();

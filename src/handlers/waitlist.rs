@@ -46,8 +46,14 @@ async fn confirm_page(
         OfferLink::Live(page) => page,
         other => return ended_page(state, other),
     };
-    let path = format!("/offer/{token}/{}", if accept { "accept" } else { "decline" });
-    let other = format!("/offer/{token}/{}", if accept { "decline" } else { "accept" });
+    let path = format!(
+        "/offer/{token}/{}",
+        if accept { "accept" } else { "decline" }
+    );
+    let other = format!(
+        "/offer/{token}/{}",
+        if accept { "decline" } else { "accept" }
+    );
     if facilitator_signed_in(&viewer.session) {
         return crate::handlers::participant::someone_else_signed_in(state, &viewer, &path);
     }
@@ -87,10 +93,10 @@ async fn answer(
     token: String,
     accept: bool,
 ) -> Result<HttpResponse, AppError> {
-    // One browser is one person: a facilitator's is never also a parent's.
+    // One browser is one person: a facilitator's is never also a parent's
+    // (a link that no longer works says so first, as to anyone).
     if facilitator_signed_in(&viewer.session) {
-        let path = format!("/offer/{token}/{}", if accept { "accept" } else { "decline" });
-        return crate::handlers::participant::someone_else_signed_in(state, &viewer, &path);
+        return confirm_page(state, viewer, token, accept).await;
     }
     let mail = state.mail.clone();
     let answered = state

@@ -136,8 +136,14 @@ fn make_offer(
     else {
         return Ok(false);
     };
-    let token =
-        AccessToken::insert_for_enrolment(conn, PURPOSE, row.enrolment_id, "email", at, expires_at)?;
+    let token = AccessToken::insert_for_enrolment(
+        conn,
+        PURPOSE,
+        row.enrolment_id,
+        "email",
+        at,
+        expires_at,
+    )?;
     if let Some(email) = &row.email {
         let links = OfferLinks {
             accept: composer.url(&format!("/offer/{token}/accept")),
@@ -194,9 +200,15 @@ pub fn offer_context(
         .map(|m| follow_ups::when(tz, m.starts_at));
     ctx.insert("accept_url".into(), json!(links.accept));
     ctx.insert("decline_url".into(), json!(links.decline));
-    ctx.insert("expires".into(), json!(follow_ups::when(tz, offer.expires_at)));
+    ctx.insert(
+        "expires".into(),
+        json!(follow_ups::when(tz, offer.expires_at)),
+    );
     let hours = (offer.expires_at - offer.offered_at).num_hours();
-    ctx.insert("hours".into(), json!(forms::count(hours as usize, "hour", "hours")));
+    ctx.insert(
+        "hours".into(),
+        json!(forms::count(hours as usize, "hour", "hours")),
+    );
     ctx.insert("next_meeting".into(), json!(next));
     ctx.insert(
         "footer_note".into(),
@@ -211,7 +223,11 @@ pub fn offer_context(
 /// The worker's step (every minute; idempotent): offers whose time is up
 /// lapse and their places go to the next person waiting; free places of
 /// any group go to the people waiting. Returns how many were offered.
-pub fn advance(conn: &mut DbConn, composer: &Composer, at: NaiveDateTime) -> Result<usize, AppError> {
+pub fn advance(
+    conn: &mut DbConn,
+    composer: &Composer,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
     let mut offered = 0;
     for offer in WaitlistOffer::lapsing(conn, at)? {
         offered += write_tx(conn, |conn| {
@@ -406,8 +422,14 @@ pub fn offer_page(conn: &mut DbConn, token: &str) -> Result<OfferLink, AppError>
 /// What answering an offer did.
 pub enum Answered {
     /// In the group: the enrolment to open their page for.
-    TookPlace { enrolment_id: i64, cohort_title: String },
-    SaidNo { cohort_title: String, facilitators: String },
+    TookPlace {
+        enrolment_id: i64,
+        cohort_title: String,
+    },
+    SaidNo {
+        cohort_title: String,
+        facilitators: String,
+    },
     /// The link no longer works (nothing changed).
     Not(OfferLink),
 }
@@ -527,13 +549,10 @@ pub fn waiting_list(
     let rows = waiting_list::waiting(conn, cohort.id)?;
     let next = queue(&rows);
     let free = free_places(&cohort, waiting_list::taken(conn, cohort.id)?, next.len());
-    let offer_now = next
-        .first()
-        .filter(|_| free > 0)
-        .map(|r| OfferNow {
-            enrolment_id: r.enrolment_id,
-            name: r.name.clone(),
-        });
+    let offer_now = next.first().filter(|_| free > 0).map(|r| OfferNow {
+        enrolment_id: r.enrolment_id,
+        name: r.name.clone(),
+    });
     let lines = rows
         .iter()
         .enumerate()
@@ -607,9 +626,13 @@ pub struct PlacesForm {
 
 /// What saving the places did.
 pub enum PlacesSaved {
-    Saved { offered: usize },
+    Saved {
+        offered: usize,
+    },
     /// More than one offer would go: who, to check first (nothing saved).
-    Check { names: Vec<String> },
+    Check {
+        names: Vec<String>,
+    },
 }
 
 fn check_places(form: &PlacesForm) -> Result<(Option<i32>, i32), AppError> {

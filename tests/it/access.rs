@@ -51,6 +51,12 @@ const PUBLIC_FORM: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok];
 /// tests/it/participants.rs.
 const PARENT: [Expect; 8] = [Login, Login, Login, Login, Login, Login, Ok, Ok];
 
+/// An offer's answer: the link decides; the switched-off account's form
+/// token died with its sessions.
+const OFFER_POST: [Expect; 8] = [
+    NotFound, NotFound, NotFound, NotFound, NotFound, Forbidden, NotFound, NotFound,
+];
+
 /// method, path pattern, expected per role, form fields
 type Row = (
     &'static str,
@@ -154,6 +160,11 @@ fn matrix() -> Vec<Row> {
             [Login, Login, Login, Login, Login, Forbidden, Login, Login],
             &[],
         ),
+        // No place was offered, so no offer link opens anything.
+        ("get", "/offer/{token}/accept", [NotFound; 8], &[]),
+        ("post", "/offer/{token}/accept", OFFER_POST, &[]),
+        ("get", "/offer/{token}/decline", [NotFound; 8], &[]),
+        ("post", "/offer/{token}/decline", OFFER_POST, &[]),
         ("post", "/logout", SIGNED_IN, &[]),
         ("get", "/account/password", SIGNED_IN, &[]),
         (
@@ -358,6 +369,19 @@ fn matrix() -> Vec<Row> {
         (
             "post",
             "/cohorts/{id}/enrolments/{enrolment}/readmit",
+            COHORT,
+            &[],
+        ),
+        (
+            "post",
+            "/cohorts/{id}/waitlist/settings",
+            COHORT,
+            &[("capacity", "20"), ("offer_hours", "48")],
+        ),
+        // The fixture's parent is in the group, not waiting: refused (409).
+        (
+            "post",
+            "/cohorts/{id}/waitlist/{enrolment}/offer",
             COHORT,
             &[],
         ),

@@ -33,4 +33,5 @@ mod roster_page;
 mod security;
 mod shape;
 mod support;
+mod waitlist;
 mod web;

@@ -2,8 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{cohorts, enrolments, waitlist_offers};
-pub use crate::db::status::OfferStatus;
 use crate::db::status::EnrolmentStatus;
+pub use crate::db::status::OfferStatus;
 use crate::db::DbConn;
 use crate::error::AppError;
 
@@ -82,11 +82,11 @@ impl WaitlistOffer {
             .next())
     }
 
-    /// A group's offers, oldest first.
+    /// A group's offers, in the order they were made.
     pub fn for_cohort(conn: &mut DbConn, cohort_id: i64) -> Result<Vec<WaitlistOffer>, AppError> {
         Ok(waitlist_offers::table
             .filter(waitlist_offers::cohort_id.eq(cohort_id))
-            .order((waitlist_offers::offered_at.asc(), waitlist_offers::id.asc()))
+            .order(waitlist_offers::id.asc())
             .select(WaitlistOffer::as_select())
             .load(conn)?)
     }
