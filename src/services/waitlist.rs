@@ -572,7 +572,10 @@ pub fn waiting_list(
         offer_hours: hours,
         offer_hours_words: forms::count(hours as usize, "hour", "hours"),
         free_places: if cohort.capacity.is_some() { free } else { 0 },
-        free_words: forms::count(free, "place", "places"),
+        free_words: match free {
+            0 => "no places".to_string(),
+            n => forms::count(n, "place", "places"),
+        },
         paused: cohort.follow_ups_paused,
         waiting_words: forms::count(rows.len(), "person", "people"),
         lines,
