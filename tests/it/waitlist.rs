@@ -603,3 +603,35 @@ fn the_demo_group_has_a_waiting_list_of_three_the_first_offered() {
         0
     );
 }
+
+/// Group A of the access fixture with one place more than its parent and
+/// someone waiting, who is offered it: the offer's accept link (for the
+/// accessibility walk, which then also sees the group's waiting list).
+pub fn offer_in_group_a(f: &crate::access::Fixture) -> String {
+    let mut conn = f.app.state.pool.get().unwrap();
+    let lead = User::find_by_email(&mut conn, "lead@example.org")
+        .unwrap()
+        .unwrap();
+    Cohort::set_places(&mut conn, f.cohort_a, Some(1), 48).unwrap();
+    for (name, email) in WAITING {
+        let form = JoinForm {
+            name: name.into(),
+            email: email.into(),
+            ..Default::default()
+        };
+        invites::join(&mut conn, &f.app.state.mail, &f.invite_a, &form).unwrap();
+    }
+    let form = waitlist::PlacesForm {
+        capacity: "2".into(),
+        offer_hours: "48".into(),
+        confirm: String::new(),
+    };
+    waitlist::update_places(&mut conn, &f.app.state.mail, &lead, f.cohort_a, &form).unwrap();
+    let text: String = outbox_messages::table
+        .filter(outbox_messages::kind.eq("waitlist_offer"))
+        .select(outbox_messages::text_body)
+        .load(&mut *conn)
+        .unwrap()
+        .remove(0);
+    links_in(&text).0
+}
