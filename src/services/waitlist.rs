@@ -247,11 +247,30 @@ pub fn advance(
         })?;
     }
     for cohort_id in WaitlistOffer::cohorts_with_unoffered(conn)? {
+        // Most groups with people waiting are simply full: read first,
+        // and write only where a place is free.
+        if !has_free_place(conn, cohort_id)? {
+            continue;
+        }
         offered += write_tx(conn, |conn| {
             fill_places(conn, composer, cohort_id, at, Actor::System)
         })?;
     }
     Ok(offered)
+}
+
+fn has_free_place(conn: &mut DbConn, cohort_id: i64) -> Result<bool, AppError> {
+    let cohort = access::by_id(conn, cohort_id)?;
+    if cohort.follow_ups_paused {
+        return Ok(false);
+    }
+    let rows = waiting_list::waiting(conn, cohort_id)?;
+    let free = free_places(
+        &cohort,
+        waiting_list::taken(conn, cohort_id)?,
+        queue(&rows).len(),
+    );
+    Ok(free > 0)
 }
 
 /// Takes back a parent's open offer (they left the list, or were added

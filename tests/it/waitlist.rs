@@ -495,19 +495,41 @@ async fn taking_someone_off_the_list_takes_back_their_offer() {
 #[actix_web::test]
 async fn open_offers_hold_their_places_against_the_invite_link() {
     let w = world();
+    // One place free, offered to Ana; nobody else waiting.
     w.withdraw(w.active[0]).await;
-    let mut conn = w.app.state.pool.get().unwrap();
-    let token = invites::renew(&mut conn, &w.lead, w.cohort).unwrap();
-    let form = JoinForm {
-        name: "Dee Late".into(),
-        email: "dee@example.org".into(),
-        ..Default::default()
+    w.withdraw(w.waiting[1]).await;
+    w.withdraw(w.waiting[2]).await;
+    assert_eq!(w.offers(), [(w.waiting[0], OfferStatus::Open)]);
+    let dee = {
+        let mut conn = w.app.state.pool.get().unwrap();
+        let token = invites::renew(&mut conn, &w.lead, w.cohort).unwrap();
+        let form = JoinForm {
+            name: "Dee Late".into(),
+            email: "dee@example.org".into(),
+            ..Default::default()
+        };
+        let joined = invites::join(&mut conn, &w.app.state.mail, &token, &form).unwrap();
+        assert_eq!(
+            joined,
+            invites::Joined::Waitlisted,
+            "Ana's offer holds the place"
+        );
+        enrolment_of(&mut conn, w.cohort, "dee@example.org")
     };
-    let joined = invites::join(&mut conn, &w.app.state.mail, &token, &form).unwrap();
+    assert_eq!(w.status(dee), EnrolmentStatus::Waitlisted);
+    assert_eq!(w.advance(1), 0, "still held");
+
+    // Ana says no: the place goes to Dee, who joined the list after her.
+    let (_, decline) = link_for(&w, w.waiting[0]);
+    let mut b = Browser::new(&w.app);
+    b.get(&decline).await;
+    assert_eq!(b.post(&decline, &[]).await.status, StatusCode::OK);
     assert_eq!(
-        joined,
-        invites::Joined::Waitlisted,
-        "Ana's offer holds the place"
+        w.offers(),
+        [
+            (w.waiting[0], OfferStatus::Declined),
+            (dee, OfferStatus::Open)
+        ]
     );
 }
 
@@ -634,4 +656,34 @@ pub fn offer_in_group_a(f: &crate::access::Fixture) -> String {
         .unwrap()
         .remove(0);
     links_in(&text).0
+}
+
+#[test]
+fn two_planners_at_once_fill_each_free_place_once() {
+    let w = world();
+    {
+        // Two more places, saved without offering (as if set elsewhere).
+        let mut conn = w.app.state.pool.get().unwrap();
+        Cohort::set_places(&mut conn, w.cohort, Some(4), 48).unwrap();
+    }
+    let made: usize = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut conn = w.app.state.pool.get().unwrap();
+                    waitlist::advance(&mut conn, &w.app.state.mail, attune::db::now()).unwrap()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).sum()
+    });
+    assert_eq!(made, 2);
+    assert_eq!(
+        w.offers(),
+        [
+            (w.waiting[0], OfferStatus::Open),
+            (w.waiting[1], OfferStatus::Open)
+        ]
+    );
+    assert_eq!(w.offer_emails().len(), 2);
 }
