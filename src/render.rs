@@ -64,10 +64,12 @@ pub enum Section {
     CatchingUp,
     /// Parents to call after missing meetings in a row.
     ToCall,
+    /// A group page's waiting list.
+    WaitingList,
 }
 
 impl Section {
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 13] = [
         Section::Reflection,
         Section::Attendance,
         Section::Fidelity,
@@ -80,6 +82,7 @@ impl Section {
         Section::Rsvp,
         Section::CatchingUp,
         Section::ToCall,
+        Section::WaitingList,
     ];
 
     /// The element id on the page, and the fragment of the address.
@@ -97,6 +100,7 @@ impl Section {
             Section::Rsvp => "rsvp",
             Section::CatchingUp => "catching-up",
             Section::ToCall => "to-call",
+            Section::WaitingList => "waiting-list",
         }
     }
 

@@ -6,7 +6,7 @@ use actix_web::web;
 use crate::handlers::{
     absence, admin, assets, auth, cohorts, dashboard, emails, group_message, health, links,
     meetings, parent_access, participant, print, public, reflections, roster, roster_import, rsvp,
-    support, tonight, unsubscribe,
+    support, tonight, unsubscribe, waitlist,
 };
 use crate::handlers::{contact, sms};
 
@@ -40,6 +40,10 @@ route_table! {
     post "/login/link" => auth::send_sign_in_link;
     get "/login/link/{token}" => auth::show_sign_in_link;
     post "/login/link/{token}" => auth::use_sign_in_link;
+    get "/offer/{token}/accept" => waitlist::show_accept;
+    post "/offer/{token}/accept" => waitlist::accept_offer;
+    get "/offer/{token}/decline" => waitlist::show_decline;
+    post "/offer/{token}/decline" => waitlist::decline_offer;
 
     // The text gateway (signed webhooks)
     post "/sms/inbound/twilio" => sms::inbound_twilio;
@@ -137,6 +141,8 @@ route_table! {
     post "/cohorts/{id}/meetings/{meeting}/recap-note" => emails::update_recap_note;
     post "/cohorts/{id}/meetings/{meeting}/enrolments/{enrolment}/caught-up" => absence::update_caught_up;
     post "/cohorts/{id}/enrolments/{enrolment}/called" => absence::create_call_note;
+    post "/cohorts/{id}/waitlist/settings" => waitlist::update_places;
+    post "/cohorts/{id}/waitlist/{enrolment}/offer" => waitlist::create_offer;
 
     // Administrators
     get "/admin/users" => admin::list_users;

@@ -134,8 +134,14 @@ pub async fn show_cohort(
     query: web::Query<RosterQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let mut page = current
-        .db(&state, move |conn, user| cohorts::page(conn, user, id))
+    let (mut page, waiting) = current
+        .db(&state, move |conn, user| {
+            let page = cohorts::page(conn, user, id)?;
+            Ok((
+                page,
+                crate::services::waitlist::waiting_list(conn, user, id)?,
+            ))
+        })
         .await?;
     let total = page.roster.len();
     let q = query
@@ -153,6 +159,7 @@ pub async fn show_cohort(
         json!({
             "title": page.title.clone(),
             "cohort": page,
+            "waiting": waiting,
             "search": {
                 "q": q,
                 "total": total,

@@ -26,3 +26,4 @@ pub mod sms;
 pub mod support;
 pub mod tonight;
 pub mod unsubscribe;
+pub mod waitlist;

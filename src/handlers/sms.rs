@@ -77,7 +77,12 @@ pub async fn inbound_twilio(
         .map(|p| p.as_str())
         .unwrap_or("/sms/inbound/twilio");
     let url = format!("{}{path}", state.config.base_url);
-    if !verify_twilio(&settings.auth_token, &url, &fields, header(&req, "X-Twilio-Signature")) {
+    if !verify_twilio(
+        &settings.auth_token,
+        &url,
+        &fields,
+        header(&req, "X-Twilio-Signature"),
+    ) {
         return Err(refused());
     }
     let field = |name: &str| {
@@ -116,7 +121,11 @@ pub async fn inbound_json(
     if body.len() > WEBHOOK_LIMIT {
         return Err(AppError::BadRequest("That request is too large.".into()));
     }
-    if !verify_json(&settings.auth_token, &body, header(&req, JSON_SIGNATURE_HEADER)) {
+    if !verify_json(
+        &settings.auth_token,
+        &body,
+        header(&req, JSON_SIGNATURE_HEADER),
+    ) {
         return Err(refused());
     }
     let inbound: JsonInbound = serde_json::from_slice(&body)

@@ -192,7 +192,10 @@ impl Composer {
             kind: envelope.kind.to_string(),
             dedupe_key: envelope.dedupe_key.clone(),
             to_address: envelope.to_address.clone(),
-            to_name: envelope.to_name.as_deref().map(crate::mail::templates::one_line),
+            to_name: envelope
+                .to_name
+                .as_deref()
+                .map(crate::mail::templates::one_line),
             subject: String::new(),
             text_body: String::new(),
             html_body: None,
@@ -255,10 +258,7 @@ impl Composer {
         } else {
             (true, true)
         };
-        let (mut email, mut text) = (
-            want_email && can_email,
-            text.filter(|_| want_text),
-        );
+        let (mut email, mut text) = (want_email && can_email, text.filter(|_| want_text));
         if !email && text.is_none() && (want_email || want_text) {
             email = can_email;
             text = self.text_to(&reach, kind).filter(|_| !email);
@@ -272,9 +272,9 @@ impl Composer {
         }
         let to = phone::normalise_stored(reach.phone.as_deref()?, reach.phone_country.as_deref())
             .or_else(|| {
-                let country = phone::country_of_zone(&reach.time_zone);
-                phone::normalise_stored(reach.phone.as_deref()?, country)
-            })?;
+            let country = phone::country_of_zone(&reach.time_zone);
+            phone::normalise_stored(reach.phone.as_deref()?, country)
+        })?;
         Some(TextTo {
             to,
             tz: texts::zone(&reach.time_zone),

@@ -133,8 +133,14 @@ impl SmsGateway for Twilio {
             .post(&url)
             .header("Authorization", &format!("Basic {auth}"))
             .header("Idempotency-Key", text.id)
-            .send_form([("To", text.to), ("From", s.from.as_str()), ("Body", text.body)]);
-        judge(answer, |json| json.get("sid").is_some_and(|v| v.is_string()))
+            .send_form([
+                ("To", text.to),
+                ("From", s.from.as_str()),
+                ("Body", text.body),
+            ]);
+        judge(answer, |json| {
+            json.get("sid").is_some_and(|v| v.is_string())
+        })
     }
 
     fn describe(&self) -> String {
@@ -177,7 +183,9 @@ fn judge(
     looks_right: impl Fn(&serde_json::Value) -> bool,
 ) -> Result<(), SendError> {
     let mut response = answer.map_err(|e| match e {
-        ureq::Error::Timeout(_) => SendError::Transient("the text gateway did not answer in time".into()),
+        ureq::Error::Timeout(_) => {
+            SendError::Transient("the text gateway did not answer in time".into())
+        }
         other => SendError::Transient(format!("could not reach the text gateway: {other}")),
     })?;
     let status = response.status().as_u16();
@@ -190,7 +198,11 @@ fn judge(
     let said = || {
         serde_json::from_str::<serde_json::Value>(&body)
             .ok()
-            .and_then(|j| j.get("message").and_then(|m| m.as_str()).map(str::to_string))
+            .and_then(|j| {
+                j.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| body.chars().take(200).collect())
     };
     match status {
@@ -201,7 +213,9 @@ fn judge(
                 body.chars().take(80).collect::<String>()
             ))),
         },
-        429 => Err(SendError::Transient("the text gateway asked us to slow down (429)".into())),
+        429 => Err(SendError::Transient(
+            "the text gateway asked us to slow down (429)".into(),
+        )),
         400..=499 => Err(SendError::Permanent(format!(
             "the text gateway refused the message ({status}): {}",
             said()

@@ -102,8 +102,15 @@ pub fn country_of_zone(zone: &str) -> Option<&'static str> {
         ("Asia/Singapore", "SG"),
     ];
     const CANADA: &[&str] = &[
-        "Toronto", "Vancouver", "Edmonton", "Winnipeg", "Halifax", "St_Johns", "Regina",
-        "Montreal", "Moncton",
+        "Toronto",
+        "Vancouver",
+        "Edmonton",
+        "Winnipeg",
+        "Halifax",
+        "St_Johns",
+        "Regina",
+        "Montreal",
+        "Moncton",
     ];
     if let Some((_, c)) = EXACT.iter().find(|(z, _)| *z == zone) {
         return Some(c);
@@ -122,8 +129,20 @@ pub fn country_of_zone(zone: &str) -> Option<&'static str> {
         return Some("CA");
     }
     const US: &[&str] = &[
-        "New_York", "Chicago", "Denver", "Los_Angeles", "Phoenix", "Anchorage", "Detroit",
-        "Boise", "Juneau", "Adak", "Nome", "Sitka", "Menominee", "Louisville",
+        "New_York",
+        "Chicago",
+        "Denver",
+        "Los_Angeles",
+        "Phoenix",
+        "Anchorage",
+        "Detroit",
+        "Boise",
+        "Juneau",
+        "Adak",
+        "Nome",
+        "Sitka",
+        "Menominee",
+        "Louisville",
     ];
     let us = US.contains(&city)
         || ["Indiana/", "Kentucky/", "North_Dakota/"]
@@ -147,25 +166,28 @@ mod tests {
         ] {
             assert_eq!(to_e164(typed, gb).unwrap(), "+441614960000", "{typed}");
         }
-        assert_eq!(
-            to_e164("07911 123456", gb).unwrap(),
-            "+447911123456"
-        );
+        assert_eq!(to_e164("07911 123456", gb).unwrap(), "+447911123456");
         assert_eq!(
             to_e164("(201) 555-0123", Some("US")).unwrap(),
             "+12015550123"
         );
-        assert_eq!(
-            to_e164("+1 201 555 0123", None).unwrap(),
-            "+12015550123"
-        );
+        assert_eq!(to_e164("+1 201 555 0123", None).unwrap(), "+12015550123");
     }
 
     #[test]
     fn bad_numbers_name_the_format() {
-        for typed in ["123", "0161 496", "call me", "+44 161 496 0000 ext", "0000000000000000"] {
+        for typed in [
+            "123",
+            "0161 496",
+            "call me",
+            "+44 161 496 0000 ext",
+            "0000000000000000",
+        ] {
             let e = to_e164(typed, Some("GB")).unwrap_err();
-            assert!(e.0.contains("like 0161 496 0000 or +44 161 496 0000"), "{typed}: {e}");
+            assert!(
+                e.0.contains("like 0161 496 0000 or +44 161 496 0000"),
+                "{typed}: {e}"
+            );
         }
         // Without a country, only international numbers can be read.
         assert!(to_e164("0161 496 0000", None).is_err());

@@ -108,7 +108,11 @@ impl TextSender {
         self.report()
     }
 
-    async fn lanes(self: &Arc<Self>, drain_from: Option<NaiveDateTime>, stop: watch::Receiver<bool>) {
+    async fn lanes(
+        self: &Arc<Self>,
+        drain_from: Option<NaiveDateTime>,
+        stop: watch::Receiver<bool>,
+    ) {
         let mut handles = Vec::new();
         for lane in 0..self.config.connections.max(1) {
             let (sender, stop) = (self.clone(), stop.clone());
@@ -184,8 +188,8 @@ impl TextSender {
     async fn claim(&self, drain_from: Option<NaiveDateTime>) -> Result<Claimed, AppError> {
         let owner = self.owner.clone();
         let limit = self.config.batch;
-        let lease = chrono::Duration::from_std(self.config.lease())
-            .unwrap_or(chrono::Duration::minutes(5));
+        let lease =
+            chrono::Duration::from_std(self.config.lease()).unwrap_or(chrono::Duration::minutes(5));
         let claimed = self
             .db(move |c| {
                 let at = now();

@@ -91,17 +91,35 @@ mod tests {
     fn quiet_hours_wait_until_eight_local() {
         let london: Tz = "Europe/London".parse().unwrap();
         // 14:00 in London in December: goes at once.
-        assert_eq!(outside_quiet_hours(utc(2026, 12, 8, 14, 0), london), utc(2026, 12, 8, 14, 0));
+        assert_eq!(
+            outside_quiet_hours(utc(2026, 12, 8, 14, 0), london),
+            utc(2026, 12, 8, 14, 0)
+        );
         // 22:00: the next morning at 08:00.
-        assert_eq!(outside_quiet_hours(utc(2026, 12, 8, 22, 0), london), utc(2026, 12, 9, 8, 0));
+        assert_eq!(
+            outside_quiet_hours(utc(2026, 12, 8, 22, 0), london),
+            utc(2026, 12, 9, 8, 0)
+        );
         // 03:00: the same morning.
-        assert_eq!(outside_quiet_hours(utc(2026, 12, 9, 3, 0), london), utc(2026, 12, 9, 8, 0));
+        assert_eq!(
+            outside_quiet_hours(utc(2026, 12, 9, 3, 0), london),
+            utc(2026, 12, 9, 8, 0)
+        );
         // 21:00 is quiet, 20:59 is not; in summer London is UTC+1.
-        assert_eq!(outside_quiet_hours(utc(2026, 7, 1, 19, 59), london), utc(2026, 7, 1, 19, 59));
-        assert_eq!(outside_quiet_hours(utc(2026, 7, 1, 20, 0), london), utc(2026, 7, 2, 7, 0));
+        assert_eq!(
+            outside_quiet_hours(utc(2026, 7, 1, 19, 59), london),
+            utc(2026, 7, 1, 19, 59)
+        );
+        assert_eq!(
+            outside_quiet_hours(utc(2026, 7, 1, 20, 0), london),
+            utc(2026, 7, 2, 7, 0)
+        );
         let chicago: Tz = "America/Chicago".parse().unwrap();
         // 22:00 in Chicago is 04:00 UTC; 08:00 there is 14:00 UTC.
-        assert_eq!(outside_quiet_hours(utc(2026, 12, 9, 4, 0), chicago), utc(2026, 12, 9, 14, 0));
+        assert_eq!(
+            outside_quiet_hours(utc(2026, 12, 9, 4, 0), chicago),
+            utc(2026, 12, 9, 14, 0)
+        );
     }
 
     #[test]

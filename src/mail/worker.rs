@@ -166,7 +166,10 @@ impl Worker {
                     tracing::info!(emails = n, "blanked the bodies of old sent emails");
                 }
             }
-            crate::services::follow_ups::queue_due(conn, &composer, now()).map(|n| n as u64)
+            let at = now();
+            let queued = crate::services::follow_ups::queue_due(conn, &composer, at)?;
+            let offered = crate::services::waitlist::advance(conn, &composer, at)?;
+            Ok((queued + offered) as u64)
         })
         .await
     }

@@ -98,7 +98,10 @@ pub fn seed(
                 email: DEMO_EMAIL.into(),
                 password: password.clone(),
                 cohort_id: cohort.id,
-                participants: Enrolment::for_cohort(conn, cohort.id)?.len(),
+                participants: Enrolment::for_cohort(conn, cohort.id)?
+                    .iter()
+                    .filter(|e| e.status != EnrolmentStatus::Waitlisted)
+                    .count(),
                 meetings: Meeting::for_cohort(conn, cohort.id)?.len(),
                 parent: parent_link(conn, cohort.id)?,
                 cohort_title: cohort.title,
@@ -114,6 +117,7 @@ pub fn seed(
         demo_attendance_and_reflections(conn, &curriculum, &user, &meetings, &enrolments)?;
         demo_rsvps(conn, &meetings, &enrolments, at)?;
         demo_keeping_in_touch(conn, &user, &meetings, &enrolments)?;
+        demo_waiting_list(conn, cohort.id, at)?;
         crate::services::support::seed_sample(conn)?;
         Audit::system()
             .did("demo.seed")
@@ -436,5 +440,63 @@ fn demo_keeping_in_touch(
             created_at: last.starts_at + Duration::hours(3),
         },
     )?;
+    Ok(())
+}
+
+const WAITING: [&str; 3] = ["Rosa Delgado", "Kwame Asante", "Nadia Petrova"];
+
+/// The demo group is full, with three people on its waiting list: the
+/// first has an open offer (holding the one place left), the other two
+/// wait their turn. No email goes: demo addresses are made up.
+fn demo_waiting_list(conn: &mut DbConn, cohort_id: i64, at: NaiveDateTime) -> Result<(), AppError> {
+    use crate::db::models::waitlist_offer::WaitlistOffer;
+    let active = Enrolment::count_active(conn, cohort_id)?;
+    let hours = 48;
+    let places =
+        i32::try_from(active + 1).map_err(|e| AppError::caused("a count out of range", e))?;
+    Cohort::set_places(conn, cohort_id, Some(places), hours)?;
+    for (i, name) in WAITING.iter().enumerate() {
+        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+        let participant = Participant::find_or_insert(
+            conn,
+            &NewParticipant {
+                email: Some(&email),
+                name,
+                preferred_name: None,
+                phone: None,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        let joined = at - Duration::days(6 - i as i64);
+        let enrolment = Enrolment::insert(
+            conn,
+            &NewEnrolment {
+                cohort_id,
+                participant_id: participant.id,
+                status: EnrolmentStatus::Waitlisted.as_str(),
+                source: "demo",
+                enrolled_at: joined,
+                created_at: joined,
+                updated_at: joined,
+            },
+        )?;
+        if i == 0 {
+            let offered = at - Duration::hours(5);
+            WaitlistOffer::insert(
+                conn,
+                cohort_id,
+                enrolment.id,
+                offered,
+                offered + Duration::hours(hours.into()),
+            )?;
+            Audit::system()
+                .did("waitlist.offer")
+                .on_enrolment(enrolment.id)
+                .in_cohort(cohort_id)
+                .at(offered)
+                .record(conn)?;
+        }
+    }
     Ok(())
 }

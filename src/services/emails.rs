@@ -52,6 +52,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "missed_you" => "We missed you",
         "reflection_reply" => "Your facilitator replied",
         "absence_alert" => "Missed meetings alert",
+        "waitlist_offer" => "A place offered from the waiting list",
         _ => "Email",
     }
 }

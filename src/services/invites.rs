@@ -107,11 +107,12 @@ fn is_full(conn: &mut DbConn, cohort: &Cohort) -> Result<bool, AppError> {
     Ok(match cohort.capacity {
         None => false,
         Some(cap) => {
-            let active = Enrolment::for_cohort(conn, cohort.id)?
-                .iter()
-                .filter(|e| e.status == EnrolmentStatus::Active)
-                .count();
-            active >= cap as usize
+            // Open waiting-list offers hold places too, and nobody joins
+            // ahead of someone still waiting for one.
+            let taken = crate::db::views::waiting_list::taken(conn, cohort.id)?;
+            let queue = crate::db::views::waiting_list::waiting(conn, cohort.id)?;
+            taken.active + taken.open_offers >= i64::from(cap)
+                || queue.iter().any(|r| r.offer_id.is_none())
         }
     })
 }

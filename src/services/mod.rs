@@ -29,9 +29,10 @@ pub mod rsvps;
 pub mod schedule;
 pub mod settings;
 pub mod support;
-pub mod tonight;
 pub mod texts;
+pub mod tonight;
 pub mod users;
+pub mod waitlist;
 pub mod zones;
 
 /// Notes a refused request in the audit log: who asked for what kind of

@@ -71,7 +71,10 @@ pub fn check(form: &ParticipantForm) -> Result<ParticipantInput, AppError> {
 /// Puts a checked parent's phone in E.164, read in `country` when typed
 /// without `+`. A number that can't be read is the field error naming the
 /// format to type.
-pub fn normalise_phone(input: &mut ParticipantInput, country: Option<&str>) -> Result<(), AppError> {
+pub fn normalise_phone(
+    input: &mut ParticipantInput,
+    country: Option<&str>,
+) -> Result<(), AppError> {
     let Some(typed) = input.phone.as_deref() else {
         return Ok(());
     };
@@ -253,6 +256,9 @@ pub fn set_active(
         } else {
             OutboxMessage::cancel_for_enrolment(conn, enrolment.id, "They left the group.", now())?;
         }
+        // Their own open offer is taken back; a place they left goes to
+        // the first person waiting.
+        crate::services::waitlist::place_changed(conn, mail, (cohort.id, enrolment.id), user)?;
         Audit::by_user(user.id)
             .did(if active {
                 "enrolment.readmit"

@@ -25,7 +25,11 @@ pub const PAPER_CONSENT_WORDING: &str =
 /// The country numbers typed without `+` are read in for a group: its
 /// own, else the organisation's, else its time zone's.
 pub fn phone_country(conn: &mut DbConn, cohort: &Cohort) -> Result<Option<String>, AppError> {
-    if let Some(c) = cohort.phone_country.as_deref().filter(|c| !c.trim().is_empty()) {
+    if let Some(c) = cohort
+        .phone_country
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
         return Ok(Some(c.trim().to_ascii_uppercase()));
     }
     if let Some((country, _)) = crate::db::models::support::settings(conn)? {
@@ -89,14 +93,20 @@ pub fn choice_words(c: ContactChoice) -> &'static str {
     }
 }
 
-fn kind_choice(kind: &'static str, label: &'static str, choice: ContactChoice, texting_on: bool) -> KindChoice {
+fn kind_choice(
+    kind: &'static str,
+    label: &'static str,
+    choice: ContactChoice,
+    texting_on: bool,
+) -> KindChoice {
     let options = ContactChoice::ALL
         .iter()
         .filter(|c| texting_on || !wants_texts(**c))
         .map(|c| ChoiceOption {
             value: *c,
             label: choice_words(*c),
-            checked: *c == choice || (!texting_on && wants_texts(choice) && *c == ContactChoice::EmailOnly),
+            checked: *c == choice
+                || (!texting_on && wants_texts(choice) && *c == ContactChoice::EmailOnly),
         })
         .collect();
     KindChoice {
@@ -164,9 +174,7 @@ fn reaching(
         phone: p.phone.clone(),
         has_email: p.email.is_some(),
         consented: p.text_consent_at.is_some(),
-        consent_at: p
-            .text_consent_at
-            .map(|t| t.format("%-d %B %Y").to_string()),
+        consent_at: p.text_consent_at.map(|t| t.format("%-d %B %Y").to_string()),
         consent_wording: p.text_consent_wording.clone(),
         stopped: p.texts_stopped_at.is_some(),
         kinds,
@@ -245,9 +253,10 @@ pub fn save_my_choices(
     for (kind, _) in CHOOSABLE_KINDS {
         let typed = form.typed(kind).trim();
         match ContactChoice::parse(typed) {
-            Some(c) if wants_texts(c) && !texting_on => {
-                e.add(kind, "Texting is off on this server, so please choose email or none.")
-            }
+            Some(c) if wants_texts(c) && !texting_on => e.add(
+                kind,
+                "Texting is off on this server, so please choose email or none.",
+            ),
             Some(c) => choices.push((kind, c)),
             None if typed.is_empty() => choices.push((kind, ContactChoice::EmailOnly)),
             None => e.add(kind, "Please choose email, text, both or none."),
@@ -257,7 +266,10 @@ pub fn save_my_choices(
     let consented = me.participant.text_consent_at.is_some() || consenting;
     if choices.iter().any(|(_, c)| wants_texts(*c)) {
         if !consented {
-            e.add("text_consent", "To get texts, please tick the box to say we may text you.");
+            e.add(
+                "text_consent",
+                "To get texts, please tick the box to say we may text you.",
+            );
         }
         if phone.is_none() && !form.phone.trim().is_empty() {
             // The number's own error says what to type.
@@ -274,7 +286,13 @@ pub fn save_my_choices(
         let stopped = me.participant.texts_stopped_at.is_some();
         if consenting && (me.participant.text_consent_at.is_none() || stopped) {
             Participant::record_text_consent(conn, pid, CONSENT_WORDING, at)?;
-            audit_parent(conn, pid, &me.enrolment, "participant.texts_consented", Some("on their page"))?;
+            audit_parent(
+                conn,
+                pid,
+                &me.enrolment,
+                "participant.texts_consented",
+                Some("on their page"),
+            )?;
         }
         for (kind, choice) in &choices {
             ContactPreference::set(conn, enrolment_id, kind, *choice, at)?;
@@ -299,7 +317,11 @@ fn audit_parent(
 }
 
 /// "Stop all texts" from the parent's page: the same as replying STOP.
-pub fn stop_my_texts(conn: &mut DbConn, enrolment_id: i64, at: NaiveDateTime) -> Result<(), AppError> {
+pub fn stop_my_texts(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     let me = crate::services::access::me(conn, enrolment_id)?;
     write_tx(conn, |conn| {
         stop_people(conn, &[me.participant.clone()], "on their page", at)
@@ -396,9 +418,8 @@ pub fn inbound(
         }
         Keyword::Start => {
             let resumed = write_tx(conn, |conn| start_people(conn, &people, at))?;
-            Ok((resumed > 0).then(|| {
-                format!("{organisation}: texts are back on. Reply STOP to stop.")
-            }))
+            Ok((resumed > 0)
+                .then(|| format!("{organisation}: texts are back on. Reply STOP to stop.")))
         }
         Keyword::Help | Keyword::Other => Ok(None),
     }
@@ -424,7 +445,11 @@ fn stop_people(
     Ok(())
 }
 
-fn start_people(conn: &mut DbConn, people: &[Participant], at: NaiveDateTime) -> Result<usize, AppError> {
+fn start_people(
+    conn: &mut DbConn,
+    people: &[Participant],
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
     let mut resumed = 0;
     for p in people.iter().filter(|p| p.text_consent_at.is_some()) {
         Participant::set_texts_stopped(conn, p.id, None, at)?;
@@ -444,14 +469,29 @@ mod tests {
 
     #[test]
     fn keywords_are_read_in_any_case_alone() {
-        for w in ["STOP", "stop", " Stop ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "stop."] {
+        for w in [
+            "STOP",
+            "stop",
+            " Stop ",
+            "STOPALL",
+            "unsubscribe",
+            "Cancel",
+            "END",
+            "quit",
+            "stop.",
+        ] {
             assert_eq!(keyword(w), Keyword::Stop, "{w}");
         }
         for w in ["START", "yes", "Unstop"] {
             assert_eq!(keyword(w), Keyword::Start, "{w}");
         }
         assert_eq!(keyword("help"), Keyword::Help);
-        for w in ["please stop texting at night", "stopp", "", "see you tuesday"] {
+        for w in [
+            "please stop texting at night",
+            "stopp",
+            "",
+            "see you tuesday",
+        ] {
             assert_eq!(keyword(w), Keyword::Other, "{w}");
         }
     }

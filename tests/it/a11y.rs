@@ -162,6 +162,16 @@ fn pages(w: &World) -> Vec<Page> {
             "the opening check-in, open",
             "/me/checkin/start".to_string(),
         ),
+        (
+            Who::Anonymous,
+            "a waiting-list offer, open",
+            w.offer_link.clone(),
+        ),
+        (
+            Who::Anonymous,
+            "a waiting-list offer, saying no",
+            w.offer_link.replace("/accept", "/decline"),
+        ),
     ];
     pages.extend(extra.into_iter().map(|(who, name, path)| Page {
         who,
@@ -231,6 +241,8 @@ struct World {
     serve: Serve,
     sign_in_link: String,
     new_parent_link: String,
+    /// A waiting-list offer's accept link (group A has a waiting list).
+    offer_link: String,
 }
 
 impl World {
@@ -240,12 +252,14 @@ impl World {
         let sign_in_link = sign_in_link(&fixture);
         switch_off_links_of_b(&fixture);
         let new_parent_link = parent_of_a_group_starting_next_week(&fixture);
+        let offer_link = crate::waitlist::offer_in_group_a(&fixture);
         let serve = Serve::on(&fixture);
         World {
             fixture,
             serve,
             sign_in_link,
             new_parent_link,
+            offer_link,
         }
     }
 

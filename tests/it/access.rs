@@ -51,6 +51,12 @@ const PUBLIC_FORM: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok];
 /// tests/it/participants.rs.
 const PARENT: [Expect; 8] = [Login, Login, Login, Login, Login, Login, Ok, Ok];
 
+/// An offer's answer: the link decides; the switched-off account's form
+/// token died with its sessions.
+const OFFER_POST: [Expect; 8] = [
+    NotFound, NotFound, NotFound, NotFound, NotFound, Forbidden, NotFound, NotFound,
+];
+
 /// method, path pattern, expected per role, form fields
 type Row = (
     &'static str,
@@ -143,11 +149,21 @@ fn matrix() -> Vec<Row> {
         ("get", "/r/{token}", [NotFound; 8], &[]),
         ("post", "/r/{token}", [NotFound; 8], &[("note", "x")]),
         ("get", "/me/messages", PARENT, &[]),
-        ("post", "/me/messages", PARENT, &[("reminder", "email_only")]),
+        (
+            "post",
+            "/me/messages",
+            PARENT,
+            &[("reminder", "email_only")],
+        ),
         ("post", "/me/texts/stop", PARENT, &[]),
         // The text gateway's webhooks: off here (no SMS_GATEWAY_URL), so
         // nothing for anyone; signatures are checked in tests/it/sms.rs.
-        ("post", "/sms/inbound/twilio", [NotFound; 8], &[("From", "+15005550006"), ("Body", "STOP")]),
+        (
+            "post",
+            "/sms/inbound/twilio",
+            [NotFound; 8],
+            &[("From", "+15005550006"), ("Body", "STOP")],
+        ),
         ("post", "/sms/inbound", [NotFound; 8], &[]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
@@ -172,6 +188,11 @@ fn matrix() -> Vec<Row> {
             [Login, Login, Login, Login, Login, Forbidden, Login, Login],
             &[],
         ),
+        // No place was offered, so no offer link opens anything.
+        ("get", "/offer/{token}/accept", [NotFound; 8], &[]),
+        ("post", "/offer/{token}/accept", OFFER_POST, &[]),
+        ("get", "/offer/{token}/decline", [NotFound; 8], &[]),
+        ("post", "/offer/{token}/decline", OFFER_POST, &[]),
         ("post", "/logout", SIGNED_IN, &[]),
         ("get", "/account/password", SIGNED_IN, &[]),
         (
@@ -405,6 +426,16 @@ fn matrix() -> Vec<Row> {
             "/cohorts/{id}/enrolments/{enrolment}/text-consent",
             COHORT,
             &[("wording", "Signed the paper form.")],
+            "/cohorts/{id}/waitlist/settings",
+            COHORT,
+            &[("capacity", "20"), ("offer_hours", "48")],
+        ),
+        // The fixture's parent is in the group, not waiting: refused (409).
+        (
+            "post",
+            "/cohorts/{id}/waitlist/{enrolment}/offer",
+            COHORT,
+            &[],
         ),
         ("get", "/admin/users", ADMIN, &[]),
         (

@@ -37,4 +37,5 @@ mod security;
 mod shape;
 mod sms;
 mod support;
+mod waitlist;
 mod web;

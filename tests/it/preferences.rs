@@ -48,7 +48,15 @@ async fn a_parent_chooses_per_kind_and_agrees_to_texts_in_their_own_words() {
     let gw = Gateway::start();
     let app = texting_app(&gw);
     let (lead, cohort) = group(&app);
-    let ana = parent(&app, &lead, cohort, "Ana Ruiz", "ana@example.org", "", false);
+    let ana = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ana Ruiz",
+        "ana@example.org",
+        "",
+        false,
+    );
     let mut b = parent_browser(&app, ana).await;
     let home = b.get("/me").await;
     assert!(home.body.contains("href=\"/me/messages\""), "{}", home.body);
@@ -59,14 +67,29 @@ async fn a_parent_chooses_per_kind_and_agrees_to_texts_in_their_own_words() {
     // Texts without a number or the box ticked: told what to do, nothing saved.
     let refused = b.post("/me/messages", &[("reminder", "text_only")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("please tick the box"), "{}", refused.body);
+    assert!(
+        refused.body.contains("please tick the box"),
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains("please type your mobile number"));
     assert!(choices(&app, ana).is_empty());
     let bad = b
-        .post("/me/messages", &[("reminder", "text_only"), ("phone", "12"), ("text_consent", "yes")])
+        .post(
+            "/me/messages",
+            &[
+                ("reminder", "text_only"),
+                ("phone", "12"),
+                ("text_consent", "yes"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("Type the number with its area code"), "{}", bad.body);
+    assert!(
+        bad.body.contains("Type the number with its area code"),
+        "{}",
+        bad.body
+    );
     // What they typed is kept.
     assert!(bad.body.contains("value=\"12\""));
     let forged = b.post("/me/messages", &[("reminder", "by_pigeon")]).await;
@@ -95,17 +118,33 @@ async fn a_parent_chooses_per_kind_and_agrees_to_texts_in_their_own_words() {
     assert!(got.contains(&("nudge".into(), ContactChoice::Nothing)));
     assert!(got.contains(&("missed_you".into(), ContactChoice::EmailOnly)));
     let page = b.get("/me/messages").await;
-    assert!(page.body.contains("You agreed to texts on"), "{}", page.body);
+    assert!(
+        page.body.contains("You agreed to texts on"),
+        "{}",
+        page.body
+    );
     // The facilitator sees the choices and the consent, with no way to
     // change the choices.
     let mut lead_b = Browser::new(&app);
     lead_b.sign_in("lead@example.org", PASSWORD).await;
-    let record = lead_b.get(&format!("/cohorts/{cohort}/enrolments/{ana}")).await;
-    assert!(record.body.contains("Reminders before each meeting</dt><dd>Text</dd>"), "{}", record.body);
-    assert!(record.body.contains("Notes after each meeting</dt><dd>Both</dd>"));
+    let record = lead_b
+        .get(&format!("/cohorts/{cohort}/enrolments/{ana}"))
+        .await;
+    assert!(
+        record
+            .body
+            .contains("Reminders before each meeting</dt><dd>Text</dd>"),
+        "{}",
+        record.body
+    );
+    assert!(record
+        .body
+        .contains("Notes after each meeting</dt><dd>Both</dd>"));
     assert!(record.body.contains("agreed on"));
     assert!(!record.body.contains("name=\"reminder\""));
-    let theirs = lead_b.post("/me/messages", &[("reminder", "no_messages")]).await;
+    let theirs = lead_b
+        .post("/me/messages", &[("reminder", "no_messages")])
+        .await;
     assert_ne!(theirs.status, StatusCode::SEE_OTHER);
     assert!(got.contains(&("reminder".into(), ContactChoice::TextOnly)));
 }
@@ -115,7 +154,15 @@ async fn stop_all_texts_from_the_page_and_start_again() {
     let gw = Gateway::start();
     let app = texting_app(&gw);
     let (lead, cohort) = group(&app);
-    let ana = parent(&app, &lead, cohort, "Ana Ruiz", "ana@example.org", "+44 7911 123456", true);
+    let ana = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ana Ruiz",
+        "ana@example.org",
+        "+44 7911 123456",
+        true,
+    );
     let mut b = parent_browser(&app, ana).await;
     b.get("/me/messages").await;
     let res = b.post("/me/texts/stop", &[]).await;
@@ -123,7 +170,11 @@ async fn stop_all_texts_from_the_page_and_start_again() {
     assert!(person(&app, ana).texts_stopped_at.is_some());
     let page = b.get("/me/messages").await;
     assert!(page.body.contains("Texts are stopped"), "{}", page.body);
-    assert!(page.body.contains("Texts are stopped. We won&#x27;t text you at all."), "the notice");
+    assert!(
+        page.body
+            .contains("Texts are stopped. We won&#x27;t text you at all."),
+        "the notice"
+    );
     b.post("/me/messages", &[("text_consent", "yes")]).await;
     assert!(person(&app, ana).texts_stopped_at.is_none());
 }
@@ -133,16 +184,31 @@ async fn a_facilitator_records_consent_given_on_paper() {
     let gw = Gateway::start();
     let app = texting_app(&gw);
     let (lead, cohort) = group(&app);
-    let ana = parent(&app, &lead, cohort, "Ana Ruiz", "ana@example.org", "+44 7911 123456", false);
+    let ana = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ana Ruiz",
+        "ana@example.org",
+        "+44 7911 123456",
+        false,
+    );
     let bo = parent(&app, &lead, cohort, "Bo Lind", "bo@example.org", "", false);
     let mut b = Browser::new(&app);
     b.sign_in("lead@example.org", PASSWORD).await;
     let page = b.get(&format!("/cohorts/{cohort}/enrolments/{ana}")).await;
-    assert!(page.body.contains("Record consent given on paper"), "{}", page.body);
+    assert!(
+        page.body.contains("Record consent given on paper"),
+        "{}",
+        page.body
+    );
     let res = b
         .post(
             &format!("/cohorts/{cohort}/enrolments/{ana}/text-consent"),
-            &[("wording", "I agree to texts about the group. Reply STOP to stop.")],
+            &[(
+                "wording",
+                "I agree to texts about the group. Reply STOP to stop.",
+            )],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -154,7 +220,10 @@ async fn a_facilitator_records_consent_given_on_paper() {
     );
     b.get(&format!("/cohorts/{cohort}/enrolments/{bo}")).await;
     let none = b
-        .post(&format!("/cohorts/{cohort}/enrolments/{bo}/text-consent"), &[("wording", "x")])
+        .post(
+            &format!("/cohorts/{cohort}/enrolments/{bo}/text-consent"),
+            &[("wording", "x")],
+        )
         .await;
     assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(person(&app, bo).text_consent_at.is_none());
@@ -164,10 +233,22 @@ async fn a_facilitator_records_consent_given_on_paper() {
 async fn with_texting_off_there_is_no_text_choice() {
     let app = TestApp::new();
     let (lead, cohort) = group(&app);
-    let ana = parent(&app, &lead, cohort, "Ana Ruiz", "ana@example.org", "", false);
+    let ana = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ana Ruiz",
+        "ana@example.org",
+        "",
+        false,
+    );
     let mut b = parent_browser(&app, ana).await;
     let page = b.get("/me/messages").await;
-    assert!(page.body.contains("Texting is off on this server"), "{}", page.body);
+    assert!(
+        page.body.contains("Texting is off on this server"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("value=\"text_only\""));
     let res = b.post("/me/messages", &[("reminder", "text_only")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -179,12 +260,23 @@ async fn the_one_click_stop_link_still_stops_emails_and_leaves_chosen_texts() {
     let gw = Gateway::start();
     let app = texting_app(&gw);
     let (lead, cohort) = group(&app);
-    let ana = parent(&app, &lead, cohort, "Ana Ruiz", "ana@example.org", "+44 7911 123456", true);
+    let ana = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ana Ruiz",
+        "ana@example.org",
+        "+44 7911 123456",
+        true,
+    );
     let bo = parent(&app, &lead, cohort, "Bo Lind", "bo@example.org", "", false);
     choose(&app, ana, "reminder", ContactChoice::Both);
     for e in [ana, bo] {
         let url = app.state.mail.unsubscribe_url(e).unwrap();
-        let path = url.strip_prefix(&app.state.config.base_url).unwrap().to_string();
+        let path = url
+            .strip_prefix(&app.state.config.base_url)
+            .unwrap()
+            .to_string();
         let res = Browser::new(&app)
             .post_raw(&path, &[("List-Unsubscribe", "One-Click")])
             .await;
@@ -192,7 +284,8 @@ async fn the_one_click_stop_link_still_stops_emails_and_leaves_chosen_texts() {
     }
     {
         let mut conn = app.state.pool.get().unwrap();
-        attune::services::follow_ups::queue_due(&mut conn, &app.state.mail, attune::db::now()).unwrap();
+        attune::services::follow_ups::queue_due(&mut conn, &app.state.mail, attune::db::now())
+            .unwrap();
     }
     let reminders: Vec<(Option<i64>, String)> = rows(&app)
         .into_iter()

@@ -103,7 +103,11 @@ impl Gateway {
         let answer = Self::agent()
             .post(&format!("{}/_inbound", self.url()))
             .header("Content-Type", "application/json")
-            .send(json!({ "url": url, "from": from, "body": body }).to_string().as_bytes())
+            .send(
+                json!({ "url": url, "from": from, "body": body })
+                    .to_string()
+                    .as_bytes(),
+            )
             .unwrap()
             .body_mut()
             .read_to_string()
@@ -113,7 +117,12 @@ impl Gateway {
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         (fields, v["signature"].as_str().unwrap().to_string())
     }
@@ -145,13 +154,22 @@ pub fn fast() -> WorkerConfig {
 
 pub fn sender(app: &TestApp, config: WorkerConfig) -> Arc<TextSender> {
     let settings = app.state.config.sms.clone().unwrap();
-    let gateway = attune::mail::gateway::from_settings(&settings, config.connections, config.send_timeout);
+    let gateway =
+        attune::mail::gateway::from_settings(&settings, config.connections, config.send_timeout);
     Arc::new(TextSender::new(app.state.pool.clone(), Arc::from(gateway), config).unwrap())
 }
 
 /// A parent with this phone (and email, if any), who agreed to texts when
 /// `consent`.
-pub fn parent(app: &TestApp, lead: &User, cohort: i64, name: &str, email: &str, phone: &str, consent: bool) -> i64 {
+pub fn parent(
+    app: &TestApp,
+    lead: &User,
+    cohort: i64,
+    name: &str,
+    email: &str,
+    phone: &str,
+    consent: bool,
+) -> i64 {
     let input = roster::check(&ParticipantForm {
         name: name.into(),
         email: email.into(),
@@ -160,9 +178,16 @@ pub fn parent(app: &TestApp, lead: &User, cohort: i64, name: &str, email: &str, 
     })
     .unwrap();
     let mut conn = app.state.pool.get().unwrap();
-    let (enrolment, _) = roster::add(&mut conn, &app.state.mail, lead, cohort, &input, "manual").unwrap();
+    let (enrolment, _) =
+        roster::add(&mut conn, &app.state.mail, lead, cohort, &input, "manual").unwrap();
     if consent {
-        Participant::record_text_consent(&mut conn, enrolment.participant_id, "test wording", attune::db::now()).unwrap();
+        Participant::record_text_consent(
+            &mut conn,
+            enrolment.participant_id,
+            "test wording",
+            attune::db::now(),
+        )
+        .unwrap();
     }
     enrolment.id
 }
@@ -226,11 +251,51 @@ async fn each_parent_is_reached_the_way_they_chose() {
     let gw = Gateway::start();
     let app = texting_app(&gw);
     let (lead, cohort) = group(&app);
-    let plain = parent(&app, &lead, cohort, "Ana Ruiz", "ana@example.org", "+44 7911 123001", true);
-    let texts = parent(&app, &lead, cohort, "Bo Lind", "bo@example.org", "+44 7911 123002", true);
-    let both = parent(&app, &lead, cohort, "Cy Moss", "cy@example.org", "+44 7911 123003", true);
-    let none = parent(&app, &lead, cohort, "Di Park", "di@example.org", "+44 7911 123004", true);
-    let no_consent = parent(&app, &lead, cohort, "Ed Holt", "ed@example.org", "+44 7911 123005", false);
+    let plain = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ana Ruiz",
+        "ana@example.org",
+        "+44 7911 123001",
+        true,
+    );
+    let texts = parent(
+        &app,
+        &lead,
+        cohort,
+        "Bo Lind",
+        "bo@example.org",
+        "+44 7911 123002",
+        true,
+    );
+    let both = parent(
+        &app,
+        &lead,
+        cohort,
+        "Cy Moss",
+        "cy@example.org",
+        "+44 7911 123003",
+        true,
+    );
+    let none = parent(
+        &app,
+        &lead,
+        cohort,
+        "Di Park",
+        "di@example.org",
+        "+44 7911 123004",
+        true,
+    );
+    let no_consent = parent(
+        &app,
+        &lead,
+        cohort,
+        "Ed Holt",
+        "ed@example.org",
+        "+44 7911 123005",
+        false,
+    );
     let no_email = parent(&app, &lead, cohort, "Fay Webb", "", "+44 7911 123006", true);
     choose(&app, texts, "reminder", ContactChoice::TextOnly);
     choose(&app, both, "reminder", ContactChoice::Both);
@@ -242,7 +307,10 @@ async fn each_parent_is_reached_the_way_they_chose() {
     let text = |n: &str| (TEXT.to_string(), n.to_string());
     assert_eq!(got[&plain], vec![email("ana@example.org")]);
     assert_eq!(got[&texts], vec![text("+447911123002")]);
-    assert_eq!(got[&both], vec![email("cy@example.org"), text("+447911123003")]);
+    assert_eq!(
+        got[&both],
+        vec![email("cy@example.org"), text("+447911123003")]
+    );
     assert!(!got.contains_key(&none), "{got:?}");
     // "Text" chosen but never agreed to: email instead.
     assert_eq!(got[&no_consent], vec![email("ed@example.org")]);
@@ -254,20 +322,39 @@ async fn each_parent_is_reached_the_way_they_chose() {
         .filter(|r| r.enrolment_id == Some(none) && r.kind == "reminder")
         .collect();
     assert_eq!(skipped.len(), 1);
-    assert!(skipped[0].last_error.as_deref().unwrap().contains("chose no messages"));
+    assert!(skipped[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("chose no messages"));
     let before = rows(&app).len();
     plan(&app);
-    assert_eq!(rows(&app).len(), before, "planning again queues nothing new");
+    assert_eq!(
+        rows(&app).len(),
+        before,
+        "planning again queues nothing new"
+    );
     // Every text ends with the STOP line and fits two parts.
     for r in rows(&app).iter().filter(|r| r.channel.as_str() == TEXT) {
-        assert!(r.text_body.ends_with("Reply STOP to stop"), "{}", r.text_body);
+        assert!(
+            r.text_body.ends_with("Reply STOP to stop"),
+            "{}",
+            r.text_body
+        );
         assert!(attune::mail::segments::measure(&r.text_body).segments <= 2);
         assert!(r.html_body.is_none());
     }
     // A STOP'd parent who chose text gets email again.
     {
         let mut conn = app.state.pool.get().unwrap();
-        let out = attune::services::texts::inbound(&mut conn, "+447911123002", "STOP", "Org", attune::db::now()).unwrap();
+        let out = attune::services::texts::inbound(
+            &mut conn,
+            "+447911123002",
+            "STOP",
+            "Org",
+            attune::db::now(),
+        )
+        .unwrap();
         assert!(out.unwrap().contains("START"));
         let env = Envelope {
             kind: "reminder",
@@ -290,15 +377,30 @@ async fn each_parent_is_reached_the_way_they_chose() {
 async fn with_no_gateway_everything_goes_by_email_and_pages_say_so() {
     let app = TestApp::new();
     let (lead, cohort) = group(&app);
-    let bo = parent(&app, &lead, cohort, "Bo Lind", "bo@example.org", "+44 7911 123002", true);
+    let bo = parent(
+        &app,
+        &lead,
+        cohort,
+        "Bo Lind",
+        "bo@example.org",
+        "+44 7911 123002",
+        true,
+    );
     choose(&app, bo, "reminder", ContactChoice::TextOnly);
     plan(&app);
-    assert_eq!(reminders(&app)[&bo], vec![(EMAIL.to_string(), "bo@example.org".to_string())]);
+    assert_eq!(
+        reminders(&app)[&bo],
+        vec![(EMAIL.to_string(), "bo@example.org".to_string())]
+    );
     let mut b = crate::common::Browser::new(&app);
     b.sign_in("lead@example.org", crate::common::PASSWORD).await;
     let page = b.get(&format!("/cohorts/{cohort}/enrolments/{bo}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Texting is off on this server"), "{}", page.body);
+    assert!(
+        page.body.contains("Texting is off on this server"),
+        "{}",
+        page.body
+    );
 }
 
 #[actix_web::test]
@@ -309,19 +411,32 @@ async fn phones_are_stored_in_e164_and_bad_ones_name_the_format() {
     b.sign_in("lead@example.org", crate::common::PASSWORD).await;
     b.get(&format!("/cohorts/{cohort}/participants/new")).await;
     let bad = b
-        .post(&format!("/cohorts/{cohort}/participants"), &[("name", "Ana Ruiz"), ("phone", "0161 496")])
+        .post(
+            &format!("/cohorts/{cohort}/participants"),
+            &[("name", "Ana Ruiz"), ("phone", "0161 496")],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("like 0161 496 0000 or +44 161 496 0000"), "{}", bad.body);
+    assert!(
+        bad.body.contains("like 0161 496 0000 or +44 161 496 0000"),
+        "{}",
+        bad.body
+    );
     // A UTC group with no country set reads only international numbers.
     let national = b
-        .post(&format!("/cohorts/{cohort}/participants"), &[("name", "Ana Ruiz"), ("phone", "0161 496 0000")])
+        .post(
+            &format!("/cohorts/{cohort}/participants"),
+            &[("name", "Ana Ruiz"), ("phone", "0161 496 0000")],
+        )
         .await;
     assert_eq!(national.status, StatusCode::UNPROCESSABLE_ENTITY);
     // In a London group (the zone gives the country) it is read as British.
     set_zone(&app, cohort, "Europe/London");
     let ok = b
-        .post(&format!("/cohorts/{cohort}/participants"), &[("name", "Ana Ruiz"), ("phone", "0161 496 0000")])
+        .post(
+            &format!("/cohorts/{cohort}/participants"),
+            &[("name", "Ana Ruiz"), ("phone", "0161 496 0000")],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     {
@@ -338,7 +453,10 @@ async fn phones_are_stored_in_e164_and_bad_ones_name_the_format() {
             .unwrap();
     }
     let us = b
-        .post(&format!("/cohorts/{cohort}/participants"), &[("name", "Bo Lind"), ("phone", "(201) 555-0123")])
+        .post(
+            &format!("/cohorts/{cohort}/participants"),
+            &[("name", "Bo Lind"), ("phone", "(201) 555-0123")],
+        )
         .await;
     assert_eq!(us.status, StatusCode::SEE_OTHER, "{}", us.body);
     // A spreadsheet row with a bad number is left out, with the format.
@@ -347,7 +465,11 @@ async fn phones_are_stored_in_e164_and_bad_ones_name_the_format() {
     let preview = b
         .post_multipart(&format!("/cohorts/{cohort}/import"), &[("file", csv)])
         .await;
-    assert!(preview.body.contains("(201) 555-0123 or +1 201 555 0123"), "{}", preview.body);
+    assert!(
+        preview.body.contains("(201) 555-0123 or +1 201 555 0123"),
+        "{}",
+        preview.body
+    );
 }
 
 #[actix_web::test]
@@ -358,7 +480,10 @@ async fn a_text_due_in_quiet_hours_waits_until_eight_local() {
     set_zone(&app, cohort, "Europe/London");
     let bo = parent(&app, &lead, cohort, "Bo Lind", "", "+44 7911 123002", true);
     // Queued for 22:00 on a December evening in London: it goes at 08:00.
-    let at = chrono::NaiveDate::from_ymd_opt(2030, 12, 10).unwrap().and_hms_opt(22, 0, 0).unwrap();
+    let at = chrono::NaiveDate::from_ymd_opt(2030, 12, 10)
+        .unwrap()
+        .and_hms_opt(22, 0, 0)
+        .unwrap();
     let env = Envelope {
         kind: "reminder",
         dedupe_key: format!("reminder:{bo}:late"),
@@ -373,7 +498,11 @@ async fn a_text_due_in_quiet_hours_waits_until_eight_local() {
     };
     {
         let mut conn = app.state.pool.get().unwrap();
-        assert!(app.state.mail.queue(&mut conn, &env, json!({ "name": "Bo" })).unwrap());
+        assert!(app
+            .state
+            .mail
+            .queue(&mut conn, &env, json!({ "name": "Bo" }))
+            .unwrap());
     }
     let row = rows(&app).pop().unwrap();
     assert_eq!(row.channel.as_str(), TEXT);
@@ -428,7 +557,15 @@ fn queue_texts(app: &TestApp, prefix: &str, n: usize) -> i64 {
         a => format!("Etc/GMT+{}", -a),
     };
     set_zone(app, cohort, &zone);
-    let bo = parent(app, &lead, cohort, &format!("Bo {prefix}"), "", "+44 7911 123002", true);
+    let bo = parent(
+        app,
+        &lead,
+        cohort,
+        &format!("Bo {prefix}"),
+        "",
+        "+44 7911 123002",
+        true,
+    );
     let mut conn = app.state.pool.get().unwrap();
     for i in 0..n {
         let env = Envelope {
@@ -443,7 +580,11 @@ fn queue_texts(app: &TestApp, prefix: &str, n: usize) -> i64 {
             reply_to: None,
             unsubscribe: true,
         };
-        assert!(app.state.mail.queue(&mut conn, &env, json!({ "name": format!("Bo {i}") })).unwrap());
+        assert!(app
+            .state
+            .mail
+            .queue(&mut conn, &env, json!({ "name": format!("Bo {i}") }))
+            .unwrap());
     }
     bo
 }
@@ -451,7 +592,9 @@ fn queue_texts(app: &TestApp, prefix: &str, n: usize) -> i64 {
 fn by_id(gw: &Gateway) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
     for m in gw.messages() {
-        *seen.entry(m["id"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        *seen
+            .entry(m["id"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
     }
     seen
 }
@@ -468,7 +611,13 @@ async fn drain_until_settled(app: &TestApp, sender: &Arc<TextSender>) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("texts still waiting: {:?}", rows(app).iter().map(|r| r.status.as_str()).collect::<Vec<_>>());
+    panic!(
+        "texts still waiting: {:?}",
+        rows(app)
+            .iter()
+            .map(|r| r.status.as_str())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[actix_web::test]
@@ -480,7 +629,13 @@ async fn gateway_trouble_is_retried_and_nothing_is_lost_or_sent_twice() {
     let s = sender(&app, fast());
     drain_until_settled(&app, &s).await;
     let all = rows(&app);
-    assert!(all.iter().all(|r| r.status.as_str() == "sent"), "{:?}", all.iter().map(|r| (&r.status, &r.last_error)).collect::<Vec<_>>());
+    assert!(
+        all.iter().all(|r| r.status.as_str() == "sent"),
+        "{:?}",
+        all.iter()
+            .map(|r| (&r.status, &r.last_error))
+            .collect::<Vec<_>>()
+    );
     let seen = by_id(&gw);
     assert_eq!(seen.len(), 30);
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
@@ -497,14 +652,32 @@ async fn a_refusal_is_dead_at_once_and_endless_garbage_dead_after_its_tries() {
     let app = texting_app(&gw);
     queue_texts(&app, "refused", 2);
     gw.script(&["400", "garbage", "garbage", "garbage"]);
-    let s = sender(&app, WorkerConfig { connections: 1, max_attempts: 3, ..fast() });
+    let s = sender(
+        &app,
+        WorkerConfig {
+            connections: 1,
+            max_attempts: 3,
+            ..fast()
+        },
+    );
     drain_until_settled(&app, &s).await;
     let all = rows(&app);
     assert_eq!(all[0].status.as_str(), "dead");
-    assert!(all[0].last_error.as_deref().unwrap().contains("refused the message (400)"), "{:?}", all[0].last_error);
+    assert!(
+        all[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("refused the message (400)"),
+        "{:?}",
+        all[0].last_error
+    );
     assert_eq!(all[1].status.as_str(), "dead");
     let why = all[1].last_error.as_deref().unwrap();
-    assert!(why.contains("gave up after 3 tries") && why.contains("unexpected"), "{why}");
+    assert!(
+        why.contains("gave up after 3 tries") && why.contains("unexpected"),
+        "{why}"
+    );
     assert!(gw.messages().is_empty());
 }
 
@@ -554,26 +727,60 @@ async fn every_kind_fits_two_texts_with_long_names_and_real_links() {
         "message": "We're in room 4 tonight: the hall is being painted. ".repeat(6),
     });
     for kind in [
-        "reminder", "recap", "nudge", "missed_you", "reflection_reply", "meeting_cancelled",
-        "meeting_moved", "meeting_restored", "group_message", "waitlist_offer",
+        "reminder",
+        "recap",
+        "nudge",
+        "missed_you",
+        "reflection_reply",
+        "meeting_cancelled",
+        "meeting_moved",
+        "meeting_restored",
+        "group_message",
+        "waitlist_offer",
     ] {
-        let body = app.state.mail.render_text(kind, &ctx).unwrap().unwrap_or_else(|| panic!("{kind} has a text"));
+        let body = app
+            .state
+            .mail
+            .render_text(kind, &ctx)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{kind} has a text"));
         let length = attune::mail::segments::measure(&body);
-        assert!(length.segments <= 2, "{kind}: {} parts ({} chars): {body}", length.segments, length.units);
+        assert!(
+            length.segments <= 2,
+            "{kind}: {} parts ({} chars): {body}",
+            length.segments,
+            length.units
+        );
         assert!(body.ends_with("\nReply STOP to stop"), "{kind}: {body}");
         assert!(!body.contains("..."), "{kind} was cut to fit: {body}");
-        assert_eq!(length.encoding, attune::mail::segments::Encoding::Gsm7, "{kind}");
+        assert_eq!(
+            length.encoding,
+            attune::mail::segments::Encoding::Gsm7,
+            "{kind}"
+        );
     }
     // The reminder carries both answers when it has them.
-    let reminder = app.state.mail.render_text("reminder", &ctx).unwrap().unwrap();
-    assert!(reminder.contains("?yes") && reminder.contains("?no"), "{reminder}");
+    let reminder = app
+        .state
+        .mail
+        .render_text("reminder", &ctx)
+        .unwrap()
+        .unwrap();
+    assert!(
+        reminder.contains("?yes") && reminder.contains("?no"),
+        "{reminder}"
+    );
 }
 
 fn twilio_url(app: &TestApp) -> String {
     format!("{}/sms/inbound/twilio", app.state.config.base_url)
 }
 
-async fn post_twilio(app: &TestApp, fields: &[(String, String)], signature: Option<&str>) -> crate::common::Resp {
+async fn post_twilio(
+    app: &TestApp,
+    fields: &[(String, String)],
+    signature: Option<&str>,
+) -> crate::common::Resp {
     let mut req = TestRequest::post()
         .uri("/sms/inbound/twilio")
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
@@ -586,8 +793,13 @@ async fn post_twilio(app: &TestApp, fields: &[(String, String)], signature: Opti
 
 fn stopped(app: &TestApp, enrolment: i64) -> bool {
     let mut conn = app.state.pool.get().unwrap();
-    let e = attune::db::models::Enrolment::find(&mut conn, enrolment).unwrap().unwrap();
-    Participant::find(&mut conn, e.participant_id).unwrap().texts_stopped_at.is_some()
+    let e = attune::db::models::Enrolment::find(&mut conn, enrolment)
+        .unwrap()
+        .unwrap();
+    Participant::find(&mut conn, e.participant_id)
+        .unwrap()
+        .texts_stopped_at
+        .is_some()
 }
 
 #[actix_web::test]
@@ -598,15 +810,26 @@ async fn stop_from_the_gateway_stops_texts_and_an_unsigned_stop_is_refused() {
     let from = "+447911123002";
     // Unsigned, or signed by someone else: refused, nothing changed.
     let (fields, signature) = gw.inbound(&twilio_url(&app), from, "STOP");
-    assert_eq!(post_twilio(&app, &fields, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post_twilio(&app, &fields, None).await.status,
+        StatusCode::FORBIDDEN
+    );
     let mut forged = fields.clone();
     forged[0].1 = "+447911123099".into();
-    assert_eq!(post_twilio(&app, &forged, Some(&signature)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post_twilio(&app, &forged, Some(&signature)).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert!(!stopped(&app, bo));
     // Signed by the gateway: every text stops at once.
     let res = post_twilio(&app, &fields, Some(&signature)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert!(res.body.contains("<Message>Riverside Family Centre: you won"), "{}", res.body);
+    assert!(
+        res.body
+            .contains("<Message>Riverside Family Centre: you won"),
+        "{}",
+        res.body
+    );
     assert!(stopped(&app, bo));
     assert!(rows(&app).iter().all(|r| r.status.as_str() == "cancelled"));
     assert_eq!(sender(&app, fast()).drain().await.sent, 0);
@@ -622,7 +845,12 @@ async fn stop_from_the_gateway_stops_texts_and_an_unsigned_stop_is_refused() {
     // HELP names the organisation; START resumes.
     let (fields, signature) = gw.inbound(&twilio_url(&app), from, " help ");
     let res = post_twilio(&app, &fields, Some(&signature)).await;
-    assert!(res.body.contains("Riverside Family Centre: texts about your parenting group"), "{}", res.body);
+    assert!(
+        res.body
+            .contains("Riverside Family Centre: texts about your parenting group"),
+        "{}",
+        res.body
+    );
     let (fields, signature) = gw.inbound(&twilio_url(&app), from, "Start");
     let res = post_twilio(&app, &fields, Some(&signature)).await;
     assert!(res.body.contains("texts are back on"), "{}", res.body);
@@ -630,7 +858,10 @@ async fn stop_from_the_gateway_stops_texts_and_an_unsigned_stop_is_refused() {
     // Any other reply is not a keyword and changes nothing.
     let (fields, signature) = gw.inbound(&twilio_url(&app), from, "please stop texting so late");
     let res = post_twilio(&app, &fields, Some(&signature)).await;
-    assert_eq!(res.body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>");
+    assert_eq!(
+        res.body,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+    );
     assert!(!stopped(&app, bo));
 }
 
@@ -660,7 +891,10 @@ async fn the_json_gateway_signs_its_webhook_with_hmac_sha256() {
         req
     };
     assert_eq!(app.send(send(None)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.send(send(Some("00".repeat(32)))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.send(send(Some("00".repeat(32)))).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert!(!stopped(&app, bo));
     let good = attune::mail::gateway::sign_json(TOKEN, body.as_bytes());
     let res = app.send(send(Some(good))).await;
@@ -676,9 +910,15 @@ async fn the_email_preview_shows_the_text_and_its_length() {
     let (_, cohort) = group(&app);
     let mut b = crate::common::Browser::new(&app);
     b.sign_in("lead@example.org", crate::common::PASSWORD).await;
-    let page = b.get(&format!("/cohorts/{cohort}/emails/preview/reminder")).await;
+    let page = b
+        .get(&format!("/cohorts/{cohort}/emails/preview/reminder"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("As a text message"), "{}", page.body);
     assert!(page.body.contains("Reply STOP to stop"));
-    assert!(page.body.contains("goes in 1 part") || page.body.contains("goes in 2 parts"), "{}", page.body);
+    assert!(
+        page.body.contains("goes in 1 part") || page.body.contains("goes in 2 parts"),
+        "{}",
+        page.body
+    );
 }

@@ -252,3 +252,23 @@ impl Cohort {
             .load(conn)?)
     }
 }
+
+impl Cohort {
+    /// The group's places (none: no limit) and how long a waiting-list
+    /// offer stays open.
+    pub fn set_places(
+        conn: &mut DbConn,
+        id: i64,
+        capacity: Option<i32>,
+        offer_hours: i32,
+    ) -> Result<(), AppError> {
+        diesel::update(cohorts::table.find(id))
+            .set((
+                cohorts::capacity.eq(capacity),
+                cohorts::offer_hours.eq(offer_hours),
+                cohorts::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}

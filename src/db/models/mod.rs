@@ -23,6 +23,7 @@ pub mod roster_import;
 pub mod rsvp;
 pub mod support;
 pub mod user;
+pub mod waitlist_offer;
 pub mod web_session;
 
 pub use attendance::{Attendance, AttendanceStatus};

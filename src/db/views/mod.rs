@@ -9,5 +9,6 @@ pub mod dashboard;
 pub mod follow_ups;
 pub mod personal_data;
 pub mod reading;
-pub mod tonight;
 pub mod text_reach;
+pub mod tonight;
+pub mod waiting_list;
