@@ -688,7 +688,9 @@ pub fn preview(
         unsubscribe: false,
         ..follow::envelope(kind, String::new(), &f, &r, Some(meeting.id), at)
     };
+    let text_message = mail.render_text(kind, &ctx)?;
     Ok(Previewed {
+        text_message,
         email: mail.render(&env, ctx)?,
         to,
         meeting: (kind == MISSED_YOU).then(|| meeting.clone()),

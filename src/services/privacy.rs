@@ -53,6 +53,16 @@ pub const PERSONAL_DATA: &[TableRule] = &[
         erase: "deleted",
     },
     TableRule {
+        table: "contact_preferences",
+        export: "not exported (their choices, shown on their Messages page)",
+        erase: "deleted",
+    },
+    TableRule {
+        table: "waitlist_offers",
+        export: "not exported (places offered from a waiting list)",
+        erase: "deleted",
+    },
+    TableRule {
         table: "access_tokens",
         export: "not exported (secrets)",
         erase: "deleted",

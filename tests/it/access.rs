@@ -426,6 +426,9 @@ fn matrix() -> Vec<Row> {
             "/cohorts/{id}/enrolments/{enrolment}/text-consent",
             COHORT,
             &[("wording", "Signed the paper form.")],
+        ),
+        (
+            "post",
             "/cohorts/{id}/waitlist/settings",
             COHORT,
             &[("capacity", "20"), ("offer_hours", "48")],

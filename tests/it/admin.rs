@@ -185,7 +185,15 @@ async fn every_post_without_its_form_token_is_refused_and_changes_nothing() {
     for (method, pattern) in attune::routes::ROUTES {
         // One-click unsubscribe is a cookieless POST by design (RFC 8058);
         // its signed link is the credential (tests/it/follow_ups.rs).
-        if *method != "post" || pattern.starts_with("/u/") {
+        // The text gateway's webhooks carry its signature instead of a
+        // form token (tests/it/sms.rs refuses unsigned ones with 403).
+        // An RSVP link's single-use token is its credential too, like the
+        // stop link's (tests/it/rsvp.rs).
+        if *method != "post"
+            || pattern.starts_with("/u/")
+            || pattern.starts_with("/sms/")
+            || pattern.starts_with("/r/")
+        {
             continue;
         }
         let role = if pattern.starts_with("/admin") {

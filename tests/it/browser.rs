@@ -510,7 +510,7 @@ fn a_facilitator_sets_up_a_group_and_takes_attendance() {
     let csv = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
     std::fs::write(
         csv.path(),
-        "Name,Email,Phone\nKim Lee,kim@example.org,555 0102\nAmir Haddad,amir@example.org,\n=HYPERLINK(\"x\"),bad@example.org,\n",
+        "Name,Email,Phone\nKim Lee,kim@example.org,+1 201 555 0102\nAmir Haddad,amir@example.org,\n=HYPERLINK(\"x\"),bad@example.org,\n",
     )
     .unwrap();
     browser.fill("#file", &csv.path().display().to_string());

@@ -230,7 +230,7 @@ async fn a_bad_row_shows_its_cells_as_typed() {
 async fn rows_left_out_are_named_after_confirming_and_the_fix_link_brings_them_back() {
     let g = group();
     let mut b = g.browser().await;
-    let csv = "Name,Email,Phone\nAna Ruiz,ana@example.org,555 0101\n=SUM(A1),sum@example.org,\nBo Lind,not-an-email,555 0102\n";
+    let csv = "Name,Email,Phone\nAna Ruiz,ana@example.org,+1 201 555 0101\n=SUM(A1),sum@example.org,\nBo Lind,not-an-email,+1 201 555 0102\n";
     let res = paste(&mut b, g.cohort, csv).await;
     let res = b.post(&confirm_path(&res.body), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -262,7 +262,7 @@ async fn rows_left_out_are_named_after_confirming_and_the_fix_link_brings_them_b
     assert_eq!(form.status, StatusCode::OK);
     assert_eq!(
         textarea(&form.body).trim(),
-        "Name,Email,Phone\n&#x3D;SUM(A1),sum@example.org,\nBo Lind,not-an-email,555 0102"
+        "Name,Email,Phone\n&#x3D;SUM(A1),sum@example.org,\nBo Lind,not-an-email,+1 201 555 0102"
     );
     assert!(form
         .body
@@ -272,7 +272,7 @@ async fn rows_left_out_are_named_after_confirming_and_the_fix_link_brings_them_b
     let res = paste(
         &mut b,
         g.cohort,
-        "Name,Email,Phone\nSue Mo,sum@example.org,\nBo Lind,bo@example.org,555 0102\n",
+        "Name,Email,Phone\nSue Mo,sum@example.org,\nBo Lind,bo@example.org,+1 201 555 0102\n",
     )
     .await;
     let res = b.post(&confirm_path(&res.body), &[]).await;

@@ -54,7 +54,7 @@ async fn a_preview_saves_nothing_and_shows_every_row() {
     let mut b = signed_in(&s.app).await;
     b.get(&format!("/cohorts/{}/import", s.cohort)).await;
     let mut csv = b"Name,Email,Phone,Notes,Shoe size\n".to_vec();
-    csv.extend_from_slice(b"Ana Ruiz,ana@example.org,+1 555 0101,,38\n");
+    csv.extend_from_slice(b"Ana Ruiz,ana@example.org,+1 201 555 0101,,38\n");
     csv.extend_from_slice(b"\"Okafor, Maya\",maya@example.org,,- prefers texts,40\n");
     csv.extend_from_slice(b"=HYPERLINK(\"http://evil.example\";\"click\"),evil@example.org,,,\n");
     csv.extend_from_slice(b"ANA RUIZ,Ana@Example.org,,,\n");
@@ -206,7 +206,7 @@ async fn five_thousand_rows_import_in_one_go() {
     let (s, _) = setup();
     let mut csv = String::from("name,email,phone\n");
     for i in 0..5000 {
-        csv.push_str(&format!("Parent {i},parent{i}@example.org,555 {i:04}\n"));
+        csv.push_str(&format!("Parent {i},parent{i}@example.org,+1 201 555 {i:04}\n"));
     }
     let mut b = signed_in(&s.app).await;
     b.get(&format!("/cohorts/{}/import", s.cohort)).await;

@@ -623,9 +623,9 @@ async fn the_sheet_names_who_missed_the_last_two_and_reflections_waiting() {
         for m in &meetings[..2] {
             attune::services::meetings::record_attendance(
                 &mut conn,
+                &w.app.state.mail,
                 &w.lead,
-                CohortId(w.cohort),
-                MeetingId(m.id),
+                (CohortId(w.cohort), MeetingId(m.id)),
                 &[(w.ana, Present), (w.bo, Absent), (cy, Excused)],
             )
             .unwrap();
@@ -633,9 +633,9 @@ async fn the_sheet_names_who_missed_the_last_two_and_reflections_waiting() {
         // Cy came to the first: only Bo missed both of the last two.
         attune::services::meetings::record_attendance(
             &mut conn,
+            &w.app.state.mail,
             &w.lead,
-            CohortId(w.cohort),
-            MeetingId(meetings[0].id),
+            (CohortId(w.cohort), MeetingId(meetings[0].id)),
             &[(cy, Present)],
         )
         .unwrap();

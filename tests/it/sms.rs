@@ -715,8 +715,9 @@ async fn every_kind_fits_two_texts_with_long_names_and_real_links() {
         "next_meeting": meeting,
         "old_when": "Tuesday 16 December at 6:30 pm",
         "link_url": link,
-        "rsvp_yes_url": format!("https://classes.riverside.org.uk/r/{token}?yes"),
-        "rsvp_no_url": format!("https://classes.riverside.org.uk/r/{token}?no"),
+        // RSVP links are 128-bit tokens (22 characters), single use.
+        "rsvp_yes_url": format!("https://classes.riverside.org.uk/r/{}", "y".repeat(22)),
+        "rsvp_no_url": format!("https://classes.riverside.org.uk/r/{}", "n".repeat(22)),
         "reflection_url": format!("{link}?to=sessions/12#reflection"),
         "handout_url": format!("{link}?to=sessions/12"),
         "catch_up_url": format!("{link}?to=sessions/12#reflection"),
@@ -767,7 +768,7 @@ async fn every_kind_fits_two_texts_with_long_names_and_real_links() {
         .unwrap()
         .unwrap();
     assert!(
-        reminder.contains("?yes") && reminder.contains("?no"),
+        reminder.contains(&"y".repeat(22)) && reminder.contains(&"n".repeat(22)),
         "{reminder}"
     );
 }

@@ -87,6 +87,35 @@ pub struct NewOutboxMessage {
     pub channel: String,
 }
 
+/// The `WHERE` of rows a worker may claim on a channel (due, or leased
+/// by a worker that lapsed; not the follow-ups of a paused group), and the
+/// `SET` that leases them.
+fn claim_clauses(channel: OutboxChannel) -> (String, String) {
+    let channel = channel.as_str();
+    let kinds = FOLLOW_UP_KINDS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let (queued, failed, sending) = (
+        OutboxStatus::Queued.as_str(),
+        OutboxStatus::Failed.as_str(),
+        OutboxStatus::Sending.as_str(),
+    );
+    let due = format!(
+        "((o.status IN ('{queued}','{failed}') AND o.next_attempt_at <= $5) \
+           OR (o.status = '{sending}' AND o.leased_until < $1)) \
+         AND o.channel = '{channel}' \
+         AND NOT EXISTS (SELECT 1 FROM cohorts c WHERE c.id = o.cohort_id \
+           AND c.follow_ups_paused AND o.kind IN ({kinds}))"
+    );
+    let set = format!(
+        "status = '{sending}', lease_owner = $2, leased_until = $3, \
+         attempts = attempts + 1, updated_at = $1"
+    );
+    (due, set)
+}
+
 /// The id of a row `claim` leased.
 #[derive(QueryableByName)]
 struct ClaimedId {
@@ -188,28 +217,7 @@ impl OutboxMessage {
             due_by,
             lease_until,
         } = *lease;
-        let channel = channel.as_str();
-        let kinds = FOLLOW_UP_KINDS
-            .iter()
-            .map(|k| format!("'{k}'"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let (queued, failed, sending) = (
-            OutboxStatus::Queued.as_str(),
-            OutboxStatus::Failed.as_str(),
-            OutboxStatus::Sending.as_str(),
-        );
-        let due = format!(
-            "((o.status IN ('{queued}','{failed}') AND o.next_attempt_at <= $5) \
-               OR (o.status = '{sending}' AND o.leased_until < $1)) \
-             AND o.channel = '{channel}' \
-             AND NOT EXISTS (SELECT 1 FROM cohorts c WHERE c.id = o.cohort_id \
-               AND c.follow_ups_paused AND o.kind IN ({kinds}))"
-        );
-        let set = format!(
-            "status = '{sending}', lease_owner = $2, leased_until = $3, \
-             attempts = attempts + 1, updated_at = $1"
-        );
+        let (due, set) = claim_clauses(channel);
         let claimed = match conn {
             DbConn::Postgres(c) => {
                 let sql = format!(

@@ -161,6 +161,7 @@ pub fn erase_participant(
         .execute(conn)?;
     diesel::delete(handout_reads::table.filter(handout_reads::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
+    forget_contact(conn, &eids)?;
     diesel::delete(access_tokens::table.filter(access_tokens::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
     diesel::delete(outbox_messages::table.filter(outbox_messages::enrolment_id.eq_any(&eids)))
@@ -184,9 +185,23 @@ pub fn erase_participant(
             participants::email.eq(None::<String>),
             participants::phone.eq(None::<String>),
             participants::preferred_name.eq(None::<String>),
+            participants::text_consent_at.eq(None::<NaiveDateTime>),
+            participants::text_consent_wording.eq(None::<String>),
             participants::erased_at.eq(Some(at)),
             participants::updated_at.eq(at),
         ))
         .execute(conn)?;
     Ok(theirs)
+}
+
+/// Their message choices and places offered from a waiting list.
+fn forget_contact(conn: &mut DbConn, eids: &[i64]) -> Result<(), AppError> {
+    use crate::db::schema::{contact_preferences, waitlist_offers};
+    diesel::delete(
+        contact_preferences::table.filter(contact_preferences::enrolment_id.eq_any(eids)),
+    )
+    .execute(conn)?;
+    diesel::delete(waitlist_offers::table.filter(waitlist_offers::enrolment_id.eq_any(eids)))
+        .execute(conn)?;
+    Ok(())
 }
