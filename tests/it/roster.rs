@@ -206,7 +206,9 @@ async fn five_thousand_rows_import_in_one_go() {
     let (s, _) = setup();
     let mut csv = String::from("name,email,phone\n");
     for i in 0..5000 {
-        csv.push_str(&format!("Parent {i},parent{i}@example.org,+1 201 555 {i:04}\n"));
+        csv.push_str(&format!(
+            "Parent {i},parent{i}@example.org,+1 201 555 {i:04}\n"
+        ));
     }
     let mut b = signed_in(&s.app).await;
     b.get(&format!("/cohorts/{}/import", s.cohort)).await;
