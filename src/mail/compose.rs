@@ -247,7 +247,7 @@ impl Composer {
         let text = self.text_to(&reach, kind);
         let can_email = !envelope.to_address.trim().is_empty()
             && !reach.erased
-            && !(reach.emails_stopped && envelope.unsubscribe);
+            && (!reach.emails_stopped || !envelope.unsubscribe);
         let (want_email, want_text) = if choosable {
             match reach.choice.unwrap_or(ContactChoice::EmailOnly) {
                 ContactChoice::EmailOnly => (true, false),

@@ -324,7 +324,12 @@ pub fn stop_my_texts(
 ) -> Result<(), AppError> {
     let me = crate::services::access::me(conn, enrolment_id)?;
     write_tx(conn, |conn| {
-        stop_people(conn, &[me.participant.clone()], "on their page", at)
+        stop_people(
+            conn,
+            std::slice::from_ref(&me.participant),
+            "on their page",
+            at,
+        )
     })
 }
 
