@@ -479,6 +479,28 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
+    /// A lease outlives the longest a lane can take over its batch, so a
+    /// live worker never loses a row it is still sending.
+    pub fn lease(&self) -> Duration {
+        self.send_timeout * (self.batch.max(1) as u32) + self.lease_margin
+    }
+
+    /// The wait before try number `attempts + 1`: doubling from the base,
+    /// capped, and spread by +-20% so failed batches do not retry in step.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let doublings = attempts.saturating_sub(1).clamp(0, 30) as u32;
+        let raw = self
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.retry_max);
+        let spread = crate::crypto::random_bytes::<2>()
+            .map(|b| f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX))
+            .unwrap_or(0.5);
+        raw.mul_f64(0.8 + 0.4 * spread)
+    }
+}
+
+impl WorkerConfig {
     /// `OUTBOX_CONNECTIONS` (1-64), `OUTBOX_SEND_TIMEOUT_SECS` (1-10),
     /// `OUTBOX_RETRY_BASE_MS`, `OUTBOX_MAX_ATTEMPTS` (1-50),
     /// `OUTBOX_POLL_MS`, `OUTBOX_BATCH` (1-100), `OUTBOX_LEASE_MARGIN_SECS`.

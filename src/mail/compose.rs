@@ -13,6 +13,7 @@ use sha2::Sha256;
 
 use crate::crypto::{keyed_mac, random_bytes};
 use crate::db::models::contact_preference::{self, ContactChoice};
+use crate::db::models::outbox_message::TEXT_KEY_PREFIX;
 use crate::db::models::{NewOutboxMessage, OutboxChannel, OutboxStatus};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -308,7 +309,7 @@ impl Composer {
         let at = now();
         NewOutboxMessage {
             kind: envelope.kind.to_string(),
-            dedupe_key: format!("text:{}", envelope.dedupe_key),
+            dedupe_key: format!("{TEXT_KEY_PREFIX}{}", envelope.dedupe_key),
             to_address: to.to.clone(),
             to_name: envelope
                 .to_name

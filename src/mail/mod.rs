@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod gateway;
+pub mod lanes;
 pub mod phone;
 pub mod segments;
 pub mod smtp;

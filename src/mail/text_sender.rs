@@ -6,7 +6,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use tokio::sync::{watch, Notify};
@@ -18,7 +17,7 @@ use crate::db::{now, DbConn, Pool};
 use crate::error::AppError;
 use crate::mail::gateway::{OutgoingText, SmsGateway};
 use crate::mail::smtp::SendError;
-use crate::mail::texts;
+use crate::mail::{lanes, texts};
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,11 +52,7 @@ impl TextSender {
         gateway: Arc<dyn SmsGateway>,
         config: WorkerConfig,
     ) -> Result<Self, AppError> {
-        let owner = format!(
-            "{}-{}-texts",
-            std::process::id(),
-            hex::encode(crate::crypto::random_bytes::<4>()?)
-        );
+        let owner = lanes::lease_owner("-texts")?;
         Ok(Self {
             pool,
             gateway,
@@ -86,13 +81,7 @@ impl TextSender {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::caused("database task", e))?
+        lanes::on_pool(&self.pool, f).await
     }
 
     /// Sends every text due now and returns (retries wait for a later run).
@@ -244,26 +233,8 @@ impl TextSender {
         .map_err(|e| SendError::Transient(format!("the sending task failed: {e}")))?
     }
 
-    fn outcome(&self, row: &OutboxMessage, result: Result<(), SendError>) -> Outcome {
-        match result {
-            Ok(()) => Outcome::Sent,
-            Err(SendError::Permanent(error)) => Outcome::Dead { error },
-            Err(SendError::Transient(error)) if row.attempts >= self.config.max_attempts => {
-                Outcome::Dead {
-                    error: format!("gave up after {} tries; the last: {error}", row.attempts),
-                }
-            }
-            Err(SendError::Transient(error)) => Outcome::Retry {
-                at: now()
-                    + chrono::Duration::from_std(self.config.backoff(row.attempts))
-                        .unwrap_or(chrono::Duration::hours(1)),
-                error,
-            },
-        }
-    }
-
     async fn record(&self, row: &OutboxMessage, result: Result<(), SendError>) {
-        let outcome = self.outcome(row, result);
+        let outcome = lanes::outcome(&self.config, row.attempts, result, now());
         let counter = match &outcome {
             Outcome::Sent => &self.tally.sent,
             Outcome::Retry { error, .. } => {
@@ -276,19 +247,7 @@ impl TextSender {
             }
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        for attempt in 0..3u64 {
-            let (id, owner, outcome) = (row.id, self.owner.clone(), outcome.clone());
-            match self
-                .db(move |c| OutboxMessage::finish(c, id, &owner, &outcome, now()))
-                .await
-            {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(id = row.id, error = %e, "recording a text's outcome failed");
-                    tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
-                }
-            }
-        }
+        lanes::record(&self.pool, &self.owner, row.id, &outcome, "a text").await;
     }
 }
 

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use tokio::sync::{watch, Notify};
 
@@ -16,33 +15,12 @@ use crate::db::models::outbox_message::Outcome;
 use crate::db::models::OutboxMessage;
 use crate::db::{now, Pool};
 use crate::error::AppError;
+use crate::mail::lanes;
 use crate::mail::smtp::{send_on, SendError};
 use crate::mail::text_sender::{TextReport, TextSender};
 use crate::mail::{build_message, Composer, KeptMessage, Transport};
 
 pub use crate::config::WorkerConfig;
-
-impl WorkerConfig {
-    /// A lease outlives the longest a lane can take over its batch, so a
-    /// live worker never loses a row it is still sending.
-    pub fn lease(&self) -> Duration {
-        self.send_timeout * (self.batch.max(1) as u32) + self.lease_margin
-    }
-
-    /// The wait before try number `attempts + 1`: doubling from the base,
-    /// capped, and spread by +-20% so failed batches do not retry in step.
-    pub fn backoff(&self, attempts: i32) -> Duration {
-        let doublings = attempts.saturating_sub(1).clamp(0, 30) as u32;
-        let raw = self
-            .retry_base
-            .saturating_mul(2u32.saturating_pow(doublings))
-            .min(self.retry_max);
-        let spread = crate::crypto::random_bytes::<2>()
-            .map(|b| f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX))
-            .unwrap_or(0.5);
-        raw.mul_f64(0.8 + 0.4 * spread)
-    }
-}
 
 /// What a run did.
 #[derive(Debug, Default)]
@@ -92,11 +70,7 @@ impl Worker {
         composer: Arc<Composer>,
         config: WorkerConfig,
     ) -> Result<Self, AppError> {
-        let owner = format!(
-            "{}-{}",
-            std::process::id(),
-            hex::encode(crate::crypto::random_bytes::<4>()?)
-        );
+        let owner = lanes::lease_owner("")?;
         Ok(Self {
             pool,
             transport,
@@ -138,13 +112,7 @@ impl Worker {
         T: Send + 'static,
         F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::caused("database task", e))?
+        lanes::on_pool(&self.pool, f).await
     }
 
     /// Queues the follow-ups that have come due, and once an hour blanks
@@ -379,31 +347,8 @@ impl Worker {
         }
     }
 
-    fn outcome(
-        &self,
-        row: &OutboxMessage,
-        result: Result<(), SendError>,
-        at: NaiveDateTime,
-    ) -> Outcome {
-        match result {
-            Ok(()) => Outcome::Sent,
-            Err(SendError::Permanent(error)) => Outcome::Dead { error },
-            Err(SendError::Transient(error)) if row.attempts >= self.config.max_attempts => {
-                Outcome::Dead {
-                    error: format!("gave up after {} tries; the last: {error}", row.attempts),
-                }
-            }
-            Err(SendError::Transient(error)) => Outcome::Retry {
-                at: at
-                    + chrono::Duration::from_std(self.config.backoff(row.attempts))
-                        .unwrap_or(chrono::Duration::hours(1)),
-                error,
-            },
-        }
-    }
-
     async fn record(&self, row: &OutboxMessage, result: Result<(), SendError>) {
-        let outcome = self.outcome(row, result, now());
+        let outcome = lanes::outcome(&self.config, row.attempts, result, now());
         match &outcome {
             Outcome::Sent => {
                 let n = self.tally.sent.fetch_add(1, Ordering::Relaxed) + 1;
@@ -426,19 +371,7 @@ impl Worker {
         if let Some(bar) = &self.progress {
             bar.inc(1);
         }
-        for attempt in 0..3 {
-            let (id, owner, outcome) = (row.id, self.owner.clone(), outcome.clone());
-            match self
-                .db(move |c| OutboxMessage::finish(c, id, &owner, &outcome, now()))
-                .await
-            {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(id = row.id, error = %e, "recording an email's outcome failed");
-                    tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
-                }
-            }
-        }
+        lanes::record(&self.pool, &self.owner, row.id, &outcome, "an email").await;
     }
 }
 

@@ -8,7 +8,7 @@ use attune::db::ids::{CohortId, EnrolmentId, MeetingId};
 use attune::db::models::absence_alert::AbsenceAlert;
 use attune::db::models::{Attendance, AttendanceStatus, Meeting, OutboxMessage, User};
 use attune::db::schema::{attendance, enrolments, outbox_messages};
-use attune::services::cohorts::{self, CohortForm};
+use attune::services::cohorts;
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use diesel::prelude::*;
 
@@ -31,21 +31,16 @@ fn group_in(time_zone: &str, start: &str, days: i64) -> Group {
     add_user(&app, "co@example.org", false);
     add_user(&app, "other@example.org", false);
     let first = chrono::Utc::now().date_naive() + Duration::days(days);
-    let form = CohortForm {
-        curriculum: "secure-base".into(),
-        title: "Tuesday evenings".into(),
-        time_zone: time_zone.into(),
-        first_date: first.format("%Y-%m-%d").to_string(),
-        start_time: start.into(),
-        ..Default::default()
-    };
-    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
-    let cohort = {
+    let cohort = crate::access::make_group(
+        &app,
+        &lead,
+        ("Tuesday evenings", "secure-base"),
+        (time_zone, first, start),
+    );
+    {
         let mut conn = app.state.pool.get().unwrap();
-        let c = cohorts::create(&mut conn, &lead, &plan).unwrap().id;
-        cohorts::add_facilitator(&mut conn, &lead, c, "co@example.org").unwrap();
-        c
-    };
+        cohorts::add_facilitator(&mut conn, &lead, cohort, "co@example.org").unwrap();
+    }
     let pat = enrol(&app, &lead, cohort, "Pat Parent", "pat@example.org");
     let bo = enrol(&app, &lead, cohort, "Bo Parent", "bo@example.org");
     let meetings = {

@@ -519,29 +519,37 @@ pub struct Fixture {
 }
 
 pub fn make_cohort(app: &TestApp, owner: &User, title: &str) -> i64 {
-    let form = CohortForm {
-        curriculum: "secure-base".into(),
-        title: title.into(),
-        time_zone: "Europe/London".into(),
-        first_date: "2026-09-01".into(),
-        start_time: "18:30".into(),
-        ..Default::default()
-    };
-    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
-    let mut conn = app.state.pool.get().unwrap();
-    cohorts::create(&mut conn, owner, &plan).unwrap().id
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    make_group(
+        app,
+        owner,
+        (title, "secure-base"),
+        ("Europe/London", first, "18:30"),
+    )
 }
 
 /// A group whose first meeting is `days_from_today` away (negative: in
 /// the past), weekly at 00:05 UTC.
 pub fn cohort_from(app: &TestApp, owner: &User, curriculum: &str, days_from_today: i64) -> i64 {
     let first = chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today);
+    let title = format!("Group of {first}");
+    make_group(app, owner, (&title, curriculum), ("UTC", first, "00:05"))
+}
+
+/// A weekly group of a course, as (title, curriculum), first meeting
+/// (time zone, date, local start time), made through the service.
+pub fn make_group(
+    app: &TestApp,
+    owner: &User,
+    (title, curriculum): (&str, &str),
+    (time_zone, first, start): (&str, chrono::NaiveDate, &str),
+) -> i64 {
     let form = CohortForm {
         curriculum: curriculum.into(),
-        title: format!("Group of {first}"),
-        time_zone: "UTC".into(),
+        title: title.into(),
+        time_zone: time_zone.into(),
         first_date: first.format("%Y-%m-%d").to_string(),
-        start_time: "00:05".into(),
+        start_time: start.into(),
         ..Default::default()
     };
     let plan = cohorts::check_form(&form, &app.state.library).unwrap();

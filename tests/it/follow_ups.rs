@@ -8,7 +8,6 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use attune::db::ids::{CohortId, EnrolmentId, ImportId, MeetingId};
 use attune::db::models::{Meeting, OutboxMessage, User};
-use attune::services::cohorts::{self, CohortForm};
 use attune::services::follow_ups::queue_due;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -30,19 +29,12 @@ fn group() -> Group {
     let app = TestApp::new();
     let lead = add_user(&app, "lead@example.org", false);
     let first = chrono::Utc::now().date_naive() + Duration::days(10);
-    let form = CohortForm {
-        curriculum: "secure-base".into(),
-        title: "Tuesday evenings".into(),
-        time_zone: "America/New_York".into(),
-        first_date: first.format("%Y-%m-%d").to_string(),
-        start_time: "18:30".into(),
-        ..Default::default()
-    };
-    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
-    let cohort = {
-        let mut conn = app.state.pool.get().unwrap();
-        cohorts::create(&mut conn, &lead, &plan).unwrap().id
-    };
+    let cohort = crate::access::make_group(
+        &app,
+        &lead,
+        ("Tuesday evenings", "secure-base"),
+        ("America/New_York", first, "18:30"),
+    );
     let pat = enrol(&app, &lead, cohort, "Pat Parent", "pat@example.org");
     let bo = enrol(&app, &lead, cohort, "Bo Parent", "bo@example.org");
     Group {

@@ -1455,21 +1455,13 @@ async fn the_paper_follows_the_groups_country() {
     let app = TestApp::new();
     let lead = add_user(&app, "lead@example.org", false);
     let london = make_cohort(&app, &lead, "London group");
-    let new_york = {
-        let form = attune::services::cohorts::CohortForm {
-            curriculum: "secure-base".into(),
-            title: "New York group".into(),
-            time_zone: "America/New_York".into(),
-            first_date: "2026-09-01".into(),
-            start_time: "18:30".into(),
-            ..Default::default()
-        };
-        let plan = attune::services::cohorts::check_form(&form, &app.state.library).unwrap();
-        let mut conn = app.state.pool.get().unwrap();
-        attune::services::cohorts::create(&mut conn, &lead, &plan)
-            .unwrap()
-            .id
-    };
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    let new_york = crate::access::make_group(
+        &app,
+        &lead,
+        ("New York group", "secure-base"),
+        ("America/New_York", first, "18:30"),
+    );
     let mut b = signed_in(&app, "lead@example.org").await;
     let letter = "<option value=\"letter\" selected>US Letter</option>";
     let a4 = "<option value=\"a4\" selected>A4</option>";

@@ -289,7 +289,6 @@ async fn the_personal_link_page_can_be_reloaded_scanned_and_emailed() {
 
 #[actix_web::test]
 async fn the_dashboard_has_a_today_card_that_goes_straight_to_tonight() {
-    use attune::services::cohorts::{self, CohortForm};
     let app = TestApp::new();
     let lead = add_user(&app, "lead@example.org", false);
     // A meeting an hour from now, or an hour ago if that would be tomorrow.
@@ -300,19 +299,13 @@ async fn the_dashboard_has_a_today_card_that_goes_straight_to_tonight() {
     } else {
         now - chrono::Duration::hours(1)
     };
-    let form = CohortForm {
-        curriculum: "secure-base".into(),
-        title: "Tonight's group".into(),
-        time_zone: "UTC".into(),
-        first_date: at.format("%Y-%m-%d").to_string(),
-        start_time: at.format("%H:%M").to_string(),
-        ..Default::default()
-    };
-    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
-    let cohort = {
-        let mut conn = app.state.pool.get().unwrap();
-        cohorts::create(&mut conn, &lead, &plan).unwrap().id
-    };
+    let start = at.format("%H:%M").to_string();
+    let cohort = crate::access::make_group(
+        &app,
+        &lead,
+        ("Tonight's group", "secure-base"),
+        ("UTC", at.date(), &start),
+    );
     // A group that met last week has nothing today.
     crate::access::cohort_from(&app, &lead, "secure-base", -6);
     let meeting = first_meeting(&app, cohort);

@@ -10,7 +10,6 @@ use actix_web::test::{self, TestRequest};
 use attune::db::models::rsvp::Rsvp;
 use attune::db::models::{Meeting, OutboxMessage, User};
 use attune::db::status::{ApologyReason, RsvpAnswer};
-use attune::services::cohorts::{self, CohortForm};
 use chrono::Duration;
 use diesel::prelude::*;
 
@@ -32,19 +31,12 @@ fn world() -> World {
     let app = TestApp::new();
     let lead = add_user(&app, "lead@example.org", false);
     let first = chrono::Utc::now().date_naive() + Duration::days(3);
-    let form = CohortForm {
-        curriculum: "secure-base".into(),
-        title: "Tuesday group".into(),
-        time_zone: "Europe/London".into(),
-        first_date: first.format("%Y-%m-%d").to_string(),
-        start_time: "18:30".into(),
-        ..Default::default()
-    };
-    let plan = cohorts::check_form(&form, &app.state.library).unwrap();
-    let cohort = {
-        let mut conn = app.state.pool.get().unwrap();
-        cohorts::create(&mut conn, &lead, &plan).unwrap().id
-    };
+    let cohort = crate::access::make_group(
+        &app,
+        &lead,
+        ("Tuesday group", "secure-base"),
+        ("Europe/London", first, "18:30"),
+    );
     let ana = enrol(&app, &lead, cohort, "Ana Ruiz", "ana@example.org");
     let bo = enrol(&app, &lead, cohort, "Bo Lind", "bo@example.org");
     let meeting = {

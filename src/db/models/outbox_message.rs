@@ -87,6 +87,32 @@ pub struct NewOutboxMessage {
     pub channel: String,
 }
 
+/// Statuses of a message still waiting to go (queued, or failed and to
+/// be tried again).
+fn waiting() -> [&'static str; 2] {
+    [OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]
+}
+
+/// What [`cancelled`] sets: the status, why, and when.
+type Cancelled<'a> = (
+    diesel::dsl::Eq<outbox_messages::status, &'static str>,
+    diesel::dsl::Eq<outbox_messages::last_error, Option<&'a str>>,
+    diesel::dsl::Eq<outbox_messages::updated_at, NaiveDateTime>,
+);
+
+/// The change that cancels a waiting message, with why.
+fn cancelled(why: &str, now: NaiveDateTime) -> Cancelled<'_> {
+    (
+        outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
+        outbox_messages::last_error.eq(Some(why)),
+        outbox_messages::updated_at.eq(now),
+    )
+}
+
+/// A text's dedupe key is its email's key with this in front: one
+/// message, two ways (the planner counts either as the message queued).
+pub const TEXT_KEY_PREFIX: &str = "text:";
+
 /// The `WHERE` of rows a worker may claim on a channel (due, or leased
 /// by a worker that lapsed; not the follow-ups of a paused group), and the
 /// `SET` that leases them.
@@ -349,16 +375,9 @@ impl OutboxMessage {
             outbox_messages::table
                 .filter(outbox_messages::enrolment_id.eq_any(enrolment_ids))
                 .filter(outbox_messages::channel.eq(OutboxChannel::Text.as_str()))
-                .filter(
-                    outbox_messages::status
-                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
-                ),
+                .filter(outbox_messages::status.eq_any(waiting())),
         )
-        .set((
-            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
-            outbox_messages::last_error.eq(Some(why)),
-            outbox_messages::updated_at.eq(now),
-        ))
+        .set(cancelled(why, now))
         .execute(conn)?)
     }
 
@@ -417,16 +436,9 @@ impl OutboxMessage {
             outbox_messages::table
                 .filter(outbox_messages::meeting_id.eq(meeting_id))
                 .filter(outbox_messages::kind.eq_any(kinds))
-                .filter(
-                    outbox_messages::status
-                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
-                ),
+                .filter(outbox_messages::status.eq_any(waiting())),
         )
-        .set((
-            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
-            outbox_messages::last_error.eq(Some("The meeting changed before this was sent.")),
-            outbox_messages::updated_at.eq(now),
-        ))
+        .set(cancelled("The meeting changed before this was sent.", now))
         .execute(conn)?)
     }
 
@@ -445,16 +457,9 @@ impl OutboxMessage {
                 .filter(outbox_messages::kind.eq(kind))
                 .filter(outbox_messages::enrolment_id.eq(enrolment_id))
                 .filter(outbox_messages::meeting_id.eq(meeting_id))
-                .filter(
-                    outbox_messages::status
-                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
-                ),
+                .filter(outbox_messages::status.eq_any(waiting())),
         )
-        .set((
-            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
-            outbox_messages::last_error.eq(Some(why)),
-            outbox_messages::updated_at.eq(now),
-        ))
+        .set(cancelled(why, now))
         .execute(conn)?)
     }
 
@@ -521,7 +526,7 @@ impl OutboxMessage {
             .filter(outbox_messages::created_at.ge(since))
             .select((outbox_messages::status, outbox_messages::next_attempt_at))
             .load(conn)?;
-        let waiting = [OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()];
+        let waiting = waiting();
         let gone = [OutboxStatus::Sent.as_str(), OutboxStatus::Sending.as_str()];
         Ok(HeldAndSent {
             held: rows
@@ -569,16 +574,9 @@ impl OutboxMessage {
             outbox_messages::table
                 .filter(outbox_messages::enrolment_id.eq(enrolment_id))
                 .filter(outbox_messages::kind.eq_any(FOLLOW_UP_KINDS))
-                .filter(
-                    outbox_messages::status
-                        .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
-                ),
+                .filter(outbox_messages::status.eq_any(waiting())),
         )
-        .set((
-            outbox_messages::status.eq(OutboxStatus::Cancelled.as_str()),
-            outbox_messages::last_error.eq(Some(why)),
-            outbox_messages::updated_at.eq(now),
-        ))
+        .set(cancelled(why, now))
         .execute(conn)?)
     }
 
@@ -608,10 +606,7 @@ impl OutboxMessage {
     /// How many messages may go now.
     pub fn due_count(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64, AppError> {
         Ok(outbox_messages::table
-            .filter(
-                outbox_messages::status
-                    .eq_any([OutboxStatus::Queued.as_str(), OutboxStatus::Failed.as_str()]),
-            )
+            .filter(outbox_messages::status.eq_any(waiting()))
             .filter(outbox_messages::next_attempt_at.le(now))
             .count()
             .get_result(conn)?)

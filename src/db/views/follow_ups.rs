@@ -118,11 +118,13 @@ pub fn queued_for_meeting(
         .select(outbox_messages::dedupe_key)
         .load::<String>(conn)?
         .into_iter()
-        // A text is the same message as its email (`text:` + its key).
-        .map(|k| match k.strip_prefix("text:") {
-            Some(email_key) => email_key.to_string(),
-            None => k,
-        })
+        // A text is the same message as its email.
+        .map(
+            |k| match k.strip_prefix(crate::db::models::outbox_message::TEXT_KEY_PREFIX) {
+                Some(email_key) => email_key.to_string(),
+                None => k,
+            },
+        )
         .collect())
 }
 
