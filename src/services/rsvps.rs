@@ -94,24 +94,36 @@ pub fn make_links(
     meeting: &Meeting,
     at: NaiveDateTime,
 ) -> Result<Option<RsvpLinks>, AppError> {
+    let (Some(yes), Some(no)) = (
+        make_link(conn, enrolment_id, meeting, RsvpAnswer::Coming, at)?,
+        make_link(conn, enrolment_id, meeting, RsvpAnswer::Apologies, at)?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(RsvpLinks { yes, no }))
+}
+
+/// One link that gives `answer` (a site path), or none for a meeting that
+/// is off or has begun.
+fn make_link(
+    conn: &mut DbConn,
+    enrolment_id: i64,
+    meeting: &Meeting,
+    answer: RsvpAnswer,
+    at: NaiveDateTime,
+) -> Result<Option<String>, AppError> {
     if meeting.status == MeetingStatus::Cancelled || meeting.starts_at <= at {
         return Ok(None);
     }
-    let mut make = |answer: RsvpAnswer| -> Result<String, AppError> {
-        let token = AccessToken::insert_for_meeting(
-            conn,
-            &purpose(answer),
-            enrolment_id,
-            meeting.id,
-            at,
-            meeting.starts_at,
-        )?;
-        Ok(format!("/r/{token}"))
-    };
-    Ok(Some(RsvpLinks {
-        yes: make(RsvpAnswer::Coming)?,
-        no: make(RsvpAnswer::Apologies)?,
-    }))
+    let token = AccessToken::insert_for_meeting(
+        conn,
+        &purpose(answer),
+        enrolment_id,
+        meeting.id,
+        at,
+        meeting.starts_at,
+    )?;
+    Ok(Some(format!("/r/{token}")))
 }
 
 /// What a reminder's placeholders say in a preview.
@@ -308,21 +320,26 @@ pub struct Answered {
 #[derive(Debug, Clone, Copy)]
 pub struct Asker {
     pub signed_in_enrolment: Option<i64>,
+    /// A facilitator's browser: it answers for nobody.
+    pub facilitator: bool,
 }
 
 /// Answers through a link: once, before the meeting, for the parent the
-/// link names (a browser signed in as another parent is refused).
+/// link names (a browser signed in as another parent is refused). `None`
+/// when a facilitator's browser opened a link of ours: nothing is done,
+/// and they are asked to sign out first.
 pub fn answer_by_link(
     conn: &mut DbConn,
     token: &str,
     form: &AnswerForm,
     asker: Asker,
-) -> Result<Answered, AppError> {
+) -> Result<Option<Answered>, AppError> {
     let facts = match open_link(conn, token)? {
+        LinkState::Unknown => return Err(unknown_error()),
+        _ if asker.facilitator => return Ok(None),
         LinkState::Live(f) => f,
         LinkState::Used(_) => return Err(used_error()),
         LinkState::Ended(_) => return Err(ended_error()),
-        LinkState::Unknown => return Err(unknown_error()),
     };
     if let Some(mine) = asker.signed_in_enrolment {
         let same =
@@ -352,19 +369,14 @@ pub fn answer_by_link(
             crate::db::ids::CohortId(facts.cohort_id),
             crate::db::ids::MeetingId(facts.meeting_id),
         )?;
-        let change_path = make_links(conn, facts.enrolment_id, &meeting, at)?.map(|l| {
-            if change == RsvpAnswer::Coming {
-                l.yes
-            } else {
-                l.no
-            }
-        });
+        // Only the other answer's link: to change their mind.
+        let change_path = make_link(conn, facts.enrolment_id, &meeting, change, at)?;
         let current = Rsvp::find(conn, facts.meeting_id, facts.enrolment_id)?;
         let facts = LinkFacts {
             current: current.as_ref().map(CurrentAnswer::of),
             ..facts
         };
-        Ok(Answered { facts, change_path })
+        Ok(Some(Answered { facts, change_path }))
     })
 }
 

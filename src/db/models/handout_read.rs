@@ -35,15 +35,4 @@ impl HandoutRead {
         crate::on_backend!(conn, |c| insert.execute(c))?;
         Ok(())
     }
-
-    /// The reads of these parents (one group's roster).
-    pub fn for_enrolments(
-        conn: &mut DbConn,
-        enrolment_ids: &[i64],
-    ) -> Result<Vec<HandoutRead>, AppError> {
-        Ok(handout_reads::table
-            .filter(handout_reads::enrolment_id.eq_any(enrolment_ids))
-            .select(HandoutRead::as_select())
-            .load(conn)?)
-    }
 }

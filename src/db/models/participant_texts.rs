@@ -10,14 +10,6 @@ use crate::db::DbConn;
 use crate::error::AppError;
 
 impl Participant {
-    /// Whether they may be texted at all: a number, consent, no STOP.
-    pub fn can_be_texted(&self) -> bool {
-        self.phone.is_some()
-            && self.text_consent_at.is_some()
-            && self.texts_stopped_at.is_none()
-            && self.erased_at.is_none()
-    }
-
     /// Records consent with the exact words agreed to (a tick in their
     /// preferences, or the paper form a facilitator holds). Consenting
     /// again resumes texts they had stopped.
