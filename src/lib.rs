@@ -11,6 +11,7 @@ pub mod curriculum;
 pub mod db;
 pub mod embedded;
 pub mod error;
+pub mod export;
 pub mod handlers;
 pub mod mail;
 pub mod pdf;
@@ -18,6 +19,7 @@ pub mod render;
 pub mod routes;
 pub mod services;
 pub mod state;
+pub mod stats;
 pub mod web;
 
 use actix_web::body::MessageBody;

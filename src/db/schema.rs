@@ -19,6 +19,7 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        is_coordinator -> Bool,
     }
 }
 
@@ -99,6 +100,8 @@ diesel::table! {
         absence_alert_after -> Integer,
         offer_hours -> Integer,
         phone_country -> Nullable<Text>,
+        site_id -> Nullable<BigInt>,
+        measures -> Nullable<Text>,
     }
 }
 
@@ -374,6 +377,65 @@ diesel::joinable!(waitlist_offers -> enrolments (enrolment_id));
 diesel::joinable!(contact_preferences -> enrolments (enrolment_id));
 diesel::joinable!(handout_reads -> enrolments (enrolment_id));
 
+diesel::table! {
+    sites (id) {
+        id -> BigInt,
+        name -> Text,
+        address -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    intakes (enrolment_id) {
+        enrolment_id -> BigInt,
+        children_ages -> Nullable<Text>,
+        language -> Nullable<Text>,
+        needs -> Text,
+        access_note -> Nullable<Text>,
+        heard_from -> Nullable<Text>,
+        demographics -> Text,
+        filled_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measure_answers (id) {
+        id -> BigInt,
+        enrolment_id -> BigInt,
+        measure -> Text,
+        measure_hash -> Text,
+        occasion -> Text,
+        session_number -> Integer,
+        answers -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        enrolment_id -> BigInt,
+        code -> Text,
+        sessions_attended -> Integer,
+        caught_up -> Integer,
+        minutes -> Integer,
+        issued_at -> Timestamp,
+        issued_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(intakes -> enrolments (enrolment_id));
+diesel::joinable!(measure_answers -> enrolments (enrolment_id));
+diesel::joinable!(certificates -> enrolments (enrolment_id));
+diesel::joinable!(cohorts -> sites (site_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
@@ -400,4 +462,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     waitlist_offers,
     contact_preferences,
     handout_reads,
+    sites,
+    intakes,
+    measure_answers,
+    certificates,
 );

@@ -179,6 +179,40 @@ text_status! {
     }
 }
 
+text_status! {
+    /// `intakes.needs`: what a parent said would help them come
+    /// (space-separated words).
+    IntakeNeed {
+        Childcare => "childcare",
+        Transport => "transport",
+        Interpreter => "interpreter",
+        /// Access needs (a ramp, large print, a hearing loop...).
+        Access => "access_needs",
+    }
+}
+
+text_status! {
+    /// `intakes.filled_by`: who filled in the intake form.
+    IntakeBy {
+        /// The parent, on their own page.
+        Parent => "by_the_parent",
+        /// The facilitator, from a paper form.
+        Paper => "on_paper",
+    }
+}
+
+text_status! {
+    /// `measure_answers.occasion`: when a measure was answered.
+    MeasureOccasion {
+        /// Before the course (until the second meeting starts).
+        Start => "at_start",
+        /// At the end (from the last meeting, for three weeks).
+        End => "at_end",
+        /// After one meeting (`session_number` says which).
+        Meeting => "after_meeting",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +268,13 @@ mod tests {
             ContactChoice::ALL,
             ContactChoice::as_str,
             ContactChoice::parse,
+        );
+        round_trips(IntakeNeed::ALL, IntakeNeed::as_str, IntakeNeed::parse);
+        round_trips(IntakeBy::ALL, IntakeBy::as_str, IntakeBy::parse);
+        round_trips(
+            MeasureOccasion::ALL,
+            MeasureOccasion::as_str,
+            MeasureOccasion::parse,
         );
         assert!(MeetingStatus::try_from("canceled".to_string()).is_err());
     }

@@ -25,6 +25,30 @@ pub fn find_visible(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Co
     }
 }
 
+/// One cohort for work that shows no reflection text and no one parent's
+/// answers (schedule, roster, attendance, fidelity, figures): its
+/// facilitators, admins and the organisation's coordinators. Anyone else
+/// gets "not found", like `find_visible`.
+pub fn find_overseen(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Cohort, AppError> {
+    if user.is_coordinator && user.is_active() {
+        return by_id(conn, cohort_id);
+    }
+    find_visible(conn, user, cohort_id)
+}
+
+/// Work across the organisation (reports, every group's schedule): admins
+/// and coordinators; anyone else is refused (403) and the attempt audited.
+pub fn require_coordinator(conn: &mut DbConn, user: &User, area: &str) -> Result<(), AppError> {
+    if user.is_admin || user.is_coordinator {
+        Ok(())
+    } else {
+        crate::services::audit_denied(conn, user, area, None)?;
+        Err(AppError::Forbidden(
+            "Only the organisation's coordinators can see this.".into(),
+        ))
+    }
+}
+
 /// A meeting of a group `user` may see; a meeting of any other group is
 /// "not found", like the group.
 pub fn find_visible_meeting(

@@ -236,6 +236,9 @@ pub struct Report {
     pub pairs: usize,
     pub starts: usize,
     pub ends: usize,
+    /// The smallest group averages are shown for (the organisation's
+    /// setting): with fewer pairs than this, `items` is empty.
+    pub min_cell: usize,
     pub items: Vec<ItemChange>,
 }
 
@@ -248,9 +251,12 @@ pub struct ItemChange {
     pub up: bool,
 }
 
-/// Average change per item over the parents who answered both check-ins.
+/// Average change per item over the parents who answered both check-ins,
+/// shown only when enough parents did both that nobody's answers can be
+/// read from the averages (`stats::MinCell`, the organisation's setting).
 pub fn report(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Report, AppError> {
     let cohort = crate::services::access::find_visible(conn, user, cohort_id)?;
+    let min = crate::services::organisation::load(conn)?.min_cell;
     let rows = Checkin::for_cohort(conn, cohort.id)?;
     type ByParent = std::collections::HashMap<i64, Vec<u8>>;
     let parse = |a: &str| -> Option<Vec<u8>> {
@@ -269,21 +275,22 @@ pub fn report(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Report, 
         .iter()
         .filter_map(|(id, a)| post.get(id).map(|b| (a, b)))
         .collect();
-    let n = pairs.len() as f64;
     let items = ITEMS
         .iter()
         .enumerate()
-        .map(|(i, text)| {
-            let before = pairs.iter().map(|(a, _)| f64::from(a[i])).sum::<f64>() / n.max(1.0);
-            let after = pairs.iter().map(|(_, b)| f64::from(b[i])).sum::<f64>() / n.max(1.0);
-            let change = after - before;
-            ItemChange {
+        .filter_map(|(i, text)| {
+            let item: Vec<(f64, f64)> = pairs
+                .iter()
+                .map(|(a, b)| (f64::from(a[i]), f64::from(b[i])))
+                .collect();
+            let c = crate::stats::paired_change(&item, min, crate::stats::Better::Higher, 1.0)?;
+            Some(ItemChange {
                 text,
-                before: format!("{before:.1}"),
-                after: format!("{after:.1}"),
-                change: format!("{change:+.1}"),
-                up: change > 0.0,
-            }
+                before: format!("{:.1}", c.mean_pre),
+                after: format!("{:.1}", c.mean_post),
+                change: format!("{:+.1}", c.mean_change),
+                up: c.mean_change > 0.0,
+            })
         })
         .collect();
     Ok(Report {
@@ -292,6 +299,7 @@ pub fn report(conn: &mut DbConn, user: &User, cohort_id: i64) -> Result<Report, 
         pairs: pairs.len(),
         starts: pre.len(),
         ends: post.len(),
+        min_cell: min.get(),
         items,
     })
 }

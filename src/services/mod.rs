@@ -17,6 +17,7 @@ pub mod forms;
 pub mod group_message;
 pub mod invites;
 pub mod meetings;
+pub mod organisation;
 pub mod parent_access;
 pub mod parent_record;
 pub mod participants;

@@ -48,6 +48,21 @@ pub const PERSONAL_DATA: &[TableRule] = &[
         erase: "deleted",
     },
     TableRule {
+        table: "intakes",
+        export: "the intake form: children's ages, language, needs, how they heard, demographics",
+        erase: "deleted",
+    },
+    TableRule {
+        table: "measure_answers",
+        export: "each measure's answers, with when they were given",
+        erase: "deleted",
+    },
+    TableRule {
+        table: "certificates",
+        export: "each certificate: its code, sessions, hours, issued and revoked",
+        erase: "deleted (its code then reads \"not valid\")",
+    },
+    TableRule {
         table: "rsvps",
         export: "each answer for a meeting, its reason and note",
         erase: "deleted",

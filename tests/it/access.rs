@@ -24,7 +24,7 @@ enum Expect {
 }
 use Expect::*;
 
-const ROLES: [&str; 8] = [
+const ROLES: [&str; 9] = [
     "anonymous",
     "lead",
     "other",
@@ -33,35 +33,36 @@ const ROLES: [&str; 8] = [
     "disabled",
     "parent_a",
     "parent_b",
+    "coordinator",
 ];
 
 /// Cohort routes: the lead, co-facilitators and admins; others see nothing.
-const COHORT: [Expect; 8] = [Login, Ok, NotFound, Ok, Ok, Login, Login, Login];
+const COHORT: [Expect; 9] = [Login, Ok, NotFound, Ok, Ok, Login, Login, Login, NotFound];
 /// Any signed-in, active account.
-const SIGNED_IN: [Expect; 8] = [Login, Ok, Ok, Ok, Ok, Login, Login, Login];
-const ADMIN: [Expect; 8] = [
-    Login, Forbidden, Forbidden, Forbidden, Ok, Login, Login, Login,
+const SIGNED_IN: [Expect; 9] = [Login, Ok, Ok, Ok, Ok, Login, Login, Login, Ok];
+const ADMIN: [Expect; 9] = [
+    Login, Forbidden, Forbidden, Forbidden, Ok, Login, Login, Login, Forbidden,
 ];
-const PUBLIC: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok];
+const PUBLIC: [Expect; 9] = [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok];
 /// Anyone, through a form: the switched-off account's form token died with
 /// its sessions.
-const PUBLIC_FORM: [Expect; 8] = [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok];
+const PUBLIC_FORM: [Expect; 9] = [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok, Ok];
 /// Parents' pages: only a parent's own session opens them; everyone else
 /// is asked for their link (401). That each sees only their own data:
 /// tests/it/participants.rs.
-const PARENT: [Expect; 8] = [Login, Login, Login, Login, Login, Login, Ok, Ok];
+const PARENT: [Expect; 9] = [Login, Login, Login, Login, Login, Login, Ok, Ok, Login];
 
 /// An offer's answer: the link decides; the switched-off account's form
 /// token died with its sessions.
-const OFFER_POST: [Expect; 8] = [
-    NotFound, NotFound, NotFound, NotFound, NotFound, Forbidden, NotFound, NotFound,
+const OFFER_POST: [Expect; 9] = [
+    NotFound, NotFound, NotFound, NotFound, NotFound, Forbidden, NotFound, NotFound, NotFound,
 ];
 
 /// method, path pattern, expected per role, form fields
 type Row = (
     &'static str,
     &'static str,
-    [Expect; 8],
+    [Expect; 9],
     &'static [(&'static str, &'static str)],
 );
 
@@ -84,7 +85,7 @@ fn matrix() -> Vec<Row> {
         (
             "post",
             "/join/{token}",
-            [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok],
+            [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok, Ok],
             &[("name", "Jo Joiner"), ("email", "jo.joiner@example.org")],
         ),
         ("get", "/calendar/{file}", PUBLIC, &[]),
@@ -115,7 +116,7 @@ fn matrix() -> Vec<Row> {
         (
             "post",
             "/p/code/enter",
-            [Login, Ok, Ok, Ok, Ok, Forbidden, Login, Login],
+            [Login, Ok, Ok, Ok, Ok, Forbidden, Login, Login, Ok],
             &[("email", "pat@example.org"), ("code", "000000")],
         ),
         ("get", "/p/{token}", PUBLIC, &[]),
@@ -146,8 +147,8 @@ fn matrix() -> Vec<Row> {
         ),
         // The fixture's token is no RSVP link: 404 for everyone, before
         // anything else is looked at (tests/it/rsvp.rs has the live ones).
-        ("get", "/r/{token}", [NotFound; 8], &[]),
-        ("post", "/r/{token}", [NotFound; 8], &[("note", "x")]),
+        ("get", "/r/{token}", [NotFound; 9], &[]),
+        ("post", "/r/{token}", [NotFound; 9], &[("note", "x")]),
         ("get", "/me/messages", PARENT, &[]),
         (
             "post",
@@ -161,16 +162,16 @@ fn matrix() -> Vec<Row> {
         (
             "post",
             "/sms/inbound/twilio",
-            [NotFound; 8],
+            [NotFound; 9],
             &[("From", "+15005550006"), ("Body", "STOP")],
         ),
-        ("post", "/sms/inbound", [NotFound; 8], &[]),
+        ("post", "/sms/inbound", [NotFound; 9], &[]),
         ("get", "/login", PUBLIC, &[]),
         // The switched-off account's form token died with its sessions.
         (
             "post",
             "/login",
-            [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok],
+            [Ok, Ok, Ok, Ok, Ok, Forbidden, Ok, Ok, Ok],
             &[("email", "lead@example.org"), ("password", PASSWORD)],
         ),
         ("get", "/login/link", PUBLIC, &[]),
@@ -181,17 +182,19 @@ fn matrix() -> Vec<Row> {
             &[("email", "lead@example.org")],
         ),
         // No sign-in link was sent, so none signs anybody in.
-        ("get", "/login/link/{token}", [Login; 8], &[]),
+        ("get", "/login/link/{token}", [Login; 9], &[]),
         (
             "post",
             "/login/link/{token}",
-            [Login, Login, Login, Login, Login, Forbidden, Login, Login],
+            [
+                Login, Login, Login, Login, Login, Forbidden, Login, Login, Login,
+            ],
             &[],
         ),
         // No place was offered, so no offer link opens anything.
-        ("get", "/offer/{token}/accept", [NotFound; 8], &[]),
+        ("get", "/offer/{token}/accept", [NotFound; 9], &[]),
         ("post", "/offer/{token}/accept", OFFER_POST, &[]),
-        ("get", "/offer/{token}/decline", [NotFound; 8], &[]),
+        ("get", "/offer/{token}/decline", [NotFound; 9], &[]),
         ("post", "/offer/{token}/decline", OFFER_POST, &[]),
         ("post", "/logout", SIGNED_IN, &[]),
         ("get", "/account/password", SIGNED_IN, &[]),
@@ -579,6 +582,7 @@ impl Fixture {
         add_user(&app, "co@example.org", false);
         add_user(&app, "admin@example.org", true);
         add_user(&app, "disabled@example.org", false);
+        crate::common::add_coordinator(&app, "coordinator@example.org");
         add_user(&app, "spare@example.org", false);
         let spare_co: Vec<(&str, i64)> = ROLES
             .iter()

@@ -82,58 +82,73 @@ async fn the_start_check_in_is_offered_and_checked() {
 }
 
 #[actix_web::test]
-async fn the_report_shows_average_change_for_parents_with_both() {
+async fn the_report_shows_averages_only_for_enough_parents_with_both() {
     let app = TestApp::new();
     let lead = add_user(&app, "lead@example.org", false);
     // Seven weekly meetings, the last one yesterday: the end check-in is open.
     let cohort = cohort_starting(&app, &lead, -43);
-    let ana = enrol(&app, &lead, cohort, "Ana Ruiz", "ana@example.org");
-    let bo = enrol(&app, &lead, cohort, "Bo Lind", "bo@example.org");
-    let cy = enrol(&app, &lead, cohort, "Cy Moss", "cy@example.org");
-    {
+    let people = [
+        ("Ana Ruiz", "[2,2,2,2,2,2,2,2]"),
+        ("Bo Lind", "[3,3,3,3,3,3,3,3]"),
+        ("Cy Moss", "[1,1,1,1,1,1,1,1]"),
+        ("Di Park", "[2,2,2,2,2,2,2,2]"),
+        ("Ed Cole", "[2,2,2,2,2,2,2,2]"),
+        ("Flo Ames", "[2,2,2,2,2,2,2,2]"),
+        ("Gus Hale", "[5,5,5,5,5,5,5,5]"),
+    ];
+    let mut ids = Vec::new();
+    for (i, (name, answers)) in people.iter().enumerate() {
+        let e = enrol(&app, &lead, cohort, name, &format!("p{i}@example.org"));
         // Their start check-ins, from weeks ago.
         let mut conn = app.state.pool.get().unwrap();
         let at = attune::db::now() - chrono::Duration::days(44);
-        for (e, answers) in [
-            (ana, "[2,2,2,2,2,2,2,2]"),
-            (bo, "[3,3,3,3,3,3,3,3]"),
-            (cy, "[1,1,1,1,1,1,1,1]"),
-        ] {
-            diesel::insert_into(checkins::table)
-                .values((
-                    checkins::enrolment_id.eq(e),
-                    checkins::phase.eq("pre"),
-                    checkins::answers.eq(answers),
-                    checkins::created_at.eq(at),
-                    checkins::updated_at.eq(at),
-                ))
-                .execute(&mut *conn)
-                .unwrap();
-        }
+        diesel::insert_into(checkins::table)
+            .values((
+                checkins::enrolment_id.eq(e),
+                checkins::phase.eq("pre"),
+                checkins::answers.eq(*answers),
+                checkins::created_at.eq(at),
+                checkins::updated_at.eq(at),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        ids.push(e);
     }
-    for (e, v) in [(ana, "4"), (bo, "4")] {
+    let mut b = Browser::new(&app);
+    b.sign_in("lead@example.org", PASSWORD).await;
+    for (done, &e) in ids.iter().take(6).enumerate() {
         let mut p = parent(&app, e).await;
         assert!(p.get("/me").await.body.contains("A two-minute check-in"));
         p.get("/me/checkin/end").await;
         assert_eq!(
-            post(&mut p, "/me/checkin/end", &all(v)).await.status,
+            post(&mut p, "/me/checkin/end", &all("4")).await.status,
             StatusCode::SEE_OTHER
         );
+        let page = b.get(&format!("/cohorts/{cohort}/checkins")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let table = page.body.contains("<td>4.0</td>");
+        if done + 1 < 5 {
+            // With four pairs one parent's answers could be read from the
+            // averages (and the others' by anyone who knows them): none.
+            assert!(!table, "{} pairs showed averages", done + 1);
+            assert!(page
+                .body
+                .contains("Averages are shown once at least 5 parents"));
+        } else {
+            assert!(table, "{} pairs showed no averages", done + 1);
+        }
     }
-    let mut b = Browser::new(&app);
-    b.sign_in("lead@example.org", PASSWORD).await;
     let page = b.get(&format!("/cohorts/{cohort}/checkins")).await;
-    assert_eq!(page.status, StatusCode::OK);
     assert!(page
         .body
-        .contains("3 parents did the start check-in and 2 the end one"));
+        .contains("7 parents did the start check-in and 6 the end one"));
     assert!(page
         .body
-        .contains("<strong>2</strong> parents who did both"));
-    // Start average (2+3)/2 = 2.5, end 4.0, change +1.5, for every item.
+        .contains("<strong>6</strong> parents who did both"));
+    // Start average (2+3+1+2+2+2)/6 = 2.0, end 4.0, change +2.0, every item.
     assert_eq!(
         page.body
-            .matches("<td>2.5</td><td>4.0</td><td><strong>+1.5</strong></td>")
+            .matches("<td>2.0</td><td>4.0</td><td><strong>+2.0</strong></td>")
             .count(),
         8
     );

@@ -8,12 +8,13 @@ use diesel::prelude::*;
 
 use crate::common::{test_config, TestApp, TestDb};
 
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 29] = [
     "absence_alerts",
     "access_tokens",
     "app_settings",
     "attendance",
     "audit_log",
+    "certificates",
     "checkins",
     "cohort_facilitators",
     "cohorts",
@@ -21,7 +22,9 @@ const TABLES: [&str; 25] = [
     "curriculum_versions",
     "enrolments",
     "handout_reads",
+    "intakes",
     "login_attempts",
+    "measure_answers",
     "meeting_segments",
     "meetings",
     "outbox_messages",
@@ -29,6 +32,7 @@ const TABLES: [&str; 25] = [
     "reflections",
     "roster_imports",
     "rsvps",
+    "sites",
     "support_services",
     "support_settings",
     "users",

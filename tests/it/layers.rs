@@ -32,6 +32,8 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "error.rs",
             "config.rs",
             "embedded.rs",
+            "export.rs",
+            "stats.rs",
         ],
     ),
 ];

@@ -47,6 +47,11 @@ pub struct Cohort {
     /// ISO country code phone numbers typed without + are read in; none
     /// means the organisation's country.
     pub phone_country: Option<String>,
+    /// The site (place) the group meets at, if said.
+    pub site_id: Option<i64>,
+    /// The measures this group asks (slugs, space-separated); `None`
+    /// means the curriculum's own choice.
+    pub measures: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

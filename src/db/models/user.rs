@@ -16,6 +16,10 @@ pub struct User {
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Sees every group's schedule, roster, attendance, fidelity and
+    /// reports across the organisation; never reflection text or one
+    /// parent's answers (`services::access::find_overseen`).
+    pub is_coordinator: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -89,6 +93,19 @@ impl User {
         diesel::update(users::table.find(id))
             .set((
                 users::disabled_at.eq(at),
+                users::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+impl User {
+    /// Makes an account a coordinator, or a facilitator again.
+    pub fn set_coordinator(conn: &mut DbConn, id: i64, on: bool) -> Result<(), AppError> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::is_coordinator.eq(on),
                 users::updated_at.eq(crate::db::now()),
             ))
             .execute(conn)?;

@@ -162,6 +162,7 @@ pub fn erase_participant(
     diesel::delete(handout_reads::table.filter(handout_reads::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
     forget_contact(conn, &eids)?;
+    forget_agency_records(conn, &eids)?;
     diesel::delete(access_tokens::table.filter(access_tokens::enrolment_id.eq_any(&eids)))
         .execute(conn)?;
     diesel::delete(outbox_messages::table.filter(outbox_messages::enrolment_id.eq_any(&eids)))
@@ -192,6 +193,18 @@ pub fn erase_participant(
         ))
         .execute(conn)?;
     Ok(theirs)
+}
+
+/// Their intake form, their answers to measures and their certificates
+/// (a deleted certificate's code reads "not valid").
+fn forget_agency_records(conn: &mut DbConn, eids: &[i64]) -> Result<(), AppError> {
+    use crate::db::schema::{certificates, intakes, measure_answers};
+    diesel::delete(intakes::table.filter(intakes::enrolment_id.eq_any(eids))).execute(conn)?;
+    diesel::delete(measure_answers::table.filter(measure_answers::enrolment_id.eq_any(eids)))
+        .execute(conn)?;
+    diesel::delete(certificates::table.filter(certificates::enrolment_id.eq_any(eids)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Their message choices and places offered from a waiting list.

@@ -142,6 +142,17 @@ pub fn test_config_with(db_url: &str, curricula: Option<PathBuf>, vars: &[(&str,
     .unwrap()
 }
 
+/// Adds a coordinator: sees every group's schedule, roster, attendance and
+/// reports, never reflection text or one parent's answers.
+pub fn add_coordinator(app: &TestApp, email: &str) -> attune::db::models::User {
+    let user = add_user(app, email, false);
+    let mut conn = app.state.pool.get().unwrap();
+    attune::db::models::User::set_coordinator(&mut conn, user.id, true).unwrap();
+    attune::db::models::User::find(&mut conn, user.id)
+        .unwrap()
+        .unwrap()
+}
+
 pub struct TestApp {
     pub state: web::Data<AppState>,
     /// Kept so the database lives as long as the app.
