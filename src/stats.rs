@@ -253,6 +253,88 @@ pub fn t_975(df: usize) -> f64 {
     }
 }
 
+/// A titled list of counts for a report (parents who needed childcare,
+/// languages...), each cell already protected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureGroup {
+    pub title: String,
+    /// What the counts are out of ("of 42 parents who filled in the form").
+    pub note: Option<String>,
+    pub rows: Vec<FigureRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureRow {
+    pub label: String,
+    pub count: Cell<usize>,
+}
+
+/// One measure's change from start to end, across a report's cohorts and
+/// for each of them, every figure already protected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The measure's slug (`measures/<slug>.toml`).
+    pub slug: String,
+    pub title: String,
+    /// Where the measure comes from, and its licence.
+    pub citation: String,
+    /// How a score is made ("mean of 8 items, 1 to 5").
+    pub scale: String,
+    pub better: Better,
+    /// "Improved" means the score moved the good way by at least this.
+    pub threshold: f64,
+    /// Parents who answered at the start and the end, across the cohorts.
+    pub n_paired: Cell<usize>,
+    pub overall: Option<PairedChange>,
+    pub cohorts: Vec<CohortOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortOutcome {
+    pub cohort_id: i64,
+    pub n_paired: Cell<usize>,
+    /// `None` when hidden (too few pairs, or hidden so that another
+    /// cohort's hidden figure cannot be worked out from the total).
+    pub change: Option<PairedChange>,
+}
+
+/// Builds an [`Outcome`]'s figures from each cohort's `(pre, post)` pairs:
+/// a cohort's change only from `min` pairs or more, with complementary
+/// suppression across the cohorts so none can be worked out from the
+/// total.
+pub fn outcome_figures(
+    per_cohort: &[(i64, Vec<(f64, f64)>)],
+    min: MinCell,
+    better: Better,
+    threshold: f64,
+) -> (Cell<usize>, Option<PairedChange>, Vec<CohortOutcome>) {
+    let sizes: Vec<usize> = per_cohort.iter().map(|(_, p)| p.len()).collect();
+    let guard = protect(&sizes, min);
+    let cohorts = per_cohort
+        .iter()
+        .zip(&guard.parts)
+        .map(|((id, pairs), &hidden)| CohortOutcome {
+            cohort_id: *id,
+            n_paired: Cell::when(!hidden, pairs.len()),
+            change: if hidden {
+                None
+            } else {
+                paired_change(pairs, min, better, threshold)
+            },
+        })
+        .collect();
+    let all: Vec<(f64, f64)> = per_cohort
+        .iter()
+        .flat_map(|(_, p)| p.iter().copied())
+        .collect();
+    let overall = if guard.whole {
+        None
+    } else {
+        paired_change(&all, min, better, threshold)
+    };
+    (Cell::when(!guard.whole, all.len()), overall, cohorts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +413,22 @@ mod tests {
         let p = protect(&[0, 2, 0], MinCell::default());
         assert_eq!(p.parts, [false, true, false]);
         assert!(p.whole, "the whole would tell the hidden part");
+    }
+
+    #[test]
+    fn a_small_cohort_hides_another_so_the_total_tells_nothing() {
+        let pairs = |n: usize| vec![(2.0, 3.0); n];
+        let per = [(1, pairs(8)), (2, pairs(4)), (3, pairs(6)), (4, pairs(9))];
+        let (n, overall, cohorts) = outcome_figures(&per, MinCell::default(), Better::Higher, 1.0);
+        assert_eq!(n, Cell::shown(27));
+        assert_eq!(overall.unwrap().n, 27);
+        let hidden: Vec<i64> = cohorts
+            .iter()
+            .filter(|c| c.change.is_none())
+            .map(|c| c.cohort_id)
+            .collect();
+        assert_eq!(hidden, [2, 3], "the 4 and the next smallest, 6");
+        assert!(cohorts[1].n_paired.hidden && cohorts[2].n_paired.hidden);
     }
 
     #[test]

@@ -66,4 +66,35 @@ impl Checkin {
             .select((checkins::enrolment_id, checkins::phase, checkins::answers))
             .load::<CheckinRow>(conn)?)
     }
+
+    /// Every check-in of these groups' parents, with each one's group.
+    pub fn for_cohorts(
+        conn: &mut DbConn,
+        cohort_ids: &[i64],
+    ) -> Result<Vec<(i64, CheckinRow)>, AppError> {
+        let mut out = Vec::new();
+        for chunk in cohort_ids.chunks(500) {
+            let rows: Vec<(i64, i64, String, String)> = checkins::table
+                .inner_join(enrolments::table)
+                .filter(enrolments::cohort_id.eq_any(chunk))
+                .select((
+                    enrolments::cohort_id,
+                    checkins::enrolment_id,
+                    checkins::phase,
+                    checkins::answers,
+                ))
+                .load(conn)?;
+            out.extend(rows.into_iter().map(|(c, enrolment_id, phase, answers)| {
+                (
+                    c,
+                    CheckinRow {
+                        enrolment_id,
+                        phase,
+                        answers,
+                    },
+                )
+            }));
+        }
+        Ok(out)
+    }
 }
