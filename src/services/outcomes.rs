@@ -36,16 +36,20 @@ pub fn for_report(
             entry.1 = score(&row.answers);
         }
     }
+    // One pass to group the pairs by cohort (a report may hold hundreds).
+    type Pairs = Vec<(i64, (f64, f64))>;
+    let mut pairs: HashMap<i64, Pairs> = HashMap::new();
+    for ((cohort, e), ends) in &by_parent {
+        if let (Some(a), Some(b)) = *ends {
+            pairs.entry(*cohort).or_default().push((*e, (a, b)));
+        }
+    }
     let per_cohort: Vec<(i64, Vec<(f64, f64)>)> = cohort_ids
         .iter()
         .map(|c| {
-            let mut pairs: Vec<(i64, (f64, f64))> = by_parent
-                .iter()
-                .filter(|((cohort, _), _)| cohort == c)
-                .filter_map(|((_, e), (a, b))| Some((*e, ((*a)?, (*b)?))))
-                .collect();
-            pairs.sort_by_key(|(e, _)| *e);
-            (*c, pairs.into_iter().map(|(_, p)| p).collect())
+            let mut theirs = pairs.remove(c).unwrap_or_default();
+            theirs.sort_by_key(|(e, _)| *e);
+            (*c, theirs.into_iter().map(|(_, p)| p).collect())
         })
         .collect();
     if per_cohort.iter().all(|(_, p)| p.is_empty()) {
